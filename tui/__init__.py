@@ -1,0 +1,3 @@
+"""flowtail: a terminal monitor for AWS VPC Flow Logs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,60 @@
+"""Command-line entry point: ``flowtail watch|replay|demo|test-pattern|check``.
+
+Each sub-command lives in its own module under ``tui.commands`` and is imported only when used, so
+``flowtail test-pattern`` and headless replays start without loading Textual or boto3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from tui import __version__
+from tui.errors import FlowtailError
+
+# sub-command name -> (module under tui.commands, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "watch": ("watch", "follow the configured CloudWatch log groups live"),
+    "replay": ("replay", "run the rules and views over flow-log files"),
+    "demo": ("demo", "local CloudWatch + SNS with simulated traffic and attacks"),
+    "test-pattern": ("test_pattern", "test a CloudWatch filter pattern on messages, offline"),
+    "check": ("check", "validate a configuration file and every pattern in it"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flowtail",
+        description="A terminal monitor for AWS VPC Flow Logs in CloudWatch Logs.",
+    )
+    parser.add_argument("--version", action="version", version=f"flowtail {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        command = importlib.import_module(f"tui.commands.{module}")
+        command.register(sub.add_parser(name, help=help_text, description=command.__doc__))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args))
+    except FlowtailError as error:
+        print(f"flowtail: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (`| head`): not an error worth a traceback.
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
