@@ -1,0 +1,61 @@
+"""Alert transitions, as the rules emit them and as sinks print them (DESIGN.md section 2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+def iso_utc(millis: int | None) -> str | None:
+    """ISO-8601 UTC with a Z, second precision unless the time has milliseconds."""
+    if millis is None:
+        return None
+    stamp = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+    if millis % 1000:
+        return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return stamp.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One OK -> ALARM or ALARM -> OK transition of one (rule, group)."""
+
+    rule: str
+    state: str  # "ALARM" | "OK"
+    group: dict[str, Any]
+    value: float
+    threshold: float
+    window_s: float
+    measure: str
+    time_ms: int  # event time of the transition
+    first_ms: int | None
+    last_ms: int | None
+    severity: str = "medium"
+    samples: tuple[str, ...] = field(default=())
+
+    @property
+    def group_label(self) -> str:
+        """``srcaddr=10.0.0.155`` style, or ``*`` for a rule without group_by."""
+        return " ".join(f"{name}={value}" for name, value in self.group.items()) or "*"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "alert",
+            "rule": self.rule,
+            "state": self.state,
+            "group": self.group,
+            "value": _number(self.value),
+            "threshold": _number(self.threshold),
+            "window": _number(self.window_s),
+            "measure": self.measure,
+            "time": iso_utc(self.time_ms),
+            "first": iso_utc(self.first_ms),
+            "last": iso_utc(self.last_ms),
+            "severity": self.severity,
+            "samples": list(self.samples),
+        }
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value

@@ -1,0 +1,200 @@
+"""Every rule's groups, windows and OK/ALARM state; fed with per-batch buckets by the engine.
+
+The engine hands each rule a batch of *buckets*: ``{(group_key, time_ms): partial}`` in arrival order,
+where a partial aggregates the batch's matching records of that group at that event time. Transitions
+are evaluated bucket by bucket, so the semantics are those of per-record evaluation with records of
+equal (group, time) in one batch arriving together.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import Any, Hashable, Iterable, NamedTuple
+
+from tui.rules.measures import Measure
+from tui.rules.window import ALARM, OK, GroupWindow
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """What the rule engine needs of a configured rule."""
+
+    name: str
+    threshold: float
+    window_ms: int
+    measure: Measure
+    group_by: tuple[str, ...] = ()
+    severity: str = "medium"
+
+
+class Transition(NamedTuple):
+    rule: int  # index of the rule in the RuleSet
+    group: Hashable
+    state: str
+    time_ms: int
+    value: float
+    first_ms: int | None
+    last_ms: int | None
+
+
+@dataclass(frozen=True)
+class RuleStatus:
+    """A rule's state for the dashboard: the busiest live group and how many are alarming."""
+
+    name: str
+    alarming: int
+    top_group: Hashable | None
+    top_value: float
+    groups: int
+    evicted_groups: int
+    late_buckets: int
+
+
+class RuleState:
+    """The groups of one rule."""
+
+    def __init__(self, index: int, spec: RuleSpec, max_groups: int, max_delay_ms: int) -> None:
+        self.index = index
+        self.spec = spec
+        self.max_groups = max_groups
+        self.max_delay_ms = max_delay_ms
+        self.groups: dict[Hashable, GroupWindow] = {}
+        self.alarming: dict[Hashable, GroupWindow] = {}
+        self.evicted_groups = 0
+        self.late_buckets = 0
+
+    def apply(self, buckets: dict[tuple[Hashable, int], Any], floor: int | None, out: list[Transition]) -> None:
+        """Add a batch of buckets; ``floor`` is the oldest time still accepted (max_delay)."""
+        threshold = self.spec.threshold
+        groups = self.groups
+        for (key, time), partial in buckets.items():
+            if floor is not None and time < floor:
+                self.late_buckets += 1
+                continue
+            window = groups.get(key)
+            if window is None:
+                window = self._new_group(key)
+            if window.end is None or time >= window.end:
+                crossed = window.advance(time, threshold)
+                if crossed is not None and window.state == ALARM:
+                    self._to_ok(key, window, crossed, out)
+                window.insert(time, partial)
+                if window.state == ALARM:
+                    window.episode_last = max(window.episode_last or time, time)
+                elif window.value >= threshold:
+                    self._to_alarm(key, window, time, window.value, out)
+            else:
+                window.insert(time, partial)
+                if window.state == ALARM:
+                    window.episode_last = max(window.episode_last or time, time)
+                else:
+                    reached = window.first_reaching(time, threshold)
+                    if reached is not None:
+                        self._to_alarm(key, window, reached[0], reached[1], out)
+
+    def advance(self, watermark: int, out: list[Transition]) -> None:
+        """The newest event time seen moved to ``watermark``: alarming groups whose measure fell below
+        the threshold by then go back to OK (at the time they crossed)."""
+        threshold = self.spec.threshold
+        for key, window in list(self.alarming.items()):
+            crossed = window.advance(watermark, threshold)
+            if crossed is not None:
+                self._to_ok(key, window, crossed, out)
+
+    def prune(self, watermark: int) -> None:
+        """Drop buckets no late record can reach any more, and groups left with nothing."""
+        keep_from = watermark - self.spec.window_ms - self.max_delay_ms
+        idle = []
+        for key, window in self.groups.items():
+            if window.state == OK:
+                window.advance(watermark, self.spec.threshold)
+            window.compact(keep_from)
+            if window.idle and not window.times:
+                idle.append(key)
+        for key in idle:
+            del self.groups[key]
+
+    def status(self, watermark: int | None) -> RuleStatus:
+        top_key, top_value = None, 0.0
+        live_after = None if watermark is None else watermark - self.spec.window_ms
+        for key, window in self.groups.items():
+            if live_after is not None and (window.end is None or window.end <= live_after):
+                continue
+            if window.value > top_value:
+                top_key, top_value = key, window.value
+        return RuleStatus(
+            self.spec.name, len(self.alarming), top_key, top_value, len(self.groups),
+            self.evicted_groups, self.late_buckets,
+        )
+
+    def _new_group(self, key: Hashable) -> GroupWindow:
+        groups = self.groups
+        if len(groups) >= self.max_groups:
+            self._evict_one()
+        window = GroupWindow(self.spec.measure, self.spec.window_ms)
+        groups[key] = window
+        return window
+
+    def _evict_one(self) -> None:
+        """Forget the oldest group, preferring one that is not alarming."""
+        groups = self.groups
+        victim = next((key for key in groups if key not in self.alarming), None)
+        if victim is None:
+            victim = next(iter(groups))
+            del self.alarming[victim]
+        del groups[victim]
+        self.evicted_groups += 1
+
+    def _to_alarm(self, key: Hashable, window: GroupWindow, end: int, value: float, out: list[Transition]) -> None:
+        times = window.times
+        first = times[bisect_right(times, end - self.spec.window_ms)]
+        last = times[bisect_left(times, end + 1) - 1]
+        window.state = ALARM
+        window.episode_first, window.episode_last = first, times[-1]
+        self.alarming[key] = window
+        out.append(Transition(self.index, key, ALARM, end, value, first, last))
+
+    def _to_ok(self, key: Hashable, window: GroupWindow, time: int, out: list[Transition]) -> None:
+        window.state = OK
+        del self.alarming[key]
+        out.append(
+            Transition(self.index, key, OK, time, window.value, window.episode_first, window.episode_last)
+        )
+        window.episode_first = window.episode_last = None
+
+
+class RuleSet:
+    """All rules, sharing one watermark: the newest event time seen across every record."""
+
+    def __init__(self, specs: Iterable[RuleSpec], max_groups: int = 10_000, max_delay_ms: int = 20 * 60_000) -> None:
+        self.rules = [RuleState(i, spec, max_groups, max_delay_ms) for i, spec in enumerate(specs)]
+        self.max_delay_ms = max_delay_ms
+        self.watermark: int | None = None
+        self._pruned_at: int | None = None
+
+    def apply(self, per_rule_buckets: list[dict], batch_max_time: int | None) -> list[Transition]:
+        """Feed one batch's buckets (one dict per rule, in rule order) and the batch's newest time."""
+        out: list[Transition] = []
+        floor = None if self.watermark is None else self.watermark - self.max_delay_ms
+        for rule, buckets in zip(self.rules, per_rule_buckets):
+            if buckets:
+                rule.apply(buckets, floor, out)
+        if batch_max_time is not None and (self.watermark is None or batch_max_time > self.watermark):
+            self.watermark = batch_max_time
+        if self.watermark is not None:
+            for rule in self.rules:
+                if rule.alarming:
+                    rule.advance(self.watermark, out)
+            self._maybe_prune()
+        return out
+
+    def _maybe_prune(self) -> None:
+        watermark = self.watermark
+        step = max([rule.spec.window_ms for rule in self.rules] + [60_000])
+        if self._pruned_at is None:
+            self._pruned_at = watermark
+        elif watermark - self._pruned_at >= step:
+            self._pruned_at = watermark
+            for rule in self.rules:
+                rule.prune(watermark)
