@@ -1,10 +1,27 @@
-"""Offline TestMetricFilter: print the messages a CloudWatch filter pattern matches."""
+"""Offline TestMetricFilter: print the messages a CloudWatch filter pattern matches.
+
+Messages are read one per line from FILE or standard input (only the line terminator is removed).
+Plain input is decoded as UTF-8, undecodable bytes becoming U+FFFD; with --jsonl each line is a JSON
+string (so a message may hold newlines), decoded strictly. Exit status: 0 if a message matched,
+1 if none did, 2 for an invalid pattern or unreadable input.
+"""
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import os
+import re
+import sys
+from typing import BinaryIO, Iterator
 
-from tui.commands._pending import not_yet
+from tui.errors import FlowtailError
+from tui.patterns import PatternError, compile_pattern
+
+# What a terminal could act on: C0 controls but tab (ESC included), DEL and C1 controls.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -12,4 +29,77 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", metavar="FILE", help="messages, one per line (default: stdin)")
     parser.add_argument("--jsonl", action="store_true", help="each input line is a JSON string")
     parser.add_argument("--json", action="store_true", help="print one JSON object per match")
-    parser.set_defaults(run=not_yet)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        pattern = compile_pattern(args.pattern)
+    except PatternError as error:
+        raise FlowtailError(str(error)) from None
+    out = sys.stdout
+    if isinstance(out, io.TextIOWrapper):
+        out.reconfigure(errors="replace")  # a message the terminal's encoding cannot show is not an error
+    for_terminal = out.isatty()
+    matched = False
+    try:
+        for number, message in enumerate(_messages(args.file, args.jsonl), start=1):
+            if args.json:
+                values = pattern.extract(message)
+                if values is None:
+                    continue
+                # json.dumps escapes every control and non-ASCII character: safe on a terminal too.
+                out.write(json.dumps({"eventNumber": number, "eventMessage": message, "extractedValues": values}) + "\n")
+            else:
+                if not pattern.matches(message):
+                    continue
+                out.write((terminal_safe(message) if for_terminal else message) + "\n")
+            out.flush()
+            matched = True
+    except BrokenPipeError:
+        # The reader went away (`| head`). Point stdout at /dev/null so the interpreter's final
+        # flush does not fail again, and end quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return 0
+    return 0 if matched else 1
+
+
+def terminal_safe(message: str) -> str:
+    """The message with every control character (tab excepted) replaced by U+FFFD, for display."""
+    return _CONTROL.sub("\ufffd", message)
+
+
+def _messages(path: str | None, jsonl: bool) -> Iterator[str]:
+    """The messages of FILE (or stdin when None or '-'), in order."""
+    from_stdin = path in (None, "-")
+    name = "<stdin>" if from_stdin else str(path)
+    try:
+        stream: BinaryIO = sys.stdin.buffer if from_stdin else open(name, "rb")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise FlowtailError(f"cannot read {name}: {error.strerror or error}") from None
+    try:
+        for line_number, raw in enumerate(stream, start=1):
+            line = raw[:-1] if raw.endswith(b"\n") else raw
+            line = line[:-1] if line.endswith(b"\r") else line
+            if not jsonl:
+                yield line.decode("utf-8", errors="replace")
+            elif line.strip():
+                yield _json_string(line, name, line_number)
+    except OSError as error:
+        raise FlowtailError(f"cannot read {name}: {error.strerror or error}") from None
+    finally:
+        if not from_stdin:
+            stream.close()
+
+
+def _json_string(line: bytes, name: str, line_number: int) -> str:
+    try:
+        message = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise FlowtailError(f"{name}:{line_number}: not valid UTF-8") from None
+    except (ValueError, RecursionError):
+        message = None
+    if not isinstance(message, str):
+        raise FlowtailError(f"{name}:{line_number}: expected a JSON string, one message per line") from None
+    # A lone surrogate ("\ud800") is valid JSON but no log event can hold it.
+    return _SURROGATE.sub("\ufffd", message)
