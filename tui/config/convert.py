@@ -1,0 +1,130 @@
+"""Scalar converters: YAML value -> typed value, or ValueError with the one-line reason.
+
+Each takes the raw YAML value (never null: absent and null keys get their default before this) and
+says what it wanted and what it got, so the validator can prefix ``file:line: key.path:``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from typing import Any, Callable, Sequence
+from urllib.parse import urlparse
+
+from tui.config.issues import describe, did_you_mean
+from tui.durations import parse_duration
+
+Converter = Callable[[Any], Any]
+
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d+"
+_PARTITION = r"arn:aws(?:-[a-z]+)*"
+SNS_TOPIC_ARN = re.compile(rf"{_PARTITION}:sns:({_REGION}):\d{{12}}:[A-Za-z0-9_-]{{1,256}}(?:\.fifo)?")
+_LOG_GROUP_NAME = r"[A-Za-z0-9._/#-]{1,512}"
+_LOG_GROUP = re.compile(rf"{_LOG_GROUP_NAME}|{_PARTITION}:logs:{_REGION}:\d{{12}}:log-group:{_LOG_GROUP_NAME}(?::\*)?")
+_RULE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def any_text(value: Any) -> str:
+    """Text, possibly empty (an empty filter pattern matches every event)."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be text, got {describe(value)}")
+    return value
+
+
+def text(value: Any) -> str:
+    if not any_text(value).strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, got {describe(value)}")
+    return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"must be a number greater than 0, got {describe(value)}")
+    return value
+
+
+def positive_number(value: Any) -> float:
+    if _number(value) <= 0:
+        raise ValueError(f"must be a number greater than 0, got {describe(value)}")
+    return float(value)
+
+
+def positive_int(value: Any) -> int:
+    if _number(value) <= 0 or not isinstance(value, int):
+        raise ValueError(f"must be a whole number greater than 0, got {describe(value)}")
+    return value
+
+
+def duration(value: Any) -> float:
+    """Seconds, 0 allowed: ``45s``, ``5m``, ``1h30m`` or a number of seconds."""
+    return parse_duration(value)
+
+
+def positive_duration(value: Any) -> float:
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        raise ValueError(f"must be longer than 0 (e.g. 45s, 5m, 1h30m), got {value!r}")
+    return seconds
+
+
+def choice(options: Sequence[str]) -> Converter:
+    """One of ``options``, exactly as spelled there."""
+
+    def convert(value: Any) -> str:
+        if value not in options:
+            hint = did_you_mean(value, options)
+            if isinstance(value, bool):
+                hint = " (YAML reads yes, no, on and off as booleans: quote the word)"
+            raise ValueError(f"must be one of {', '.join(options)}, got {describe(value)}{hint}")
+        return value
+
+    return convert
+
+
+def region(value: Any) -> str:
+    if re.fullmatch(_REGION, text(value)) is None:
+        raise ValueError(f"{value!r} is not an AWS region name (e.g. us-east-1)")
+    return value
+
+
+def endpoint_url(value: Any) -> str:
+    url = urlparse(text(value))
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise ValueError(f"{value!r} is not an http:// or https:// URL (e.g. http://127.0.0.1:5000)")
+    return value
+
+
+def log_group(value: Any) -> str:
+    if _LOG_GROUP.fullmatch(text(value)) is None:
+        raise ValueError(
+            f"{value!r} is not a log group name (letters, digits and . _ / # -) "
+            "or a log group ARN (arn:aws:logs:REGION:ACCOUNT:log-group:NAME)"
+        )
+    return value
+
+
+def sns_topic_arn(value: Any) -> str:
+    if SNS_TOPIC_ARN.fullmatch(text(value)) is None:
+        raise ValueError(
+            f"{value!r} is not an SNS topic ARN "
+            "(arn:aws:sns:REGION:ACCOUNT:NAME, e.g. arn:aws:sns:us-east-1:123456789012:flow-alerts)"
+        )
+    return value
+
+
+def rule_name(value: Any) -> str:
+    if _RULE_NAME.fullmatch(text(value)) is None:
+        raise ValueError(f"{value!r} is not a rule name (letters, digits and . _ - only)")
+    return value
+
+
+def file_path(value: Any) -> str:
+    """A path, with ``~`` expanded."""
+    return os.path.expanduser(text(value))
