@@ -67,6 +67,8 @@ class RuleState:
     def apply(self, buckets: dict[tuple[Hashable, int], Any], floor: int | None, out: list[Transition]) -> None:
         """Add a batch of buckets; ``floor`` is the oldest time still accepted (max_delay)."""
         threshold = self.spec.threshold
+        width = self.spec.window_ms
+        additive = not self.spec.measure.is_distinct
         groups = self.groups
         for (key, time), partial in buckets.items():
             if floor is not None and time < floor:
@@ -75,10 +77,29 @@ class RuleState:
             window = groups.get(key)
             if window is None:
                 window = self._new_group(key)
-            if window.end is None or time >= window.end:
+            end = window.end
+            if additive and window.state is OK and end is not None and time > end:
+                # The common case, inlined (it runs once per bucket): a newer bucket for a group
+                # that is not alarming slides the window forward.
+                times, parts, acc = window.times, window.parts, window.acc
+                times.append(time)
+                parts[time] = partial
+                value = acc.value + partial
+                limit = time - width
+                lo = window.lo
+                while times[lo] <= limit:
+                    value -= parts[times[lo]]
+                    lo += 1
+                acc.value = value
+                window.lo = lo
+                window.end = time
+                if value >= threshold:
+                    self._to_alarm(key, window, time, value, out)
+                continue
+            if end is None or time >= end:
                 crossed = window.advance(time, threshold)
                 if crossed is not None and window.state == ALARM:
-                    self._to_ok(key, window, crossed, out)
+                    self._to_ok(key, window, *crossed, out)
                 window.insert(time, partial)
                 if window.state == ALARM:
                     window.episode_last = max(window.episode_last or time, time)
@@ -100,7 +121,7 @@ class RuleState:
         for key, window in list(self.alarming.items()):
             crossed = window.advance(watermark, threshold)
             if crossed is not None:
-                self._to_ok(key, window, crossed, out)
+                self._to_ok(key, window, *crossed, out)
 
     def prune(self, watermark: int) -> None:
         """Drop buckets no late record can reach any more, and groups left with nothing."""
@@ -155,12 +176,10 @@ class RuleState:
         self.alarming[key] = window
         out.append(Transition(self.index, key, ALARM, end, value, first, last))
 
-    def _to_ok(self, key: Hashable, window: GroupWindow, time: int, out: list[Transition]) -> None:
+    def _to_ok(self, key: Hashable, window: GroupWindow, time: int, value: float, out: list[Transition]) -> None:
         window.state = OK
         del self.alarming[key]
-        out.append(
-            Transition(self.index, key, OK, time, window.value, window.episode_first, window.episode_last)
-        )
+        out.append(Transition(self.index, key, OK, time, value, window.episode_first, window.episode_last))
         window.episode_first = window.episode_last = None
 
 

@@ -50,11 +50,11 @@ class GroupWindow:
             return None, None
         return self.times[self.lo], self.times[-1]
 
-    def advance(self, end: int, threshold: float) -> int | None:
+    def advance(self, end: int, threshold: float) -> tuple[int, float] | None:
         """Move the window's end forward to ``end`` with no new data.
 
-        Returns the time at which the value first fell below ``threshold`` while buckets slid out
-        (a bucket at ``b`` leaves at ``b + width``), or None if it did not cross downwards.
+        Returns (time, value) at the moment the value first fell below ``threshold`` while buckets
+        slid out (a bucket at ``b`` leaves at ``b + width``), or None if it did not cross downwards.
         """
         if self.end is not None and end <= self.end:
             return None
@@ -67,7 +67,7 @@ class GroupWindow:
         while lo < len(times) and times[lo] <= limit:
             acc.remove(parts[times[lo]])
             if above and crossed is None and acc.value < threshold:
-                crossed = times[lo] + self.width
+                crossed = times[lo] + self.width, acc.value
             lo += 1
         self.lo = lo
         return crossed

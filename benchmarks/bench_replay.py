@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Replay benchmark: `flowtail replay` of N generated records through the ten rules of
+rules-10.yaml, timed against `awk10.sh` evaluating the same ten conditions on the same file, in the
+same run. Prints both times, the ratio, whether the match counts agree, and peak memory.
+
+usage: python benchmarks/bench_replay.py [--n 1000000] [--runs 3] [--file PATH] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCH = HERE / "replay"  # verbatim copies of ../shared/bench (tests check they match)
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    stack.extend(int(child) for child in children.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def timed(command: list[str]) -> tuple[float, str, str, int]:
+    """Wall time, stdout, stderr and peak tree RSS (KiB) of one command."""
+    peak = 0
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.02):
+            peak = max(peak, tree_rss_kib(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode:
+        sys.exit(f"{command[0]} failed ({process.returncode}): {err.strip()[-500:]}")
+    return elapsed, out, err, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--file", help="flow-log file to use (generated when missing)")
+    parser.add_argument("--workers", type=int, help="flowtail --workers (default: one per core)")
+    args = parser.parse_args()
+
+    path = Path(args.file or Path(tempfile.gettempdir()) / f"flowtail-bench-{args.n}.log")
+    if not path.exists():
+        print(f"generating {args.n:,} records into {path} ...", flush=True)
+        subprocess.run([sys.executable, str(BENCH / "gen_flows.py"), str(args.n), str(path)], check=True)
+
+    flowtail = [sys.executable, "-m", "tui.cli", "replay", str(path), "-c", str(BENCH / "rules-10.yaml"), "--headless"]
+    if args.workers:
+        flowtail += ["--workers", str(args.workers)]
+    awk = ["sh", str(BENCH / "awk10.sh"), str(path)]
+
+    awk_times, flowtail_times, peaks = [], [], []
+    awk_counts = flowtail_counts = None
+    for _ in range(args.runs):  # alternate, so both see the same machine noise
+        seconds, out, _, _ = timed(awk)
+        awk_times.append(seconds)
+        awk_counts = [int(x) for x in out.split()]
+        seconds, _, err, peak = timed(flowtail)
+        flowtail_times.append(seconds)
+        peaks.append(peak)
+        flowtail_counts = [int(m.replace(",", "")) for m in re.findall(r": ([\d,]+) matches", err)]
+
+    best_awk, best_flowtail = min(awk_times), min(flowtail_times)
+    print(f"records              {args.n:,}")
+    print(f"awk10.sh             {best_awk:.2f} s (best of {args.runs})")
+    print(f"flowtail replay      {best_flowtail:.2f} s (best of {args.runs})")
+    print(f"ratio flowtail/awk   {best_flowtail / best_awk:.2f}  (required <= 2.0, goal 1.0)")
+    print(f"peak memory          {max(peaks) / 1024:.0f} MB (flowtail and its workers together)")
+    same = awk_counts == flowtail_counts
+    print(f"match counts         {'equal' if same else 'DIFFERENT'}: awk {awk_counts} flowtail {flowtail_counts}")
+    if not same:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Shared fixtures. AWS code paths run against a real moto server on 127.0.0.1, never a fake."""
+
+from __future__ import annotations
+
+import logging
+import urllib.request
+
+import pytest
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """One moto server for the test session (CloudWatch Logs, SNS, SQS, ...), on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_endpoint(moto_server, monkeypatch):
+    """The moto endpoint, emptied before the test, with throwaway credentials in the environment."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return moto_server

@@ -1,0 +1,89 @@
+"""The engine end to end: lines in, alert objects (DESIGN.md section 2) and snapshots out."""
+
+from __future__ import annotations
+
+from tests.engine.conftest import BASE, flow_lines
+from tui.engine import Engine, RuleDef
+from tui.flowlog import FlowFormat
+from tui.patterns import compile_pattern
+
+DEFAULT = FlowFormat.parse("default")
+BASTION = compile_pattern(
+    '[version, account, eni, source="10.0.0.155", destination, srcport, destport="80", protocol="6", '
+    'packets, bytes, windowstart, windowend, action="REJECT", flowlogstatus]'
+)
+
+
+def reject(t: int, src: str = "10.0.0.155", port: int = 80) -> str:
+    return f"2 123456789010 eni-0a1b2c3d {src} 10.0.14.100 40000 {port} 6 3 180 {t} {t + 60} REJECT OK"
+
+
+def bastion_engine(**kwargs) -> Engine:
+    rule = RuleDef("bastion-http-reject", BASTION, 3, 300, ("srcaddr",), "count", None, "high")
+    return Engine(DEFAULT, [rule], **kwargs)
+
+
+def test_three_rejects_within_300s_raise_one_alarm_with_samples():
+    engine = bastion_engine()
+    noise = flow_lines(50, start=BASE)
+    batch = noise[:20] + [reject(BASE + 10), reject(BASE + 100)] + noise[20:] + [reject(BASE + 250), reject(BASE + 260)]
+    alerts = engine.ingest_text("\n".join(batch) + "\n")
+    assert len(alerts) == 1
+    alert = alerts[0].to_json()
+    assert alert == {
+        "type": "alert",
+        "rule": "bastion-http-reject",
+        "state": "ALARM",
+        "group": {"srcaddr": "10.0.0.155"},
+        "value": 3,
+        "threshold": 3,
+        "window": 300,
+        "measure": "count",
+        "time": "2023-11-14T22:17:30Z",
+        "first": "2023-11-14T22:13:30Z",
+        "last": "2023-11-14T22:17:30Z",
+        "severity": "high",
+        "samples": [reject(BASE + 10), reject(BASE + 100), reject(BASE + 250)],
+    }
+
+
+def test_alarm_then_ok_when_the_watermark_moves_on():
+    engine = bastion_engine()
+    engine.ingest_text("\n".join(reject(BASE + s) for s in (0, 1, 2)) + "\n")
+    later = flow_lines(10, start=BASE + 400)
+    alerts = engine.ingest_text("\n".join(later) + "\n")
+    assert [(a.state, a.time_ms) for a in alerts] == [("OK", (BASE + 300) * 1000)]
+    assert alerts[0].value == 2
+
+
+def test_samples_are_capped():
+    engine = bastion_engine(max_samples=2)
+    alerts = engine.ingest_text("\n".join(reject(BASE) for _ in range(9)) + "\n")
+    assert len(alerts[0].samples) == 2
+
+
+def test_snapshot_is_immutable_and_counts():
+    engine = bastion_engine(recent_rows=5)
+    lines = flow_lines(200) + ["garbage line"]
+    engine.ingest_text("\n".join(lines) + "\n")
+    snap = engine.snapshot()
+    assert snap.records == 200 and snap.malformed == 1 and snap.malformed_samples == ("garbage line",)
+    assert snap.recent == tuple(lines[-5:])
+    assert snap.stats.totals[0] == 200
+    assert snap.rules[0].name == "bastion-http-reject"
+    engine.ingest_text("\n".join(flow_lines(10)) + "\n")
+    assert snap.records == 200  # the earlier snapshot did not change
+
+
+def test_cloudwatch_batches_use_event_timestamps():
+    engine = Engine(DEFAULT, [RuleDef("any-reject", compile_pattern("REJECT"), 2, 60)], event_times=True)
+    lines = [reject(1), reject(2)]  # record start fields are ignored: the event timestamp counts
+    alerts = engine.ingest(lines, [BASE * 1000, BASE * 1000 + 59_999])
+    assert [(a.state, a.time_ms, a.group) for a in alerts] == [("ALARM", BASE * 1000 + 59_999, {})]
+
+
+def test_group_values_are_typed_by_the_format():
+    rule = RuleDef("ssh", compile_pattern("[..., dstport=22, p, pk, b, s, e, action=REJECT, st]"), 1, 60, ("dstport", "srcaddr"))
+    engine = Engine(DEFAULT, [rule])
+    alerts = engine.ingest_text(reject(BASE, port=22) + "\n")
+    assert alerts[0].group == {"dstport": 22, "srcaddr": "10.0.0.155"}

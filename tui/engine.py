@@ -1,0 +1,260 @@
+"""The engine: batches of flow-log lines in, alert transitions and dashboard statistics out.
+
+Source -> kernel (tokenise once, evaluate every rule and statistic) -> rules (windows, OK/ALARM) ->
+stats. The engine owns no thread and does no I/O; callers (replay, the CloudWatch follower, the TUI's
+worker) feed it batches and read :meth:`snapshot` whenever they like. It never imports Textual.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Hashable, Sequence
+
+from tui.batch import BatchResult
+from tui.flowlog import FlowFormat
+from tui.kernel import Kernel, KernelRule, split_lines, start_ms
+from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
+from tui.rules.measures import Measure
+from tui.rules.ruleset import Transition
+from tui.patterns.compare import TextCmp
+from tui.rules.window import ALARM
+from tui.stats import Stats, StatsSnapshot
+
+MALFORMED_SAMPLES_KEPT = 10
+ALERT_HISTORY = 1000
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    """A rule as the engine needs it (built from the configuration's RuleConfig)."""
+
+    name: str
+    pattern: Any  # tui.patterns.Pattern
+    threshold: float
+    window_s: float
+    group_by: tuple[str, ...] = ()
+    measure: str = "count"
+    measure_field: str | None = None
+    severity: str = "medium"
+
+    @classmethod
+    def from_config(cls, rule: Any) -> "RuleDef":
+        return cls(
+            rule.name, rule.pattern, rule.threshold, rule.window_s, tuple(rule.group_by),
+            rule.measure, rule.measure_field, rule.severity,
+        )
+
+
+@dataclass(frozen=True)
+class EngineSnapshot:
+    """An immutable view of the engine for the UI and for summaries."""
+
+    lines: int
+    records: int
+    malformed: int
+    malformed_samples: tuple[str, ...]
+    watermark_ms: int | None
+    stats: StatsSnapshot
+    rules: tuple[RuleStatus, ...]
+    recent: tuple[str, ...]  # newest last
+    alerts: tuple[Alert, ...]  # newest last
+
+
+class Engine:
+    """Evaluates one format and one rule list over batches of lines."""
+
+    def __init__(
+        self,
+        fmt: FlowFormat,
+        rules: Sequence[RuleDef],
+        *,
+        event_times: bool = False,
+        max_groups: int = 10_000,
+        max_delay_s: float = 1200,
+        max_samples: int = 5,
+        recent_rows: int = 300,
+        keep_minutes: int = 180,
+    ) -> None:
+        self.fmt = fmt
+        self.rule_defs = tuple(rules)
+        self.event_times = event_times
+        self.max_samples = max_samples
+        self.kernel: Kernel | None = None
+        self.kernel_rules = tuple(
+            KernelRule(r.pattern, r.group_by, r.measure, r.measure_field) for r in self.rule_defs
+        )
+        self.rules = RuleSet(
+            [
+                RuleSpec(r.name, r.threshold, int(r.window_s * 1000), Measure(r.measure, r.measure_field), r.group_by, r.severity)
+                for r in self.rule_defs
+            ],
+            max_groups=max_groups,
+            max_delay_ms=int(max_delay_s * 1000),
+        )
+        self.stats = Stats(len(self.rule_defs), keep_minutes=keep_minutes)
+        self.lines = 0
+        self.records = 0
+        self.malformed = 0
+        self.malformed_samples: deque[str] = deque(maxlen=MALFORMED_SAMPLES_KEPT)
+        self.recent: deque[str] = deque(maxlen=recent_rows)
+        self.alerts: deque[Alert] = deque(maxlen=ALERT_HISTORY)
+        self.use_format(fmt)
+
+    def use_format(self, fmt: FlowFormat) -> None:
+        """Switch to another record layout (an S3 file whose header names other fields). Rule state
+        carries over: groups are keyed by field values, not positions."""
+        if self.kernel is not None and fmt == self.fmt:
+            return
+        self.fmt = fmt
+        self.kernel = Kernel(fmt, self.kernel_rules, self.event_times)
+        self._group_index = [tuple(fmt.index(name) for name in r.group_by) for r in self.rule_defs]
+        self._converters = {name: fmt.converter(name) for r in self.rule_defs for name in r.group_by}
+        self._start = fmt.index("start") if fmt.has("start") else None
+        self._literals = [required_literal(r.pattern, fmt.nfields) for r in self.rule_defs]
+
+    # -- feeding ---------------------------------------------------------------------------------
+
+    def ingest_text(self, text: str, now_ms: int = 0) -> list[Alert]:
+        """A chunk of a file (whole lines); event times come from each record's ``start``."""
+        return self.apply(self.kernel.process_text(text, now_ms), lambda: split_lines(text), None)
+
+    def ingest(self, lines: Sequence[str], times: Sequence[int] | None = None, now_ms: int = 0) -> list[Alert]:
+        """A batch of messages, with their event times (ms) when the engine uses event times."""
+        return self.apply(self.kernel.process(lines, times, now_ms), lambda: lines, times)
+
+    def apply(self, batch: BatchResult, lines_of_batch: Any, times: Sequence[int] | None) -> list[Alert]:
+        """Merge a kernel result. ``lines_of_batch()`` returns the batch's lines; it is called only
+        to keep the newest rows and to find the samples of new alarms."""
+        self.lines += batch.lines
+        self.records += batch.records
+        self.malformed += batch.malformed
+        self.malformed_samples.extend(batch.malformed_samples)
+        self.stats.merge(batch)
+        transitions = self.rules.apply(batch.buckets, batch.t_max)
+        lines = None
+        if self.recent.maxlen:
+            lines = lines_of_batch()
+            self.recent.extend(line for line in lines[-self.recent.maxlen:] if line.strip())
+        if not transitions:
+            return []
+        if any(t.state == ALARM for t in transitions) and lines is None:
+            lines = lines_of_batch()
+        samples = self._samples(transitions, lines or (), times)
+        alerts = [self._alert(t, samples.get((t.rule, t.group), ())) for t in transitions]
+        self.alerts.extend(alerts)
+        return alerts
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def snapshot(self, minutes: int = 60, top_n: int = 10) -> EngineSnapshot:
+        watermark = self.rules.watermark
+        return EngineSnapshot(
+            self.lines,
+            self.records,
+            self.malformed,
+            tuple(self.malformed_samples),
+            watermark,
+            self.stats.snapshot(minutes, top_n),
+            tuple(rule.status(watermark) for rule in self.rules.rules),
+            tuple(self.recent),
+            tuple(self.alerts),
+        )
+
+    def group_dict(self, rule_index: int, key: Hashable) -> dict[str, Any]:
+        names = self.rule_defs[rule_index].group_by
+        values = (key,) if len(names) == 1 else key if names else ()
+        return {name: self._converters[name](value) for name, value in zip(names, values)}
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _alert(self, transition: Transition, samples: Sequence[str]) -> Alert:
+        rule = self.rule_defs[transition.rule]
+        return Alert(
+            rule=rule.name,
+            state=transition.state,
+            group=self.group_dict(transition.rule, transition.group),
+            value=transition.value,
+            threshold=rule.threshold,
+            window_s=rule.window_s,
+            measure=self.rules.rules[transition.rule].spec.measure.name,
+            time_ms=transition.time_ms,
+            first_ms=transition.first_ms,
+            last_ms=transition.last_ms,
+            severity=rule.severity,
+            samples=tuple(samples),
+        )
+
+    def _samples(self, transitions: list[Transition], lines: Sequence[str], times: Sequence[int] | None) -> dict:
+        """Up to ``max_samples`` raw messages per new ALARM: the newest matching lines of this batch
+        inside the alarming window. Scans backwards and stops once every alarm has its samples;
+        a substring test on the group's first value skips most lines without splitting them."""
+        wanted: dict[tuple[int, Hashable], Transition] = {
+            (t.rule, t.group): t for t in transitions if t.state == ALARM
+        }
+        needles: set[str] | None = set()
+        for rule_index, key in wanted:
+            needle = (key[0] if isinstance(key, tuple) else key) or self._literals[rule_index]
+            if not needle:
+                needles = None  # nothing every sample must contain: look at every line
+                break
+            needles.add(needle)
+        search = None if needles is None else re.compile("|".join(map(re.escape, sorted(needles)))).search
+        found: dict[tuple[int, Hashable], list[str]] = {pair: [] for pair in wanted}
+        open_pairs = len(wanted)
+        nfields = self.fmt.nfields
+        for index in range(len(lines) - 1, -1, -1):
+            line = lines[index]
+            if search is not None and search(line) is None:
+                continue
+            fields = line.split()
+            if len(fields) != nfields:
+                continue
+            time = None
+            for (rule_index, key), transition in wanted.items():
+                kept = found[rule_index, key]
+                if len(kept) >= self.max_samples or self._group_key(rule_index, fields) != key:
+                    continue
+                if time is None:
+                    time = self._event_time(fields, times, index)
+                    if time is None:
+                        break
+                width = self.rules.rules[rule_index].spec.window_ms
+                if transition.time_ms - width < time <= transition.time_ms and self.rule_defs[
+                    rule_index
+                ].pattern.matches_fields(fields, line):
+                    kept.insert(0, line)
+                    if len(kept) == self.max_samples:
+                        open_pairs -= 1
+            if not open_pairs:
+                break
+        return found
+
+    def _group_key(self, rule_index: int, fields: list[str]) -> Hashable:
+        indexes = self._group_index[rule_index]
+        if not indexes:
+            return ""
+        if len(indexes) == 1:
+            return fields[indexes[0]]
+        return tuple(fields[i] for i in indexes)
+
+    def _event_time(self, fields: list[str], times: Sequence[int] | None, index: int) -> int | None:
+        if times is not None:
+            return times[index]
+        return None if self._start is None else start_ms(fields[self._start])
+
+
+def required_literal(pattern: Any, nfields: int) -> str | None:
+    """The longest text a line must contain to match a bracket pattern (from an ``=`` condition on a
+    plain word), or None; lets the sample search skip lines without tokenising them."""
+    if pattern.kind != "bracket":
+        return None
+    best = None
+    for binding in pattern.bind(nfields) or ():
+        if len(binding.condition.all_of) != 1:
+            continue
+        for cmp in binding.condition.all_of[0].cmps:
+            if type(cmp) is TextCmp and cmp.op == "=" and cmp.literal_text and (best is None or len(cmp.literal_text) > len(best)):
+                best = cmp.literal_text
+    return best

@@ -1,0 +1,72 @@
+"""Kernel work spread over worker processes, results kept in input order.
+
+A replay is CPU-bound in the kernel (tokenising and evaluating every line), and Python runs one
+thread at a time, so file chunks go to forked worker processes. Each worker inherits the compiled
+rules and returns only the compact per-batch aggregates; the parent merges them in file order, so the
+outcome is identical to a single-process run. At most ``2 * workers + 1`` chunks are in flight, which
+bounds memory whatever the input size.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from typing import Iterable, Iterator, Sequence
+
+from tui.batch import BatchResult
+from tui.flowlog import FlowFormat
+from tui.kernel import Kernel, KernelRule
+from tui.sources.files import Chunk
+
+# Set in the parent just before forking; workers inherit them.
+_RULES: Sequence[KernelRule] = ()
+_KERNELS: dict[str, Kernel] = {}
+
+
+def default_workers() -> int:
+    """One worker per available core, at most 8 (the parent merges while they work)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _kernel_for(fmt: FlowFormat) -> Kernel:
+    key = str(fmt)
+    kernel = _KERNELS.get(key)
+    if kernel is None:
+        kernel = _KERNELS[key] = Kernel(fmt, _RULES)
+    return kernel
+
+
+def _work(fmt: FlowFormat, text: str, now_ms: int) -> BatchResult:
+    return _kernel_for(fmt).process_text(text, now_ms)
+
+
+def process_chunks(
+    chunks: Iterable[tuple[FlowFormat, Chunk]],
+    rules: Sequence[KernelRule],
+    workers: int,
+    now_ms: int = 0,
+) -> Iterator[tuple[FlowFormat, Chunk, BatchResult]]:
+    """Run the kernel over ``(format, chunk)`` pairs, yielding results in input order."""
+    global _RULES
+    _RULES = rules
+    _KERNELS.clear()
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for fmt, chunk in chunks:
+            yield fmt, chunk, _work(fmt, chunk.text, now_ms)
+        return
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        pending: deque = deque()
+        for fmt, chunk in chunks:
+            pending.append((fmt, chunk, pool.apply_async(_work, (fmt, chunk.text, now_ms))))
+            if len(pending) > 2 * workers:
+                fmt_done, chunk_done, result = pending.popleft()
+                yield fmt_done, chunk_done, result.get()
+        while pending:
+            fmt_done, chunk_done, result = pending.popleft()
+            yield fmt_done, chunk_done, result.get()

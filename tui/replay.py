@@ -1,0 +1,89 @@
+"""Replaying flow-log files through the engine, headless: alert transitions (and optionally every
+record) as JSON lines, then a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Iterator, Sequence, TextIO
+
+from tui.engine import Engine, RuleDef
+from tui.flowlog import FlowFormat, parse_record
+from tui.kernel import split_lines
+from tui.parallel import default_workers, process_chunks
+from tui.sinks.jsonl import JsonLines
+from tui.sources.files import Chunk, read_chunks
+
+
+class Replay:
+    """One replay run over a list of files, in order, with one engine."""
+
+    def __init__(self, config: Any, *, workers: int | None = None, records: bool = False, out: TextIO) -> None:
+        self.config = config
+        self.engine = Engine(
+            config.format,
+            [RuleDef.from_config(rule) for rule in config.rules],
+            max_groups=config.limits.max_groups_per_rule,
+            max_delay_s=config.follow.max_delay_s,
+            max_samples=config.limits.max_samples,
+            recent_rows=0,
+        )
+        self.workers = default_workers() if workers is None else max(1, workers)
+        self.records = records
+        self.sink = JsonLines(out)
+        self.files = 0
+        self.alert_count = 0
+        self.alarms_per_rule: Counter[str] = Counter()
+
+    def run(self, paths: Sequence[str]) -> None:
+        engine = self.engine
+        workers = 1 if self.records else self.workers
+        for fmt, chunk, batch in process_chunks(self._chunks(paths), engine.kernel_rules, workers):
+            engine.use_format(fmt)
+            if self.records:
+                self._print_records(fmt, chunk)
+            for alert in engine.apply(batch, lambda: split_lines(chunk.text), None):
+                self.alert_count += 1
+                if alert.state == "ALARM":
+                    self.alarms_per_rule[alert.rule] += 1
+                self.sink.write(alert.to_json())
+
+    def _chunks(self, paths: Sequence[str]) -> Iterator[tuple[FlowFormat, Chunk]]:
+        for path in paths:
+            self.files += 1
+            fmt = self.config.format
+            for chunk in read_chunks(path):
+                if chunk.fmt is not None:
+                    fmt = chunk.fmt
+                yield fmt, chunk
+
+    def _print_records(self, fmt: FlowFormat, chunk: Chunk) -> None:
+        write = self.sink.write
+        for line in split_lines(chunk.text):
+            record = parse_record(fmt, line)
+            if record is None:
+                continue
+            start = record.event_time
+            write({
+                "type": "record", "eventId": None, "logGroup": None, "logStream": None,
+                "timestamp": None if start is None else start * 1000, "ingestionTime": None,
+                "message": line, "fields": record.to_dict(),
+            })
+
+    def print_summary(self, stream: TextIO, seconds: float) -> None:
+        snapshot = self.engine.snapshot(minutes=1)
+        totals = snapshot.stats.totals
+        plural = "" if self.files == 1 else "s"
+        stream.write(
+            f"flowtail: {snapshot.records:,} records from {self.files} file{plural}, "
+            f"{snapshot.malformed:,} malformed, {self.alert_count:,} alert transitions, {seconds:.2f} s\n"
+        )
+        for sample in snapshot.malformed_samples[:3]:
+            stream.write(f"  malformed: {sample[:120]!r}\n")
+        first_rule_column = len(totals) - len(self.engine.rule_defs)
+        for index, rule in enumerate(self.engine.rule_defs):
+            status = snapshot.rules[index]
+            stream.write(
+                f"  {rule.name}: {totals[first_rule_column + index]:,} matches, "
+                f"{self.alarms_per_rule[rule.name]} alarms, {status.alarming} alarming now\n"
+            )
+        stream.flush()

@@ -1,0 +1,1 @@
+"""Alert outputs: JSON lines on stdout, the alert journal, SNS."""

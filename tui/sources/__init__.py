@@ -1,0 +1,1 @@
+"""Event sources: flow-log files for replay, CloudWatch Logs for following."""
