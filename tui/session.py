@@ -1,0 +1,149 @@
+"""A running session: an engine, the thread that feeds it, and what the UI or a headless loop reads.
+
+The same object serves `replay`, `watch` and `demo`, with or without the TUI: a *feeder* function runs
+in a background thread and calls :meth:`Session.ingest`; readers call :meth:`Session.snapshot` on
+their own schedule. The engine is only touched under the session's lock, so the UI never sees a
+half-merged batch, and never waits on AWS or disk (only on a merge in progress).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from tui.engine import Engine, EngineSnapshot
+from tui.rules import Alert
+
+AlertListener = Callable[[Alert], None]
+Feeder = Callable[["Session", threading.Event], None]
+
+
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """Everything a view needs, immutable: the engine's state plus the feeding side's."""
+
+    mode: str  # "replay" | "watch" | "demo"
+    engine: EngineSnapshot
+    sources: tuple[Any, ...] = ()  # FollowerStatus objects (watch/demo), empty for replay
+    finished: bool = False  # the feeder returned (a replay reached the end of its files)
+    error: str | None = None  # the feeder failed: one line for an error banner
+    delivery: Any = None  # alert delivery status, when notifiers are configured
+    taken_at: float = field(default_factory=time.time)
+
+
+class Session:
+    """An engine fed by one background thread."""
+
+    def __init__(self, engine: Engine, feeder: Feeder, mode: str) -> None:
+        self.engine = engine
+        self.mode = mode
+        self._feeder = feeder
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._listeners: list[AlertListener] = []
+        self._sources: tuple[Any, ...] = ()
+        self._delivery_status: Callable[[], Any] | None = None
+        self.finished = False
+        self.error: str | None = None
+
+    # -- wiring ----------------------------------------------------------------------------------
+
+    def on_alert(self, listener: AlertListener) -> None:
+        """Call ``listener`` (in the feeding thread) for every alert transition."""
+        self._listeners.append(listener)
+
+    def set_delivery_status(self, provider: Callable[[], Any]) -> None:
+        self._delivery_status = provider
+
+    # -- feeding side ----------------------------------------------------------------------------
+
+    def ingest(self, lines: Sequence[str], times: Sequence[int] | None = None, now_ms: int = 0) -> list[Alert]:
+        with self._lock:
+            alerts = self.engine.ingest(lines, times, now_ms)
+        self._announce(alerts)
+        return alerts
+
+    def ingest_text(self, text: str) -> list[Alert]:
+        with self._lock:
+            alerts = self.engine.ingest_text(text)
+        self._announce(alerts)
+        return alerts
+
+    def use_format(self, fmt: Any) -> None:
+        """Switch the record layout (an S3 file's header) between two batches."""
+        with self._lock:
+            self.engine.use_format(fmt)
+
+    def set_sources(self, statuses: Sequence[Any]) -> None:
+        self._sources = tuple(statuses)
+
+    def _announce(self, alerts: list[Alert]) -> None:
+        for alert in alerts:
+            for listener in self._listeners:
+                listener(alert)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"flowtail-{self.mode}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._feeder(self, self._stop)
+        except Exception as error:  # noqa: BLE001 - shown in the UI's error banner, never a crash
+            self.error = f"{type(error).__name__}: {error}".splitlines()[0]
+        finally:
+            self.finished = True
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def stopping(self) -> threading.Event:
+        return self._stop
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the feeder to finish; True if it did."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # -- reading side ----------------------------------------------------------------------------
+
+    def snapshot(self, minutes: int = 60, top_n: int = 10) -> SessionSnapshot:
+        with self._lock:
+            engine = self.engine.snapshot(minutes, top_n)
+        delivery = self._delivery_status() if self._delivery_status else None
+        return SessionSnapshot(self.mode, engine, self._sources, self.finished, self.error, delivery)
+
+
+def replay_feeder(paths: Sequence[str], fmt: Any, records_per_s: float | None = None) -> Feeder:
+    """Feed files chunk by chunk; ``records_per_s`` paces them (None = as fast as possible)."""
+    from tui.kernel import split_lines
+    from tui.sources.files import CHUNK_BYTES, read_chunks
+
+    def feed(session: Session, stop: threading.Event) -> None:
+        for path in paths:
+            for chunk in read_chunks(path, 64 * 1024 if records_per_s else CHUNK_BYTES):
+                if chunk.fmt is not None:
+                    session.use_format(chunk.fmt)
+                if records_per_s:
+                    lines = split_lines(chunk.text)
+                    step = max(1, int(records_per_s / 10))
+                    for start in range(0, len(lines), step):
+                        if stop.wait(0.1):
+                            return
+                        session.ingest(lines[start:start + step])
+                else:
+                    if stop.is_set():
+                        return
+                    session.ingest_text(chunk.text)
+
+    return feed
