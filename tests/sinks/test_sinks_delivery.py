@@ -1,0 +1,177 @@
+"""The delivery worker: journal first, never blocks or raises, retries until SNS is back, resumes
+after a restart, and keeps a flapping source from paging over and over."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.sinks.delivery import Delivery, exponential_backoff
+from tui.sinks.journal import Journal, JournalEntry
+
+WAIT_S = 15
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def running():
+    """Starts deliveries and stops them at the end of the test, whatever happened."""
+    started: list[Delivery] = []
+
+    def start(delivery: Delivery) -> Delivery:
+        started.append(delivery)
+        delivery.start()
+        return delivery
+
+    yield start
+    for delivery in started:
+        delivery.stop(timeout=1)
+
+
+def sources(envelopes) -> list[str]:
+    """The srcaddr of each delivered alert, in order."""
+    return [envelope["Subject"].split("srcaddr=")[1].split()[0] for envelope in envelopes]
+
+
+def test_sns_down_keeps_the_alert_and_sends_it_once_when_sns_is_back(topic, proxy, journal, make_alert,
+                                                                       recording_backoff, running):
+    backoff = recording_backoff(after=3)
+    delivery = running(Delivery(journal, {"sns": topic.notifier(proxy.url)}, backoff=backoff))
+
+    alert_id = delivery.submit(make_alert())
+    assert backoff.reached.wait(WAIT_S), "no retries while SNS is down"
+
+    status = delivery.status()
+    assert status.pending == 1 and status.sent == 0 and status.failed_attempts >= 3
+    assert status.last_error.startswith("cannot reach SNS")
+    assert [entry.id for entry in journal.pending("sns")] == [alert_id]
+    assert topic.messages() == []
+
+    proxy.up.set()
+    assert delivery.drain(WAIT_S)
+
+    assert sources(topic.messages()) == ["203.0.113.7"]
+    status = delivery.status()
+    assert (status.sent, status.pending, status.last_error) == (1, 0, None)
+    assert journal.pending("sns") == []
+    assert journal.recent(1)[0].delivered["sns"]
+
+
+def test_a_restart_sends_what_a_killed_run_left_unsent_and_nothing_twice(topic, journal_path, make_alert, running):
+    killed = Journal(journal_path)
+    owed = [JournalEntry.new(make_alert(src=f"10.0.0.{i}"), ["sns"], at=1000.0 + i) for i in range(3)]
+    sent = JournalEntry.new(make_alert(src="10.0.0.99"), ["sns"], at=999.0)
+    for entry in [sent, *owed]:
+        killed.append(entry)
+    killed.mark_delivered(sent.id, "sns", "sent-before-the-crash")
+    killed.close()
+    with open(journal_path, "ab") as file:
+        file.write(b'{"type":"alert","rule":"ssh-brute-force","state":"AL')  # killed mid-write
+
+    journal = Journal(journal_path)
+    delivery = running(Delivery(journal, {"sns": topic.notifier()}))
+    assert delivery.drain(WAIT_S)
+
+    assert sources(topic.messages()) == ["10.0.0.0", "10.0.0.1", "10.0.0.2"]
+    assert journal.pending("sns") == [] and journal.malformed == 1
+    assert delivery.status().sent == 3
+
+    again = running(Delivery(Journal(journal_path), {"sns": topic.notifier()}))
+    assert again.drain(WAIT_S)
+    assert topic.messages() == [] and again.status().sent == 0
+
+
+def test_cooldown_suppresses_repeats_per_rule_group_and_state(topic, journal, make_alert, running):
+    clock = Clock()
+    delivery = running(Delivery(journal, {"sns": topic.notifier(cooldown_s=600)}, clock=clock))
+
+    delivery.submit(make_alert())
+    assert delivery.drain(WAIT_S)
+    clock.now += 300
+    repeat = delivery.submit(make_alert())  # same rule and source, within the cooldown
+    delivery.submit(make_alert(src="198.51.100.23"))  # another source
+    delivery.submit(make_alert(rule="port-scan"))  # another rule, same source
+    assert delivery.drain(WAIT_S)
+
+    assert sources(topic.messages()) == ["203.0.113.7", "198.51.100.23", "203.0.113.7"]
+    assert delivery.status().suppressed == 1
+    (suppressed,) = [entry for entry in journal.recent(10) if entry.id == repeat]
+    assert suppressed.suppressed == {"sns": "cooldown"} and not suppressed.pending_for("sns")
+
+    clock.now += 300  # 600 s after the first publish
+    delivery.submit(make_alert())
+    assert delivery.drain(WAIT_S)
+    assert sources(topic.messages()) == ["203.0.113.7"]
+
+
+def test_ok_is_published_only_when_configured_and_not_held_back_by_the_alarm(topic, journal, make_alert, running):
+    clock = Clock()
+    alarms_only = running(Delivery(journal, {"sns": topic.notifier()}, clock=clock))
+    alarms_only.submit(make_alert())
+    recovered = alarms_only.submit(make_alert(state="OK", value=3))
+    assert alarms_only.drain(WAIT_S)
+    assert [envelope["Subject"].split()[1] for envelope in topic.messages()] == ["ALARM"]
+    (ok,) = [entry for entry in journal.recent(10) if entry.id == recovered]
+    assert ok.sinks == () and not ok.unresolved  # journaled for the history, owed to nobody
+
+    both = running(Delivery(journal, {"sns": topic.notifier(states=("ALARM", "OK"))}, clock=clock))
+    both.submit(make_alert(src="198.51.100.5"))
+    clock.now += 10
+    both.submit(make_alert(src="198.51.100.5", state="OK", value=3))
+    clock.now += 10
+    both.submit(make_alert(src="198.51.100.5"))  # flapping: within the cooldown of the sent ALARM
+    clock.now += 10
+    both.submit(make_alert(src="198.51.100.5", state="OK", value=3))  # ... and of the sent OK
+    assert both.drain(WAIT_S)
+    assert [envelope["Subject"].split()[1] for envelope in topic.messages()] == ["ALARM", "OK"]
+    assert both.status().suppressed == 2
+
+
+def test_alerts_that_do_not_fit_the_queue_are_sent_from_the_journal(topic, journal, make_alert, running):
+    delivery = Delivery(journal, {"sns": topic.notifier()}, max_queue=1)
+    for i in range(4):
+        delivery.submit(make_alert(src=f"10.9.0.{i}"))
+    assert delivery.status().pending == 4
+
+    running(delivery)
+    assert delivery.drain(WAIT_S)
+    assert sources(topic.messages()) == ["10.9.0.0", "10.9.0.1", "10.9.0.2", "10.9.0.3"]
+    assert delivery.status().pending == 0
+
+
+def test_stop_does_not_wait_for_sns_and_leaves_the_alert_owed(topic, proxy, journal, make_alert, recording_backoff):
+    backoff = recording_backoff(after=1, delay_s=3600)
+    delivery = Delivery(journal, {"sns": topic.notifier(proxy.url)}, backoff=backoff)
+    delivery.start()
+    alert_id = delivery.submit(make_alert())
+    assert backoff.reached.wait(WAIT_S)
+
+    delivery.stop(timeout=WAIT_S)  # interrupts the hour-long backoff
+
+    assert not delivery._thread.is_alive()
+    assert [entry.id for entry in journal.pending("sns")] == [alert_id]
+
+
+def test_a_broken_journal_does_not_stop_the_alert_or_raise(topic, journal, make_alert, running):
+    delivery = running(Delivery(journal, {"sns": topic.notifier()}))
+    journal.close()  # every journal write now fails
+
+    delivery.submit(make_alert())
+    assert delivery.drain(WAIT_S)
+
+    assert sources(topic.messages()) == ["203.0.113.7"]
+    assert delivery.status().last_error.startswith("alert journal write failed")
+
+
+def test_exponential_backoff_grows_to_its_cap_with_jitter():
+    delay = exponential_backoff(base_s=1, cap_s=60)
+    assert 0.5 <= delay(0) <= 1
+    assert 4 <= delay(3) <= 8
+    assert 30 <= delay(50) <= 60
+    assert len({delay(10) for _ in range(20)}) > 1

@@ -1,0 +1,187 @@
+"""Alerts to an Amazon SNS topic: the subject and message a person on call reads, and the publish.
+
+Which alerts are published, the cooldown and the retries are the delivery worker's job
+(:mod:`tui.sinks.delivery`); this module only formats and sends one alert.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from tui.durations import format_duration
+from tui.rules.alerts import Alert, iso_utc
+
+SUBJECT_MAX = 99  # SNS: "ASCII text ... less than 100 characters", no line breaks or control characters
+MAX_SAMPLES = 5
+SAMPLE_MAX_CHARS = 1000  # a sample is one log event; this keeps five of them far below SNS's 256 KB
+_TOPIC_REGION = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):")
+# C0 and C1 controls and DEL (ESC included), and the Unicode bidirectional overrides and isolates,
+# which make text display in another order than it is stored in.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\t\n\v\f\r]")
+_DENIED = {"AuthorizationError", "AccessDenied", "AccessDeniedException"}
+_MISSING = {"NotFound", "NotFoundException"}
+_THROTTLED = {"Throttling", "ThrottlingException", "Throttled", "TooManyRequestsException"}
+_BAD_CREDENTIALS = {"InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException",
+                    "SignatureDoesNotMatch", "InvalidSignatureException"}
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters: tabs and line breaks become spaces, the others go."""
+    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+
+
+class SnsNotifier:
+    """Publishes alerts to ``topic_arn``.
+
+    ``states`` and ``cooldown_s`` are settings the delivery worker applies. The boto3 client is made
+    on first use (``client`` overrides it), with botocore's own retries off because the worker
+    retries with its own backoff and reports every failed attempt.
+    """
+
+    def __init__(
+        self,
+        topic_arn: str,
+        *,
+        states: Iterable[str] = ("ALARM",),
+        subject_prefix: str = "[flowtail]",
+        cooldown_s: float = 600.0,
+        client: Any = None,
+        region: str | None = None,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self.topic_arn = topic_arn
+        self.states = tuple(states)
+        self.subject_prefix = subject_prefix
+        self.cooldown_s = cooldown_s
+        self.region = region or _topic_region(topic_arn)
+        self.profile = profile
+        self.endpoint_url = endpoint_url
+        self._client = client
+
+    def publish(self, alert: Alert) -> str:
+        """Publishes one alert and returns the SNS message id. Raises what botocore raises."""
+        response = self.client.publish(
+            TopicArn=self.topic_arn,
+            Subject=self.format_subject(alert),
+            Message=self.format_message(alert),
+            MessageAttributes=self.message_attributes(alert),
+        )
+        return str(response["MessageId"])
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3  # lazily: importing boto3 costs a noticeable part of a second at startup
+            from botocore.config import Config
+
+            session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
+            config = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=10)
+            self._client = session.client("sns", endpoint_url=self.endpoint_url, config=config)
+        return self._client
+
+    def format_subject(self, alert: Alert) -> str:
+        """One ASCII line under 100 characters, e.g.
+        ``[flowtail] ALARM high ssh-brute-force srcaddr=203.0.113.7 25/20 in 1m``."""
+        shown = _displayable(alert)
+        reading = f"{_number(shown.value)}/{_number(shown.threshold)}"
+        if shown.measure != "count":
+            reading = f"{shown.measure} {reading}"
+        subject = (f"{clean_text(self.subject_prefix)} {shown.state} {shown.severity} {shown.rule} "
+                   f"{shown.group_label} {reading} in {format_duration(shown.window_s)}")
+        subject = " ".join(subject.encode("ascii", "replace").decode("ascii").split())
+        return subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 3].rstrip() + "..."
+
+    def format_message(self, alert: Alert) -> str:
+        """Plain text for a person, then the alert as JSON for a program (both free of control characters)."""
+        shown = _displayable(alert)
+        meaning = "the measure reached the threshold" if shown.state == "ALARM" else "the measure fell below the threshold"
+        lines = [
+            f"flowtail: rule {shown.rule} is {shown.state} for {shown.group_label}",
+            "",
+            f"Rule:        {shown.rule}",
+            f"Severity:    {shown.severity}",
+            f"State:       {shown.state} ({meaning})",
+            f"Group:       {shown.group_label}",
+            f"Value:       {_number(shown.value)} (threshold {_number(shown.threshold)})",
+            f"Measure:     {shown.measure} over a {format_duration(shown.window_s)} sliding window",
+            f"Time:        {iso_utc(shown.time_ms)} (event time of the transition)",
+            f"First event: {iso_utc(shown.first_ms) or 'none'}",
+            f"Last event:  {iso_utc(shown.last_ms) or 'none'}",
+            "",
+            f"Sample records ({len(shown.samples)} of {len(alert.samples)}):",
+            *(f"  {sample}" for sample in shown.samples),
+            "",
+            "Alert JSON:",
+            json.dumps(shown.to_json(), separators=(",", ":")),
+        ]
+        return "\n".join(lines)
+
+    def message_attributes(self, alert: Alert) -> dict[str, dict[str, str]]:
+        """``rule``, ``severity`` and ``state``, for subscription filter policies."""
+        shown = _displayable(alert)
+        values = {"rule": shown.rule, "severity": shown.severity, "state": shown.state}
+        return {name: {"DataType": "String", "StringValue": value} for name, value in values.items()}
+
+    def describe_error(self, exc: BaseException) -> str:
+        """A one-line explanation of a failed publish that says what to do about it."""
+        from botocore.exceptions import (  # lazily, as boto3: only reached after a publish was tried
+            ClientError,
+            ConnectionError,
+            HTTPClientError,
+            NoCredentialsError,
+        )
+
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            code, message = error.get("Code", "?"), error.get("Message", "")
+            if code in _DENIED:
+                return f"SNS publish denied: the IAM principal needs sns:Publish on {self.topic_arn}"
+            if code in _MISSING:
+                return f"SNS topic {self.topic_arn} does not exist (check the topic ARN and region)"
+            if code in _THROTTLED:
+                return "SNS is throttling publishes; retrying with backoff"
+            if code in _BAD_CREDENTIALS:
+                return f"AWS rejected the credentials ({code}): refresh them (e.g. aws sso login)"
+            if code.startswith("KMS"):
+                return (f"SNS cannot use the topic's KMS key ({code}): the IAM principal needs "
+                        "kms:GenerateDataKey and kms:Decrypt on it")
+            return f"SNS publish failed ({code}): {message}"
+        if isinstance(exc, NoCredentialsError):
+            return "no AWS credentials found for SNS (environment, profile, SSO or instance role)"
+        if isinstance(exc, (ConnectionError, HTTPClientError)):
+            return f"cannot reach SNS: {exc}"
+        return f"SNS publish failed: {type(exc).__name__}: {exc}"
+
+
+def _displayable(alert: Alert) -> Alert:
+    """The alert with its text made safe to show: group values and samples are attacker-controlled
+    (anyone can send packets), and rule names and severities are cleaned the same way for good measure.
+    Keeps the first :data:`MAX_SAMPLES` samples, each cut to :data:`SAMPLE_MAX_CHARS`."""
+    return dataclasses.replace(
+        alert,
+        rule=clean_text(alert.rule),
+        severity=clean_text(alert.severity),
+        group={clean_text(str(name)): clean_text(value) if isinstance(value, str) else value
+               for name, value in alert.group.items()},
+        samples=tuple(_shorten(clean_text(sample)) for sample in alert.samples[:MAX_SAMPLES]),
+    )
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= SAMPLE_MAX_CHARS else text[: SAMPLE_MAX_CHARS - 3] + "..."
+
+
+def _number(value: float) -> str:
+    """``25``, ``5000000.5``, ``0.33``: no exponent, at most two decimals."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _topic_region(topic_arn: str) -> str | None:
+    match = _TOPIC_REGION.match(topic_arn)
+    return match.group(1) if match else None
