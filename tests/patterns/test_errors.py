@@ -107,3 +107,10 @@ def test_length_limit():
 
 def test_nesting_up_to_the_limit_compiles():
     assert compile_pattern("{" + "(" * 64 + "$.a = 1" + ")" * 64 + "}").matches('{"a": 1}')
+
+
+def test_unprintable_characters_in_messages_are_escaped():
+    with pytest.raises(PatternError) as caught:
+        compile_pattern('ERROR "a\nb\x1b[2J')
+    assert caught.value.message == 'Unterminated quoted string starting "a\\nb\\x1b[2J'
+    assert "\n" not in str(caught.value)

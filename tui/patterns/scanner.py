@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Callable
 
 from tui.patterns.errors import PatternError
 from tui.patterns.numbers import NUMBER, to_decimal
@@ -43,9 +44,9 @@ class Literal:
 class Scanner:
     """Reads tokens from `text[pos:]`; every reader raises PatternError with the right column."""
 
-    def __init__(self, text: str, pos: int = 0) -> None:
+    def __init__(self, text: str) -> None:
         self.text = text
-        self.pos = pos
+        self.pos = 0
         self.regexes = 0  # regexes read so far: CloudWatch allows MAX_REGEXES per pattern
 
     def error(self, message: str, pos: int | None = None) -> PatternError:
@@ -75,7 +76,7 @@ class Scanner:
         if not self.accept(token):
             raise self.error(f"Expected '{token}' but found {self.describe_next()}")
 
-    def read_while(self, keep) -> str:
+    def read_while(self, keep: Callable[[str], bool]) -> str:
         """The longest run of characters from here for which `keep(char)` is true."""
         start = self.pos
         while self.pos < len(self.text) and keep(self.text[self.pos]):
