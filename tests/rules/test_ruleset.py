@@ -155,3 +155,37 @@ def test_memory_stays_bounded_over_a_long_run():
         rules.apply([{("a", second * S): 1}], second * S)
     window = rules.rules[0].groups["a"]
     assert len(window.times) <= (60 + 60 + 180) // 10 + 2
+
+
+@pytest.mark.parametrize(
+    "measure, field, partials",
+    [("count", None, (1, 1, 1, 1, 1, 1)), ("distinct", "dstport", ({"a"}, {"b"}, {"c"}, {"d"}, {"e"}, {"f"}))],
+)
+def test_late_bucket_older_than_the_window_stays_outside_it(measure, field, partials):
+    """A late bucket that sorts just before the window's first bucket must not be counted in it, and
+    must not be subtracted later (a regression: it used to shift the window's start onto itself)."""
+    rules = ruleset(threshold=3, window_s=10, measure=measure, field=field)
+    one, two, three, late, five, six = partials
+    feed(rules, [("a", 0, one), ("a", 20, two), ("a", 25, three)])
+    window = rules.rules[0].groups["a"]
+    feed(rules, [("a", 12, late)])  # older than 25 - 10: outside the window, after the bucket at 0
+    assert window.value == 2
+    feed(rules, [("a", 31, five)])  # 20 leaves; 25 and 31 remain
+    assert window.value == 2
+    feed(rules, [("a", 40, six)])  # 25 leaves too
+    assert window.value == 2
+
+
+def test_random_arrival_keeps_the_running_window_exact():
+    """After any arrival order, the running value equals a recount of the buckets in the window."""
+    rng = random.Random(11)
+    for measure, field in (("count", None), ("distinct", "v")):
+        rules = ruleset(threshold=10**9, window_s=30, measure=measure, field=field)
+        for _ in range(400):
+            second = rng.randrange(0, 300)
+            partial = 1 if measure == "count" else {rng.choice("abcdefg")}
+            feed(rules, [("g", second, partial)])
+            window = rules.rules[0].groups["g"]
+            inside = [window.parts[t] for t in window.times if window.end - 30_000 < t <= window.end]
+            expected = sum(inside) if measure == "count" else len(set().union(*inside))
+            assert window.value == expected

@@ -80,9 +80,10 @@ class GroupWindow:
             if not times or time > times[-1]:
                 times.append(time)
             else:
-                index = bisect_left(times, time)
-                times.insert(index, time)
-                if index < self.lo:
+                times.insert(bisect_left(times, time), time)
+                if self.end is not None and time <= self.end - self.width:
+                    # Buckets before ``lo`` are exactly those outside the window: an older bucket
+                    # lands at or before ``lo`` and must stay outside it.
                     self.lo += 1
             parts[time] = measure.copy(partial)
             delta = partial
