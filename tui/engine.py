@@ -47,6 +47,20 @@ class RuleDef:
         )
 
 
+def engine_from_config(config: Any, *, event_times: bool = False, recent_rows: int | None = None) -> "Engine":
+    """The engine a configuration describes (``recent_rows`` defaults to the display's table size)."""
+    return Engine(
+        config.format,
+        [RuleDef.from_config(rule) for rule in config.rules],
+        event_times=event_times,
+        max_groups=config.limits.max_groups_per_rule,
+        max_delay_s=config.follow.max_delay_s,
+        max_samples=config.limits.max_samples,
+        recent_rows=config.display.flows_rows if recent_rows is None else recent_rows,
+        keep_minutes=max(180, config.display.sparkline_minutes),
+    )
+
+
 @dataclass(frozen=True)
 class EngineSnapshot:
     """An immutable view of the engine for the UI and for summaries."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator, Sequence, TextIO
 
-from tui.engine import Engine, RuleDef
+from tui.engine import engine_from_config
 from tui.flowlog import FlowFormat, parse_record
 from tui.kernel import split_lines
 from tui.parallel import default_workers, process_chunks
@@ -19,14 +19,7 @@ class Replay:
 
     def __init__(self, config: Any, *, workers: int | None = None, records: bool = False, out: TextIO) -> None:
         self.config = config
-        self.engine = Engine(
-            config.format,
-            [RuleDef.from_config(rule) for rule in config.rules],
-            max_groups=config.limits.max_groups_per_rule,
-            max_delay_s=config.follow.max_delay_s,
-            max_samples=config.limits.max_samples,
-            recent_rows=0,
-        )
+        self.engine = engine_from_config(config, recent_rows=0)
         self.workers = default_workers() if workers is None else max(1, workers)
         self.records = records
         self.sink = JsonLines(out)

@@ -1,13 +1,19 @@
-"""Start a local CloudWatch Logs + SNS endpoint with simulated traffic and attacks, and follow it."""
+"""Start a local CloudWatch Logs + SNS (moto server on 127.0.0.1) with simulated VPC traffic and
+attacks, and follow it through the same path as `flowtail watch`. Needs no AWS account or network."""
 
 from __future__ import annotations
 
 import argparse
 
-from tui.commands._pending import not_yet
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--headless", action="store_true", help="print JSON lines instead of the TUI")
+    parser.add_argument("--records", action="store_true", help="with --headless, print every record too")
     parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
-    parser.set_defaults(run=not_yet)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui.demo.run import run_demo
+
+    return run_demo(headless=args.headless, duration_s=args.duration, records=args.records)

@@ -1,0 +1,68 @@
+"""The demo's local AWS: a moto server on 127.0.0.1 (a free port) with the flow-log group, one log
+stream per ENI, and the SNS topic alerts go to (with an SQS queue subscribed, so published alerts
+land somewhere that can be counted)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's account
+LOG_GROUP = "/flowtail/demo/vpc-flow-logs"
+TOPIC = "flowtail-demo-alerts"
+QUEUE = "flowtail-demo-oncall"
+
+
+def use_local_credentials() -> None:
+    """Throwaway credentials for this process only: the demo needs no AWS account and must never
+    reach a real one, whatever profile the user has set."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ["AWS_ACCESS_KEY_ID"] = "flowtail-demo"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "flowtail-demo"
+    os.environ["AWS_DEFAULT_REGION"] = REGION
+
+
+@dataclass
+class DemoEnvironment:
+    server: Any
+    endpoint: str
+    topic_arn: str
+    queue_url: str
+
+    @classmethod
+    def start(cls, enis: list[str]) -> "DemoEnvironment":
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        use_local_credentials()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        logs = boto3.client("logs", endpoint_url=endpoint, region_name=REGION)
+        logs.create_log_group(logGroupName=LOG_GROUP)
+        for eni in enis:
+            logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=f"{eni}-all")
+        sns = boto3.client("sns", endpoint_url=endpoint, region_name=REGION)
+        topic_arn = sns.create_topic(Name=TOPIC)["TopicArn"]
+        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
+        queue_url = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        return cls(server, endpoint, topic_arn, queue_url)
+
+    def published(self) -> int:
+        """How many alert notifications reached the subscribed queue (approximately, as SQS says)."""
+        import boto3
+
+        sqs = boto3.client("sqs", endpoint_url=self.endpoint, region_name=REGION)
+        attributes = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+        return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+    def stop(self) -> None:
+        self.server.stop()

@@ -1,0 +1,224 @@
+"""Following CloudWatch live: followers, engine and alert delivery wired into a Session, and the
+headless loop that prints JSON lines. `flowtail watch` and `flowtail demo` both run through here."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from tui.errors import FlowtailError
+from tui.flowlog import parse_record
+from tui.rules.alerts import Alert, iso_utc
+from tui.session import Feeder, Session
+from tui.sinks.jsonl import JsonLines
+
+STATUS_EVERY_S = 10.0
+
+
+@dataclass
+class Live:
+    """A watch session and the alert delivery that goes with it."""
+
+    session: Session
+    delivery: Any = None  # tui.sinks.delivery.Delivery, when notifiers are configured
+
+    def start(self) -> None:
+        if self.delivery is not None:
+            self.delivery.start()
+        self.session.start()
+
+    def stop(self) -> None:
+        self.session.stop()
+        if self.delivery is not None:
+            self.delivery.stop(timeout=5.0)
+
+
+def watch_feeder(followers: Sequence[Any], on_events: Callable[[list], None] | None = None) -> Feeder:
+    """Poll the followers and feed every new batch of events to the session, event time first."""
+    from tui.sources.cloudwatch import follow_all
+
+    def feed(session: Session, stop: threading.Event) -> None:
+        def deliver(events: list) -> None:
+            if on_events is not None:
+                on_events(events)
+            session.ingest([e.message for e in events], [e.timestamp for e in events], int(time.time() * 1000))
+
+        follow_all(followers, deliver, stop, session.set_sources)
+
+    return feed
+
+
+def open_live(
+    config: Any,
+    *,
+    mode: str = "watch",
+    since_s: float | None = None,
+    on_events: Callable[[list], None] | None = None,
+    journal: Any = None,
+) -> Live:
+    """Build (not start) the session following ``config.sources``; raises FlowtailError for setup
+    problems a user must fix (no sources, unknown profile, no region)."""
+    from tui.engine import engine_from_config
+    from tui.sources.cloudwatch import Follower, RequestBudget, make_logs_client
+
+    if not config.sources:
+        raise FlowtailError(f"{config.path or 'the configuration'}: no sources: add a log group under 'sources:'")
+    aws = config.aws
+    client = _logs_client(make_logs_client, aws)
+    budget = RequestBudget(config.follow.requests_per_second)
+    followers = [
+        Follower(
+            client,
+            source.log_group,
+            stream_prefix=source.stream_prefix,
+            filter_pattern=source.filter_pattern,
+            lookback_s=config.follow.lookback_s if since_s is None else since_s,
+            max_delay_s=config.follow.max_delay_s,
+            poll_interval_s=config.follow.poll_interval_s,
+            budget=budget,
+            profile=aws.profile,
+            renew_client=lambda: make_logs_client(aws.region, aws.profile, aws.endpoint_url),
+        )
+        for source in config.sources
+    ]
+    engine = engine_from_config(config, event_times=True)
+    session = Session(engine, watch_feeder(followers, on_events), mode)
+    delivery = _delivery(config, journal)
+    if delivery is not None:
+        notify = {rule.name: rule.notify for rule in config.rules}
+        session.on_alert(lambda alert: delivery.submit(alert, notify.get(alert.rule, ())))
+        session.set_delivery_status(delivery.status)
+    return Live(session, delivery)
+
+
+def _logs_client(make: Callable[..., Any], aws: Any) -> Any:
+    from botocore.exceptions import BotoCoreError, NoRegionError, ProfileNotFound
+
+    try:
+        return make(aws.region, aws.profile, aws.endpoint_url)
+    except ProfileNotFound:
+        raise FlowtailError(f"AWS profile {aws.profile!r} not found: check ~/.aws/config or use --profile") from None
+    except NoRegionError:
+        raise FlowtailError("no AWS region: set aws.region in the config, --region, or AWS_REGION") from None
+    except BotoCoreError as error:
+        raise FlowtailError(f"cannot create the CloudWatch Logs client: {error}") from None
+
+
+def _delivery(config: Any, journal: Any) -> Any:
+    """Journal + SNS delivery when the config has notifiers; None otherwise."""
+    from tui.config.schema import JournalConfig, SnsConfig
+
+    sns = config.notifiers.get("sns")
+    journal_config = config.notifiers.get("journal")
+    if not isinstance(sns, SnsConfig) and not isinstance(journal_config, JournalConfig) and journal is None:
+        return None
+    from tui.sinks.delivery import Delivery
+    from tui.sinks.journal import Journal
+    from tui.sinks.sns import SnsNotifier
+
+    if journal is None:
+        path = journal_config.path if isinstance(journal_config, JournalConfig) else None
+        try:
+            journal = Journal(path)
+        except OSError as error:
+            raise FlowtailError(f"cannot open the alert journal: {error}") from None
+    notifiers = {}
+    if isinstance(sns, SnsConfig):
+        notifiers["sns"] = SnsNotifier(
+            sns.topic_arn,
+            states=sns.states,
+            subject_prefix=sns.subject_prefix,
+            cooldown_s=sns.cooldown_s,
+            region=sns.region,
+            profile=sns.profile or config.aws.profile,
+            endpoint_url=config.aws.endpoint_url,
+        )
+    return Delivery(journal, notifiers)
+
+
+def status_line(status: Any) -> dict[str, Any]:
+    """A follower's status as a headless ``{"type": "status"}`` object."""
+    return {
+        "type": "status",
+        "logGroup": status.log_group,
+        "state": status.state,
+        "lastPoll": iso_utc(None if status.last_poll is None else int(status.last_poll * 1000)),
+        "eventsPerSecond": round(status.events_per_s, 2),
+        "lagP50Ms": status.lag_p50_ms,
+        "lagP95Ms": status.lag_p95_ms,
+        "throttled": status.throttled,
+        "errors": status.errors,
+        "rereadRatio": round(status.reread_ratio, 2),
+        "calls": status.calls,
+        "events": status.events,
+        "lastError": status.last_error,
+    }
+
+
+def record_line(fmt: Any, event: Any) -> dict[str, Any]:
+    """A CloudWatch event as a headless ``{"type": "record"}`` object."""
+    record = parse_record(fmt, event.message)
+    return {
+        "type": "record",
+        "eventId": event.event_id,
+        "logGroup": event.log_group,
+        "logStream": event.log_stream,
+        "timestamp": event.timestamp,
+        "ingestionTime": event.ingestion_time,
+        "message": event.message,
+        "fields": None if record is None else record.to_dict(),
+    }
+
+
+class Headless:
+    """Prints alert transitions (and records, with ``records``) as JSON lines, and the followers'
+    status at most every ``STATUS_EVERY_S`` seconds, until the duration ends or Ctrl-C."""
+
+    def __init__(self, out: JsonLines, *, records: bool = False) -> None:
+        self.out = out
+        self.records = records
+        self.fmt: Any = None
+        self._lock = threading.Lock()  # alerts come from the feeding thread, status from this one
+        self.alerts: list[Alert] = []
+
+    def write(self, obj: dict[str, Any]) -> None:
+        with self._lock:
+            self.out.write(obj)
+
+    def on_alert(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+        self.write(alert.to_json())
+
+    def on_events(self, events: list) -> None:
+        if self.records:
+            for event in events:
+                self.write(record_line(self.fmt, event))
+
+    def run(self, live: Live, duration_s: float | None = None) -> int:
+        session = live.session
+        self.fmt = session.engine.fmt
+        session.on_alert(self.on_alert)
+        live.start()
+        deadline = None if duration_s is None else time.monotonic() + duration_s
+        next_status = time.monotonic() + STATUS_EVERY_S
+        try:
+            while True:
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    break
+                wait = min(next_status, deadline if deadline is not None else next_status) - now
+                if session.wait(max(0.0, wait)):
+                    break
+                if time.monotonic() >= next_status:
+                    for status in session.snapshot(minutes=1, top_n=1).sources:
+                        self.write(status_line(status))
+                    next_status += STATUS_EVERY_S
+        except KeyboardInterrupt:
+            pass
+        finally:
+            live.stop()
+        if session.error:
+            raise FlowtailError(f"following stopped: {session.error}")
+        return 0
