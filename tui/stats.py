@@ -98,11 +98,11 @@ class Stats:
 
     def snapshot(self, minutes: int = 60, top_n: int = 10) -> StatsSnapshot:
         newest = self.newest_minute
-        if newest is None:
-            return StatsSnapshot(None, (), tuple(self.totals), {}, {})
-        first = newest - minutes + 1
+        first = None if newest is None else newest - minutes + 1
         empty = (0,) * self.width
-        series = tuple(tuple(self.minutes.get(m, empty)) for m in range(first, newest + 1))
+        series = () if newest is None else tuple(
+            tuple(self.minutes.get(m, empty)) for m in range(first, newest + 1)
+        )
         return StatsSnapshot(
             first,
             series,
@@ -110,4 +110,3 @@ class Stats:
             {name: tuple(keys.top(top_n)) for name, keys in self.top_records.items()},
             {name: tuple(keys.top(top_n)) for name, keys in self.top_bytes.items()},
         )
-
