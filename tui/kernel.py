@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 from tui.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult
 from tui.flowlog import FlowFormat
 from tui.flowlog.values import MILLISECONDS_ABOVE
-from tui.patterns import SIMPLE_LINE, Pattern, Rest
+from tui.patterns import SIMPLE_LINE, Binding, Pattern, Rest
 
 # Characters that can make ``str.split`` disagree with CloudWatch's field splitting (on ASCII text).
 _UNSIMPLE = '"[\x0b\x0c\r\x1c\x1d\x1e\x1f'
@@ -273,7 +273,9 @@ def _rule_condition(index: int, pattern: Pattern, nfields: int, var: list[str], 
     if bindings is None:
         return None
     parts = []
-    for binding in bindings:
+    # Cheapest checks first (plain text, then globs, numbers, regexes; rest-of-line last): an AND
+    # stops at the first false condition, and conditions have no side effects.
+    for binding in sorted(bindings, key=_binding_cost):
         rest = isinstance(binding.target, Rest)
         name = f"rest{binding.target.start}" if rest else var[binding.target]
         alternatives = []
@@ -290,3 +292,8 @@ def _rule_condition(index: int, pattern: Pattern, nfields: int, var: list[str], 
             expression = f"(({name} := split(line, None, {start})[{start}]) is not None) and ({expression})"
         parts.append(f"({expression})")
     return " and ".join(parts) or "True"
+
+
+def _binding_cost(binding: Binding) -> tuple[bool, int]:
+    cost = sum(cmp.cost for all_of in binding.condition.all_of for cmp in all_of.cmps)
+    return isinstance(binding.target, Rest), cost
