@@ -1,0 +1,160 @@
+"""A fault-injecting HTTP proxy for CloudWatch Logs calls, in front of the moto server.
+
+Only requests whose ``X-Amz-Target`` names the intercepted operation (FilterLogEvents by default) are
+subject to faults; everything else is forwarded untouched. Faults are drawn from a ``random.Random``
+seeded at construction, one draw per intercepted request, so a single-threaded client sees the same
+fault sequence on every run. Error bodies use the AWS JSON 1.1 protocol shape botocore parses:
+``{"__type": CODE, "message": TEXT}`` with ``Content-Type: application/x-amz-json-1.1``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+FILTER_LOG_EVENTS = "Logs_20140328.FilterLogEvents"
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One intercepted request: when it arrived (monotonic), its JSON body, and what the proxy did."""
+
+    at: float
+    body: dict
+    outcome: str  # "ok", "throttle", "500", "503", "reset", "forced:<code>"
+
+
+class FaultProxy:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        seed: int = 0,
+        throttle: float = 0.0,
+        server_error: float = 0.0,
+        reset: float = 0.0,
+        target: str = FILTER_LOG_EVENTS,
+    ) -> None:
+        split = urlsplit(upstream)
+        self.upstream = (split.hostname or "127.0.0.1", split.port or 80)
+        self.target = target
+        self.shares = (throttle, server_error, reset)
+        self.forced: tuple[int, str, str] | None = None  # (status, code, message) for every request
+        self.seen: list[Seen] = []
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def outcomes(self) -> Counter:
+        with self._lock:
+            return Counter(seen.outcome for seen in self.seen)
+
+    def force(self, status: int, code: str, message: str) -> None:
+        """Answer every intercepted request with this error until ``clear()``."""
+        self.forced = (status, code, message)
+
+    def clear(self) -> None:
+        self.forced = None
+        self.shares = (0.0, 0.0, 0.0)
+
+    def start(self) -> "FaultProxy":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _decide(self) -> str:
+        with self._lock:
+            if self.forced is not None:
+                return f"forced:{self.forced[1]}"
+            roll = self._rng.random()
+            throttle, server_error, reset = self.shares
+            if roll < throttle:
+                return "throttle"
+            if roll < throttle + server_error:
+                return self._rng.choice(["500", "503"])
+            if roll < throttle + server_error + reset:
+                return "reset"
+            return "ok"
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in separate writes
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.headers.get("X-Amz-Target") != proxy.target:
+                    self._forward(body)
+                    return
+                outcome = proxy._decide()
+                with proxy._lock:
+                    proxy.seen.append(Seen(time.monotonic(), json.loads(body or b"{}"), outcome))
+                if outcome == "ok":
+                    self._forward(body)
+                elif outcome == "throttle":
+                    self._error(400, "ThrottlingException", "Rate exceeded")
+                elif outcome == "500":
+                    self._error(500, "InternalFailure", "internal failure")
+                elif outcome == "503":
+                    self._error(503, "ServiceUnavailableException", "service unavailable")
+                elif outcome == "reset":
+                    self._reset()
+                else:
+                    status, code, message = proxy.forced or (500, "InternalFailure", "")
+                    self._error(status, code, message)
+
+            def _forward(self, body: bytes) -> None:
+                upstream = http.client.HTTPConnection(*proxy.upstream, timeout=30)
+                try:
+                    upstream.request("POST", self.path, body, dict(self.headers))
+                    response = upstream.getresponse()
+                    payload = response.read()
+                    headers = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP]
+                    self._reply(response.status, headers, payload)
+                finally:
+                    upstream.close()
+
+            def _error(self, status: int, code: str, message: str) -> None:
+                payload = json.dumps({"__type": code, "message": message}).encode()
+                self._reply(status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", "fault")], payload)
+
+            def _reply(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
+                self.send_response(status)
+                for key, value in headers:
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _reset(self) -> None:
+                # SO_LINGER 0: close() sends a TCP RST, as a dropped connection would.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
+
+        return Handler
