@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/flowtail --help
+	$(BIN)/flowtail demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

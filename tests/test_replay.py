@@ -159,11 +159,10 @@ def test_bad_config_is_reported_not_raised(tmp_path, capsys):
     assert "bad.yaml:3" in err and "bad.yaml:5" in err
 
 
-def test_without_headless_the_missing_ui_is_named(tmp_path, capsys):
-    log = tmp_path / "flows.log"
-    log.write_text(reject(BASE) + "\n")
-    assert main(["replay", str(log)]) == 2
-    assert "--headless" in capsys.readouterr().err
+def test_standard_input_needs_headless_since_the_ui_reads_keys_there(capsys):
+    assert main(["replay", "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--headless" in err
 
 
 @pytest.mark.skipif(not SHARED_BENCH.is_dir(), reason="../shared/bench is not beside this clone")

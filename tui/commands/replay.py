@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Any
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="flow-log file, .gz file, or - for stdin")
     parser.add_argument("-c", "--config", help="YAML configuration file (default: no rules, default format)")
     parser.add_argument("--headless", action="store_true", help="print alert transitions as JSON lines")
+    parser.add_argument(
+        "--speed", type=float, default=2000, metavar="RECORDS_PER_S",
+        help="with the terminal UI, replay this many records per second (default 2000; 0 = as fast as possible)",
+    )
     parser.add_argument("--records", action="store_true", help="with --headless, print every record too")
     parser.add_argument(
         "--workers", type=int, metavar="N",
@@ -21,11 +26,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tui.config import default_config, load_config
-    from tui.errors import FlowtailError
-
     config = load_config(args.config) if args.config else default_config()
     if not args.headless:
-        raise FlowtailError("the terminal UI for replay is not available in this version yet: use --headless")
+        return _run_tui(args, config)
     from tui.replay import Replay
 
     replay = Replay(config, workers=args.workers, records=args.records, out=sys.stdout)
@@ -34,3 +37,18 @@ def run(args: argparse.Namespace) -> int:
     replay.print_summary(sys.stderr, time.perf_counter() - started)
     return 0
 
+
+
+def _run_tui(args: argparse.Namespace, config: Any) -> int:
+    """The dashboard over the files, fed at ``--speed`` records per second by the session's thread."""
+    from tui.app import run_app
+    from tui.engine import engine_from_config
+    from tui.live import Live
+    from tui.errors import FlowtailError
+    from tui.session import Session, replay_feeder
+
+    if "-" in args.files:
+        raise FlowtailError("replay from standard input needs --headless: the terminal UI reads its keys from there")
+    speed = args.speed if args.speed > 0 else None
+    session = Session(engine_from_config(config), replay_feeder(args.files, config.format, speed), "replay")
+    return run_app(Live(session), config)

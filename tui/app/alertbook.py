@@ -1,0 +1,80 @@
+"""Which alarms are active, acknowledged or snoozed: derived from the engine's alert history.
+
+The engine reports transitions (OK -> ALARM, ALARM -> OK); the latest transition of a (rule, group)
+says whether it is alarming now. Acknowledging holds for one alarm episode (identified by the time of
+its ALARM transition): if the pair clears and alarms again, it is shown again. Snoozing hides a pair,
+whatever its episodes, until a wall-clock time.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from tui.app.format import SEVERITY_RANK, Clock
+from tui.rules.alerts import Alert
+
+PairKey = tuple[str, str]  # (rule, group label)
+Episode = tuple[str, str, int]  # (rule, group label, time of the ALARM transition)
+
+
+def pair_key(alert: Alert) -> PairKey:
+    return alert.rule, alert.group_label
+
+
+def episode(alert: Alert) -> Episode:
+    return alert.rule, alert.group_label, alert.time_ms
+
+
+class AlertBook:
+    """UI-side alert state: active alarms from the history, plus the user's acks and snoozes."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self.active: list[Alert] = []  # latest ALARM of each alarming pair, most severe first
+        self._acked: set[Episode] = set()
+        self._snoozed: dict[PairKey, float] = {}  # pair -> wall-clock end of the snooze
+
+    def update(self, history: Sequence[Alert]) -> list[Alert]:
+        """Take a new alert history (oldest first); return the alarms that were not active before
+        and are not snoozed (what should ring the bell)."""
+        latest: dict[PairKey, Alert] = {}
+        for alert in history:
+            latest[pair_key(alert)] = alert
+        before = {episode(alert) for alert in self.active}
+        self.active = sorted(
+            (alert for alert in latest.values() if alert.state == "ALARM"),
+            key=lambda a: (SEVERITY_RANK.get(a.severity, 2), a.time_ms),
+            reverse=True,
+        )
+        now_active = {episode(alert) for alert in self.active}
+        self._acked &= now_active
+        now = self._clock()
+        self._snoozed = {pair: until for pair, until in self._snoozed.items() if until > now}
+        return [a for a in self.active if episode(a) not in before and pair_key(a) not in self._snoozed]
+
+    @property
+    def shown(self) -> list[Alert]:
+        """Active alarms neither acknowledged nor snoozed, most severe first."""
+        now = self._clock()
+        return [
+            alert for alert in self.active
+            if episode(alert) not in self._acked and self._snoozed.get(pair_key(alert), 0.0) <= now
+        ]
+
+    def acknowledge(self, alerts: Iterable[Alert] | None = None) -> int:
+        """Acknowledge ``alerts`` (default: every shown alarm); returns how many were newly acked."""
+        chosen = [episode(a) for a in (self.shown if alerts is None else alerts) if a.state == "ALARM"]
+        fresh = [e for e in chosen if e not in self._acked]
+        self._acked.update(fresh)
+        return len(fresh)
+
+    def snooze(self, pair: PairKey, seconds: float) -> None:
+        self._snoozed[pair] = self._clock() + seconds
+
+    def status(self, alert: Alert) -> str:
+        """``acked``, ``snoozed`` or an empty string, for the history screen."""
+        if self._snoozed.get(pair_key(alert), 0.0) > self._clock():
+            return "snoozed"
+        if episode(alert) in self._acked:
+            return "acked"
+        return ""

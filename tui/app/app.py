@@ -1,0 +1,146 @@
+"""FlowtailApp: the session's snapshots on a timer, the alert book, the screens and the keys."""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.app.alertbook import AlertBook, PairKey
+from tui.app.format import Clock
+from tui.app.screens.dashboard import DashboardScreen
+from tui.app.screens.detail import DetailScreen
+from tui.app.screens.help import HelpScreen, binding_rows
+from tui.app.screens.history import HistoryScreen
+
+SNOOZE_S = 15 * 60
+TOP_N = 10
+
+
+class FlowtailApp(App[int]):
+    """The terminal UI over one :class:`tui.session.Session`.
+
+    The app never feeds the session: ``run_app`` starts and stops it. Every ``display.refresh``
+    seconds :meth:`refresh_view` takes a snapshot (cheap, under the session's lock) and renders it
+    inside ``batch_update``. Tests pass ``live=False`` and call :meth:`refresh_view` themselves, and
+    inject ``clock`` to freeze the time shown.
+    """
+
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "flowtail"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit flowtail"),
+        Binding("question_mark", "help", "Keys", id="help", tooltip="Every key and what it does"),
+    ]
+
+    def __init__(
+        self, session: Any, config: Any, *, clock: Clock = time.time, live: bool = True, duration_s: float | None = None
+    ) -> None:
+        super().__init__()
+        self.duration_s = duration_s
+        self.session = session
+        self.config = config
+        self.display_config = config.display
+        self.now = clock
+        self.live = live
+        self.utc = config.display.clock == "utc"
+        self.alerts = AlertBook(clock)
+        self.animation_level = "none"
+        self.snapshot: Any = None
+        self._rate_mark: tuple[float, int] | None = None  # (time, records) of the previous tick
+        self._rate: float | None = None
+        self._keys = dict(config.display.keys)
+        self.dashboard = DashboardScreen(config.display.flows_rows)
+        self.set_keymap(self._keys)
+
+    def get_default_screen(self) -> Screen:
+        return self.dashboard
+
+    def on_mount(self) -> None:
+        if self.live:
+            self.set_interval(self.display_config.refresh_s, self.refresh_view, name="refresh")
+        if self.duration_s is not None:
+            self.set_timer(self.duration_s, self.exit, name="duration")
+
+    # -- the refresh tick ------------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        """Take a snapshot, update the alert book (ringing for new alarms), render the dashboard.
+        While a modal screen covers the dashboard only the alert book is updated."""
+        snapshot = self.session.snapshot(minutes=self.display_config.sparkline_minutes, top_n=TOP_N)
+        self.snapshot = snapshot
+        self._measure_rate(snapshot.engine.records)
+        if self.alerts.update(snapshot.engine.alerts) and self.display_config.bell:
+            self.bell()
+        if self.screen is self.dashboard:
+            with self.batch_update():
+                self.dashboard.show(snapshot, self._rate)
+
+    def refresh_status(self) -> None:
+        """Re-render the status line from the last snapshot (after a view key, without a new tick)."""
+        if self.snapshot is not None:
+            self.dashboard.query_one("#status").show(self.snapshot, self.now(), self.utc, self._rate, self.dashboard.flows.paused)
+
+    def _measure_rate(self, records: int) -> None:
+        now = self.now()
+        if self._rate_mark is not None and now > self._rate_mark[0]:
+            self._rate = (records - self._rate_mark[1]) / (now - self._rate_mark[0])
+        self._rate_mark = (now, records)
+
+    # -- alerts ----------------------------------------------------------------------------------
+
+    def acknowledge(self, alerts: Iterable[Any] | None = None) -> int:
+        count = self.alerts.acknowledge(alerts)
+        if count:
+            self.notify(f"Acknowledged {count} alarm{'s' if count != 1 else ''}", markup=False)
+        self.dashboard.show_alerts()
+        self.dashboard.refresh_bindings()
+        return count
+
+    def snooze(self, pair: PairKey) -> None:
+        self.alerts.snooze(pair, SNOOZE_S)
+        self.notify(f"Snoozed {pair[0]} {pair[1]} for 15 minutes", markup=False)
+        self.dashboard.show_alerts()
+
+    # -- screens ---------------------------------------------------------------------------------
+
+    def open_detail(self, line: str) -> None:
+        engine = self.session.engine
+        self.push_screen(DetailScreen(line, engine.fmt, engine.rule_defs, self.utc))
+
+    def open_history(self) -> None:
+        alerts = self.snapshot.engine.alerts if self.snapshot is not None else ()
+        self.push_screen(HistoryScreen(alerts, self.utc))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(binding_rows(self.screen)))
+
+    def key_label(self, binding_id: str) -> str:
+        """The key currently bound to ``binding_id`` (after the config's keymap), for hints."""
+        for active in self.dashboard.active_bindings.values():
+            if active.binding.id == binding_id:
+                return self.get_key_display(active.binding)
+        return self._keys.get(binding_id, "?")
+
+    # -- command palette -------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's commands plus one per key of the current screen, generated from the bindings."""
+        yield from super().get_system_commands(screen)
+        seen = {"quit", "help"}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if binding.id and binding.id not in seen and active.enabled:
+                seen.add(binding.id)
+                yield SystemCommand(
+                    f"{binding.description} ({self.get_key_display(binding)})",
+                    binding.tooltip or binding.description,
+                    partial(self.run_action, binding.action, active.node),
+                )
+        yield SystemCommand("Keys and help", "Every key and what it does", self.action_help)

@@ -1,0 +1,90 @@
+"""One record in full: every field of its format, decoded values, and which rules it matches."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from tui.app.flows import port_label, protocol_label, record_matches
+from tui.app.format import clock_time, human_bytes, zone_label
+from tui.app.safe import plain_text, safe_text
+from tui.flowlog import FlowRecord, parse_record
+
+
+def decoded(record: FlowRecord, name: str, utc: bool) -> str:
+    """What a field's value means, where there is more to say than the value itself."""
+    value = record.get(name)
+    if value is None:
+        return ""
+    protocol = record.get("protocol")
+    if name in ("srcport", "dstport"):
+        label = port_label(value, protocol if isinstance(protocol, int) else None)
+        return label.partition(" ")[2]
+    if name == "protocol":
+        return protocol_label(value)
+    if name == "tcp-flags":
+        return record.tcp_flags_label
+    if name in ("start", "end") and isinstance(value, int):
+        return f"{clock_time(value, utc, with_date=True)} {zone_label(utc)}"
+    if name == "bytes" and isinstance(value, int):
+        return human_bytes(value)
+    if name == "action":
+        return {"REJECT": "✖ rejected by a security group or network ACL", "ACCEPT": "accepted"}.get(str(value), "")
+    return ""
+
+
+class DetailScreen(ModalScreen[None]):
+    """Opened with ``enter`` on a flow row; ``escape`` or ``q`` closes it."""
+
+    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="close")]
+
+    def __init__(self, line: str, fmt: Any, rules: Sequence[Any], utc: bool) -> None:
+        super().__init__()
+        self._line = line
+        self._fmt = fmt
+        self._rules = rules
+        self._utc = utc
+
+    def compose(self) -> ComposeResult:
+        record = parse_record(self._fmt, self._line)
+        with Vertical(id="detail-box", classes="modal-box"):
+            yield Static(Content("Flow record"), classes="modal-title", markup=False)
+            with VerticalScroll(id="detail-scroll"):
+                if record is None:
+                    yield Static(Content.styled(
+                        f"? malformed: {len(self._line.split())} fields, the format has {self._fmt.nfields}",
+                        "bold $warning",
+                    ), markup=False)
+                else:
+                    yield DataTable(id="detail-fields", cursor_type="row", show_cursor=False)
+                yield Static(self._rules_content(), id="detail-rules", markup=False)
+                yield Static(Content.assemble(("raw  ", "bold"), safe_text(self._line, 2000)), id="detail-raw", markup=False)
+
+    def on_mount(self) -> None:
+        record = parse_record(self._fmt, self._line)
+        if record is None:
+            return
+        table = self.query_one("#detail-fields", DataTable)
+        table.add_column("field", key="field")
+        table.add_column("value", key="value")
+        table.add_column("meaning", key="meaning")
+        for name, token in zip(record.fmt.names, record.fields):
+            table.add_row(Text(name, style="bold"), plain_text(token, limit=200), plain_text(decoded(record, name, self._utc)))
+        table.focus()
+
+    def _rules_content(self) -> Content:
+        verdicts = record_matches(self._rules, self._line)
+        lines = [Content.styled("rules", "bold")]
+        if not verdicts:
+            lines.append(Content.styled("  none configured", "$text-muted"))
+        for name, hit in verdicts:
+            mark = ("  ✔ matches   ", "bold $error") if hit else ("  · no match  ", "$text-muted")
+            lines.append(Content.assemble(mark, safe_text(name, 60)))
+        return Content("\n").join(lines)

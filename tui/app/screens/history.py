@@ -1,0 +1,108 @@
+"""Every alert transition of this run (the engine keeps the last 1000), with samples; ack or snooze
+the selected (rule, group) from here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from tui.app.alertbook import pair_key
+from tui.app.format import clock_time, duration, number, severity
+from tui.app.safe import plain_text, safe_text
+from tui.rules.alerts import Alert
+
+if TYPE_CHECKING:
+    from tui.app.app import FlowtailApp
+
+
+class HistoryScreen(ModalScreen[None]):
+    """Newest transition first; the samples of the highlighted one are shown below the table."""
+
+    app: "FlowtailApp"
+
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="close"),
+        Binding("a", "ack_selected", "Ack", id="ack_selected", tooltip="Acknowledge the selected rule and group"),
+        Binding("s", "snooze_selected", "Snooze 15m", id="snooze", tooltip="Hide the selected rule and group for 15 minutes"),
+    ]
+
+    def __init__(self, alerts: Sequence[Alert], utc: bool) -> None:
+        super().__init__()
+        self._alerts = list(reversed(alerts))
+        self._utc = utc
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="history-box", classes="modal-box"):
+            yield Static(Content(f"Alert history: {len(self._alerts)} transitions, newest first"), classes="modal-title", markup=False)
+            yield DataTable(id="history-table", cursor_type="row")
+            yield Static(id="history-samples", markup=False)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, key in (("time", "time"), ("state", "state"), ("severity", "severity"), ("rule", "rule"),
+                           ("group", "group"), ("value", "value"), ("window", "window"), ("", "status")):
+            table.add_column(label, key=key)
+        for index, alert in enumerate(self._alerts):
+            glyph, label, _ = severity(alert.severity)
+            table.add_row(
+                Text(clock_time(alert.time_ms / 1000, self._utc)),
+                Text("▲ ALARM" if alert.state == "ALARM" else "✔ OK", style="bold" if alert.state == "ALARM" else ""),
+                Text(f"{glyph} {label}"),
+                plain_text(alert.rule, limit=40),
+                plain_text(alert.group_label, limit=60),
+                Text(f"{number(alert.value)}/{number(alert.threshold)}"),
+                Text(duration(alert.window_s)),
+                Text(self.app.alerts.status(alert)),
+                key=str(index),
+            )
+        table.focus()
+        self._show_samples(0)
+
+    @property
+    def selected(self) -> Alert | None:
+        table = self.query_one(DataTable)
+        return self._alerts[table.cursor_row] if self._alerts else None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_samples(event.cursor_row)
+
+    def _show_samples(self, index: int) -> None:
+        samples = self.query_one("#history-samples", Static)
+        if not self._alerts:
+            samples.update(Content.styled("No alert transitions yet.", "$text-muted"))
+            return
+        alert = self._alerts[index]
+        lines = [Content.assemble(("samples ", "bold"), f"({len(alert.samples)})  ", safe_text(alert.rule, 60), " ", safe_text(alert.group_label, 80))]
+        lines += [Content(f"  {safe_text(sample, 300)}") for sample in alert.samples]
+        samples.update(Content("\n").join(lines))
+
+    def _refresh_status(self) -> None:
+        table = self.query_one(DataTable)
+        for index, alert in enumerate(self._alerts):
+            table.update_cell(str(index), "status", Text(self.app.alerts.status(alert)))
+
+    def action_ack_selected(self) -> None:
+        alert = self.selected
+        if alert is None:
+            return
+        active = [a for a in self.app.alerts.active if pair_key(a) == pair_key(alert)]
+        if not active:
+            self.notify("That rule and group is not alarming now", markup=False)
+            return
+        self.app.acknowledge(active)
+        self._refresh_status()
+
+    def action_snooze_selected(self) -> None:
+        alert = self.selected
+        if alert is not None:
+            self.app.snooze(pair_key(alert))
+            self._refresh_status()

@@ -1,0 +1,1 @@
+"""The dashboard's widgets, one job each; they render snapshots and never touch the engine."""

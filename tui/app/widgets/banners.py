@@ -1,0 +1,56 @@
+"""The alert banner (active, unacknowledged alarms) and the error banner (the feeder failed)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from textual.content import Content
+from textual.widgets import Static
+
+from tui.app.format import duration, number, severity
+from tui.app.safe import safe_text
+from tui.rules.alerts import Alert
+
+
+class AlertBanner(Static):
+    """Names the most severe shown alarm; counts the others. Hidden when nothing is shown."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.display = False
+
+    def show(self, shown: Sequence[Alert], ack_key: str, history_key: str) -> None:
+        self.display = bool(shown)
+        if shown:
+            self.update(alert_line(shown[0], len(shown) - 1, ack_key, history_key))
+
+
+def alert_line(alert: Alert, others: int, ack_key: str, history_key: str) -> Content:
+    """The most severe alarm on the first line; when there are more, their count and names on a
+    second. Each line is cut with an ellipsis rather than wrapped (app.tcss)."""
+    glyph, label, style = severity(alert.severity)
+    first = Content.assemble(
+        (f" {glyph} {label} ", f"reverse {style}"),
+        (" ALARM ", "bold"),
+        (safe_text(alert.rule, 60), "bold"),
+        "  ",
+        safe_text(alert.group_label, 80),
+        f"  {alert.measure} {number(alert.value)} ≥ {number(alert.threshold)} in {duration(alert.window_s)}",
+    )
+    hint = Content.styled(f"{ack_key}: acknowledge", "$text-muted")
+    if not others:
+        return Content.assemble(first, "  ", hint)
+    return Content.assemble(first, "\n", (f" +{others} more active ", "bold reverse"), "  ", hint, Content.styled(f" · {history_key}: history", "$text-muted"))
+
+
+class ErrorBanner(Static):
+    """The feeder's one-line error; the dashboard keeps showing what was read before it."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.display = False
+
+    def show(self, error: str | None) -> None:
+        self.display = error is not None
+        if error is not None:
+            self.update(Content.assemble((" ✖ ERROR ", "reverse bold $error"), "  ", safe_text(error, 300)))

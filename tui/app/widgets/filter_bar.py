@@ -1,0 +1,79 @@
+"""The flows filter: a CloudWatch filter pattern, validated as it is typed, applied on enter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from tui.app.safe import safe_text
+from tui.patterns import PatternError, compile_pattern
+
+PROMPT = "filter / "
+
+
+class FilterBar(Vertical):
+    """Docked under the flows table while a filter is being typed or is applied."""
+
+    class Applied(Message):
+        def __init__(self, pattern: Any, text: str) -> None:
+            super().__init__()
+            self.pattern = pattern
+            self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="filter-line"):
+            yield Static(PROMPT, id="filter-prompt", markup=False)
+            yield Input(
+                placeholder="CloudWatch pattern: REJECT, \"10.0.0.155\", [..., dstport=22, ...]",
+                id="filter-input",
+                compact=True,
+                select_on_focus=False,
+            )
+        yield Static(id="filter-error", markup=False)
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#filter-input", Input)
+
+    def open(self, text: str) -> None:
+        self.display = True
+        self.input.value = text
+        self.input.focus()
+
+    def check(self, text: str) -> tuple[Any, PatternError | None]:
+        """Compile ``text``; show the error (with a caret under its column) or nothing."""
+        error_line = self.query_one("#filter-error", Static)
+        if not text.strip():
+            error_line.update("")
+            return None, None
+        try:
+            pattern = compile_pattern(text)
+        except PatternError as error:
+            caret = " " * (len(PROMPT) + max(0, error.column - 1 - int(self.input.scroll_x)))
+            error_line.update(Content.assemble(
+                caret, ("^ ", "bold $error"), (f"column {error.column}: ", "bold $error"), safe_text(error.message, 200),
+            ))
+            return None, error
+        error_line.update(Content.styled("✓ valid pattern, enter applies it", "$success"))
+        return pattern, None
+
+    @on(Input.Changed, "#filter-input")
+    def _changed(self, event: Input.Changed) -> None:
+        self.check(event.value)
+
+    @on(Input.Submitted, "#filter-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        pattern, error = self.check(event.value)
+        if error is None:
+            self.post_message(self.Applied(pattern, event.value.strip()))
+
+    def close(self) -> None:
+        self.input.value = ""
+        self.display = False

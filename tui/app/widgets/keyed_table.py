@@ -1,0 +1,90 @@
+"""A DataTable updated by row key, whose columns fit the width it is given."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from rich.text import Text
+from textual import events  # noqa: F401 - the Resize handler's annotation
+from textual.widgets import DataTable
+
+from tui.app.columns import CELL_PADDING, ColumnSpec, fit_columns
+
+class KeyedTable(DataTable):
+    """A read-only table refreshed with :meth:`sync` every tick, without rebuilding it.
+
+    ``update_cell`` is O(1) and ``remove_row`` O(rows), so a tick costs the changes, not the table;
+    when most rows are stale a ``clear()`` and re-add is cheaper than removing them one by one. Rows
+    carry a cell for every spec in ``COLUMNS``; only the columns that fit the width are shown, and a
+    resize that changes them rebuilds the table from the last rows.
+    """
+
+    COLUMNS: Sequence[ColumnSpec] = ()
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False, cell_padding=CELL_PADDING)
+        self._cells: dict[str, tuple[Text, ...]] = {}
+        self._rows: Mapping[str, Sequence[Text]] = {}
+        self._layout: tuple[tuple[ColumnSpec, int], ...] = ()
+        self._shown_columns: tuple[int, ...] = ()  # indexes into COLUMNS of the shown columns
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._fit(self.content_region.width):
+            self.sync(self._rows)
+
+    def _fit(self, width: int) -> bool:
+        """Lay the columns out for ``width`` (one cell kept for the scrollbar); True if they changed."""
+        layout = fit_columns(self.COLUMNS, max(1, width - 1))
+        if layout == self._layout:
+            return False
+        self._layout = layout
+        self.clear(columns=True)
+        self._cells.clear()
+        for spec, width in layout:
+            self.add_column(spec.label, width=width, key=spec.key)
+        self._shown_columns = tuple(self.COLUMNS.index(spec) for spec, _ in layout)
+        return True
+
+    def is_shown(self, key: str) -> bool:
+        return any(spec.key == key for spec, _ in self._layout)
+
+    def sync(self, rows: Mapping[str, Sequence[Text]]) -> list[str]:
+        """Show ``rows`` (key -> one cell per spec of ``COLUMNS``); keys new to the table are
+        appended in ``rows`` order. Returns the keys that were added."""
+        self._rows = rows
+        if not self._layout:
+            self._fit(self.content_region.width or 200)
+        stale = [key for key in self._cells if key not in rows]
+        if stale and len(stale) * 2 > len(self._cells):
+            self.clear()
+            self._cells.clear()
+        else:
+            for key in stale:
+                self.remove_row(key)
+                del self._cells[key]
+        columns = list(self.columns)
+        added: list[str] = []
+        for key, all_cells in rows.items():
+            cells = tuple(all_cells[index] for index in self._shown_columns)
+            old = self._cells.get(key)
+            if old is None:
+                self.add_row(*cells, key=key)
+                added.append(key)
+            else:
+                for column, before, after in zip(columns, old, cells):
+                    if before != after:
+                        self.update_cell(key, column, after)
+            self._cells[key] = cells
+        return added
+
+    def reset(self) -> None:
+        """Forget every row (the next ``sync`` adds them all again)."""
+        self.clear()
+        self._cells.clear()
+
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor, if any."""
+        if not self.row_count:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return None if key is None else str(key)

@@ -1,0 +1,79 @@
+"""The top line: what is being followed (per log group, or the replay's progress) and the clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Static
+
+from tui.app.format import clock_time, duration, human_count, zone_label
+from tui.app.safe import safe_text
+
+# follower state -> (glyph, style); the state's name is always printed next to the glyph
+_STATES = {
+    "polling": ("●", "$success"),
+    "ok": ("●", "$success"),
+    "starting": ("○", "$text-muted"),
+    "throttled": ("⚠", "bold $warning"),
+    "error": ("✖", "bold $error"),
+}
+
+
+class StatusBar(Horizontal):
+    """Sources on the left, pause marker and clock on the right."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-sources", markup=False)
+        yield Static(id="status-clock", markup=False)
+
+    def show(self, snapshot: Any, now: float, utc: bool, rate: float | None, paused: bool) -> None:
+        if snapshot.sources:
+            left = Content(" │ ").join(source_status(s, now) for s in snapshot.sources)
+        else:
+            left = replay_status(snapshot, rate)
+        self.query_one("#status-sources", Static).update(left, layout=False)
+        right = Content.assemble(
+            ("⏸ PAUSED  ", "bold $warning") if paused else "",
+            (f"{clock_time(now, utc)} {zone_label(utc)}", "bold"),
+        )
+        self.query_one("#status-clock", Static).update(right)
+
+
+def replay_status(snapshot: Any, rate: float | None) -> Content:
+    engine = snapshot.engine
+    state = ("■ finished", "bold") if snapshot.finished else ("▶ running", "bold $success")
+    return Content.assemble(
+        (snapshot.mode, "bold"),
+        " ",
+        state,
+        f"  {engine.records:,} records",
+        f" ({human_count(rate)}/s)" if rate else "",
+        (f"  {engine.malformed:,} malformed", "$warning") if engine.malformed else "",
+    )
+
+
+def source_status(status: Any, now: float) -> Content:
+    """One log group: ``● /vpc/flows polling 1.2k ev/s lag 2m/9m poll 3s ago``."""
+    glyph, style = _STATES.get(status.state, ("?", ""))
+    lag = f"lag {duration(_seconds(status.lag_p50_ms))}/{duration(_seconds(status.lag_p95_ms))}"
+    polled = "never polled" if status.last_poll is None else f"poll {duration(max(0.0, now - status.last_poll))} ago"
+    parts: list[Any] = [
+        (f"{glyph} ", style),
+        (safe_text(status.log_group, 60), "bold"),
+        " ",
+        (status.state, style),
+        f" {human_count(status.events_per_s)} ev/s {lag} {polled}",
+    ]
+    if status.throttled:
+        parts.append((f" throttled×{status.throttled}", "$warning"))
+    if status.state == "error" and status.last_error:
+        parts.append((f" {safe_text(status.last_error, 80)}", "$error"))
+    return Content.assemble(*parts)
+
+
+def _seconds(millis: int | None) -> float | None:
+    return None if millis is None else millis / 1000
+

@@ -1,0 +1,55 @@
+"""ACCEPT and REJECT, bytes and packets: run totals and a sparkline per minute each."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Sparkline, Static
+
+from tui.app.format import human_bytes, human_count
+from tui.batch import MINUTE_COLUMNS
+
+
+class Series(NamedTuple):
+    column: str  # a tui.batch.MINUTE_COLUMNS name
+    label: str
+    style: str
+    fmt: Callable[[float], str]
+
+
+SERIES = (
+    Series("accept", "ACCEPT", "bold $success", human_count),
+    Series("reject", "REJECT", "bold $error", human_count),
+    Series("bytes", "bytes", "bold", human_bytes),
+    Series("packets", "packets", "bold", human_count),
+)
+
+
+class TrafficPanel(Horizontal):
+    """Four cells; at narrow widths app.tcss hides the sparklines and rates and keeps the totals."""
+
+    def compose(self) -> ComposeResult:
+        for series in SERIES:
+            with Vertical(id=f"traffic-{series.column}", classes="traffic-cell"):
+                with Horizontal(classes="traffic-text"):
+                    yield Static(markup=False, classes="traffic-total")
+                    yield Static(markup=False, classes="traffic-rate")
+                yield Sparkline([], classes="traffic-spark")
+
+    def show(self, snapshot: Any) -> None:
+        stats = snapshot.engine.stats
+        for series in SERIES:
+            cell = self.query_one(f"#traffic-{series.column}", Vertical)
+            total = stats.totals[MINUTE_COLUMNS.index(series.column)] if stats.totals else 0
+            per_minute = stats.column(series.column)
+            last = per_minute[-1] if per_minute else 0
+            cell.query_one(".traffic-total", Static).update(
+                Content.assemble((series.label, series.style), f" {series.fmt(total)}")
+            )
+            cell.query_one(".traffic-rate", Static).update(Content.styled(f" {series.fmt(last)}/min", "$text-muted"))
+            spark = cell.query_one(Sparkline)
+            if list(spark.data or ()) != per_minute:
+                spark.data = per_minute  # a new list: the reactive only fires on a new value
