@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from tui.engine import Engine, EngineSnapshot
+from tui.kernel import split_lines
 from tui.rules import Alert
+from tui.view_filter import FilteredLines, FlowFilter
 
 AlertListener = Callable[[Alert], None]
 Feeder = Callable[["Session", threading.Event], None]
@@ -30,6 +32,7 @@ class SessionSnapshot:
     finished: bool = False  # the feeder returned (a replay reached the end of its files)
     error: str | None = None  # the feeder failed: one line for an error banner
     delivery: Any = None  # alert delivery status, when notifiers are configured
+    filtered: FilteredLines | None = None  # the flows filter's matches, while one is set
     taken_at: float = field(default_factory=time.time)
 
 
@@ -46,6 +49,7 @@ class Session:
         self._listeners: list[AlertListener] = []
         self._sources: tuple[Any, ...] = ()
         self._delivery_status: Callable[[], Any] | None = None
+        self._filter: FlowFilter | None = None
         self.finished = False
         self.error: str | None = None
 
@@ -63,14 +67,25 @@ class Session:
     def ingest(self, lines: Sequence[str], times: Sequence[int] | None = None, now_ms: int = 0) -> list[Alert]:
         with self._lock:
             alerts = self.engine.ingest(lines, times, now_ms)
+            if self._filter is not None:
+                self._filter.feed(lines)
         self._announce(alerts)
         return alerts
 
     def ingest_text(self, text: str) -> list[Alert]:
         with self._lock:
             alerts = self.engine.ingest_text(text)
+            if self._filter is not None:
+                self._filter.feed(split_lines(text))
         self._announce(alerts)
         return alerts
+
+    def set_flow_filter(self, pattern: Any, text: str = "") -> None:
+        """Keep the newest lines matching ``pattern`` from now on (starting from the engine's recent
+        rows); None removes the filter."""
+        with self._lock:
+            recent = self.engine.recent
+            self._filter = None if pattern is None else FlowFilter(pattern, text, recent.maxlen or 1, recent)
 
     def use_format(self, fmt: Any) -> None:
         """Switch the record layout (an S3 file's header) between two batches."""
@@ -120,30 +135,34 @@ class Session:
     def snapshot(self, minutes: int = 60, top_n: int = 10) -> SessionSnapshot:
         with self._lock:
             engine = self.engine.snapshot(minutes, top_n)
+            filtered = None if self._filter is None else self._filter.view()
         delivery = self._delivery_status() if self._delivery_status else None
-        return SessionSnapshot(self.mode, engine, self._sources, self.finished, self.error, delivery)
+        return SessionSnapshot(self.mode, engine, self._sources, self.finished, self.error, delivery, filtered)
 
 
 def replay_feeder(paths: Sequence[str], fmt: Any, records_per_s: float | None = None) -> Feeder:
-    """Feed files chunk by chunk; ``records_per_s`` paces them (None = as fast as possible)."""
-    from tui.kernel import split_lines
+    """Feed files chunk by chunk; ``records_per_s`` paces them (None = as fast as possible) in
+    batches of a tenth of a second, each due at ``lines sent / records_per_s`` after the start."""
     from tui.sources.files import CHUNK_BYTES, read_chunks
 
     def feed(session: Session, stop: threading.Event) -> None:
+        began, sent = time.monotonic(), 0
         for path in paths:
-            for chunk in read_chunks(path, 64 * 1024 if records_per_s else CHUNK_BYTES):
+            for chunk in read_chunks(path, CHUNK_BYTES):
                 if chunk.fmt is not None:
                     session.use_format(chunk.fmt)
-                if records_per_s:
-                    lines = split_lines(chunk.text)
-                    step = max(1, int(records_per_s / 10))
-                    for start in range(0, len(lines), step):
-                        if stop.wait(0.1):
-                            return
-                        session.ingest(lines[start:start + step])
-                else:
+                if not records_per_s:
                     if stop.is_set():
                         return
                     session.ingest_text(chunk.text)
+                    continue
+                lines = split_lines(chunk.text)
+                step = max(1, int(records_per_s / 10))
+                for start in range(0, len(lines), step):
+                    if stop.wait(max(0.0, began + sent / records_per_s - time.monotonic())):
+                        return
+                    batch = lines[start:start + step]
+                    session.ingest(batch)
+                    sent += len(batch)
 
     return feed
