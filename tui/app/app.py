@@ -55,6 +55,8 @@ class FlowtailApp(App[int]):
         self._rate_mark: tuple[float, int] | None = None  # (time, records) of the previous tick
         self._rate: float | None = None
         self._keys = dict(config.display.keys)
+        # rules that notify the `bell` notifier ring for their new alarms; display.bell rings for all
+        self._bell_rules = {rule.name for rule in config.rules if "bell" in rule.notify and "bell" in config.notifiers}
         self.dashboard = DashboardScreen(config.display.flows_rows)
         self.set_keymap(self._keys)
 
@@ -75,7 +77,8 @@ class FlowtailApp(App[int]):
         snapshot = self.session.snapshot(minutes=self.display_config.sparkline_minutes, top_n=TOP_N)
         self.snapshot = snapshot
         self._measure_rate(snapshot.engine.records)
-        if self.alerts.update(snapshot.engine.alerts) and self.display_config.bell:
+        fresh = self.alerts.update(snapshot.engine.alerts)
+        if any(self.display_config.bell or alert.rule in self._bell_rules for alert in fresh):
             self.bell()
         if self.screen is self.dashboard:
             with self.batch_update():
@@ -122,11 +125,13 @@ class FlowtailApp(App[int]):
             self.push_screen(HelpScreen(binding_rows(self.screen)))
 
     def key_label(self, binding_id: str) -> str:
-        """The key currently bound to ``binding_id`` (after the config's keymap), for hints."""
-        for active in self.dashboard.active_bindings.values():
-            if active.binding.id == binding_id:
-                return self.get_key_display(active.binding)
-        return self._keys.get(binding_id, "?")
+        """The key bound to the dashboard's ``binding_id`` (after the config's keymap), for hints;
+        read from the bindings, not the active ones, which a focused input hides."""
+        key = self._keys.get(binding_id) or next(
+            (binding.key for binding in DashboardScreen.BINDINGS if isinstance(binding, Binding) and binding.id == binding_id),
+            "?",
+        )
+        return self.get_key_display(Binding(key.split(",")[0], ""))
 
     # -- command palette -------------------------------------------------------------------------
 

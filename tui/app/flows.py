@@ -48,14 +48,15 @@ class FlowBuffer:
         self._lines_seen = 0
 
     def update(self, recent: Sequence[str], lines_total: int) -> int:
-        """Align with the engine's ``recent`` tuple; return how many lines are new."""
+        """Align with the engine's ``recent`` tuple; return how many lines are new, counting those
+        that arrived and left the engine's window between two updates (never seen, never kept)."""
         hint = lines_total - self._lines_seen
         self._lines_seen = lines_total
         fresh = _new_count(tuple(line for _, line in self.rows), tuple(recent), hint)
         for line in recent[len(recent) - fresh:]:
             self.rows.append((self._next, line))
             self._next += 1
-        return fresh
+        return max(fresh, hint) if fresh == len(recent) else fresh
 
     def newest_first(self) -> Iterator[tuple[int, str]]:
         return reversed(self.rows)

@@ -18,6 +18,13 @@ CLOCKS = ("utc", "local")
 COLORS = ("auto", "always", "never")
 
 
+# The terminal UI's remappable actions (the ids of its key bindings; tests/app checks they agree).
+KEY_ACTIONS = (
+    "quit", "help", "pause", "filter", "clear_filter", "ack", "history", "top_next", "top_bytes", "clock",
+    "detail", "ack_selected", "snooze", "close",
+)
+
+
 @dataclass(frozen=True)
 class AwsConfig:
     profile: str | None = None  # None: the standard boto3 chain (env, SSO, instance role)
@@ -91,7 +98,7 @@ class DisplayConfig:
     flows_rows: int = 300
     sparkline_minutes: int = 60
     color: str = "auto"  # one of COLORS
-    keys: Mapping[str, str] = field(default_factory=dict)  # action name -> key
+    keys: Mapping[str, str] = field(default_factory=dict)  # action name (one of KEY_ACTIONS) -> key
 
 
 @dataclass(frozen=True)

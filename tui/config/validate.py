@@ -18,6 +18,7 @@ from tui.config.schema import (
     ALERT_STATES,
     CLOCKS,
     COLORS,
+    KEY_ACTIONS,
     MEASURES,
     SEVERITIES,
     AwsConfig,
@@ -326,6 +327,8 @@ class _Validator:
             line = keys.line_of(action)
             if not isinstance(action, str):
                 self.issues.add(line, "display.keys", f"an action name must be text, got {describe(action)}")
+            elif action not in KEY_ACTIONS:
+                self.issues.add(line, f"display.keys.{action}", f"unknown action; the actions are {', '.join(KEY_ACTIONS)}")
             elif not isinstance(key, str) or not key:
                 self.issues.add(line, f"display.keys.{action}", f"must be a key name such as q or ctrl+p, got {describe(key)}")
             else:

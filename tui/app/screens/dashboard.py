@@ -66,8 +66,9 @@ class DashboardScreen(Screen):
         self.flows.focus()
 
     def on_screen_resume(self) -> None:
-        """Shown first, or back from a modal screen: render at once (ticks skip a covered dashboard)."""
-        self.app.refresh_view()
+        """Shown first, or back from a modal screen: render at once (ticks skip a covered dashboard),
+        once the widgets are mounted."""
+        self.call_after_refresh(self.app.refresh_view)
 
     @property
     def flows(self) -> FlowsTable:
@@ -113,17 +114,23 @@ class DashboardScreen(Screen):
     def action_clear_filter(self) -> None:
         self.query_one(FilterBar).close()
         if self.flows.pattern_text:
-            self.flows.set_filter(None, "")
+            self._set_filter(None, "")
         self.flows.focus()
         self.refresh_bindings()
 
     @on(FilterBar.Applied)
     def _filter_applied(self, message: FilterBar.Applied) -> None:
-        self.flows.set_filter(message.pattern, message.text)
+        self._set_filter(message.pattern, message.text)
         if message.pattern is None:
             self.query_one(FilterBar).close()
         self.flows.focus()
         self.refresh_bindings()
+
+    def _set_filter(self, pattern: Any, text: str) -> None:
+        """The session filters what arrives from now on; the table starts over from its matches."""
+        self.app.session.set_flow_filter(pattern, text)
+        self.flows.set_filter(pattern, text)
+        self.app.refresh_view()
 
     @on(FlowsTable.DetailRequested)
     def _detail(self, message: FlowsTable.DetailRequested) -> None:

@@ -1,34 +1,56 @@
-"""The live flows table: newest first, bounded, pausable, filterable by a CloudWatch pattern."""
+"""The live flows table: newest first, bounded, pausable, filterable by a CloudWatch pattern.
+
+Drawn with Textual's line API rather than a DataTable: each row is rendered to a strip once, when it
+arrives, and a refresh only draws the rows on screen. At tens of thousands of records a second every
+kept row is replaced each tick, and a DataTable laying out hundreds of new rows per tick made the
+keyboard wait (benchmarks/bench_tui.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
+from tui.app.columns import CELL_PADDING, ColumnSpec, fit_columns
 from tui.app.flows import COLUMNS, FlowBuffer, FlowRow, flow_row
 from tui.app.safe import safe_text
-from tui.app.widgets.keyed_table import KeyedTable
-from tui.app.widgets.theme import theme_style
+
+PAD = " " * CELL_PADDING
 
 
-class SeqText(Text):
-    """The first cell of a row, carrying the row's arrival number so the table can sort newest first
-    (``DataTable.sort`` hands its key function cell values, not row keys)."""
+class FlowsTable(ScrollView, can_focus=True):
+    """Rows are numbered by arrival (:class:`FlowBuffer`). While paused the rows are left alone and
+    new lines are only counted; resuming shows the newest lines (the engine keeps the last ``rows``).
+    With a filter the rows come from the session's filter (``snapshot.filtered``), which saw every
+    line since the filter was set, not only the engine's newest rows. The cursor stays on its record
+    as rows arrive above it, and on the newest row when it was there."""
 
-    def __init__(self, text: str, seq: int) -> None:
-        super().__init__(text, no_wrap=True)
-        self.seq = seq
-
-
-class FlowsTable(KeyedTable):
-    """Rows are keyed by arrival number. While paused the table is left alone and new lines are only
-    counted; resuming syncs it with the newest lines (the engine keeps the last ``rows`` of them)."""
-
-    BINDINGS = [Binding("enter", "open_detail", "Detail", id="detail", tooltip="Every field of the selected record", show=False)]
+    COMPONENT_CLASSES = {"flows--header", "flows--cursor", "flows--reject"}
+    DEFAULT_CSS = """
+    FlowsTable > .flows--header { text-style: bold; color: $text-accent; }
+    FlowsTable > .flows--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    FlowsTable:blur > .flows--cursor { background: $block-cursor-blurred-background; text-style: none; }
+    FlowsTable > .flows--reject { color: $text-error; text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("enter", "open_detail", "Detail", id="detail", tooltip="Every field of the selected record", show=False),
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "cursor_to(0)", "Newest", show=False),
+        Binding("end", "cursor_to(-1)", "Oldest", show=False),
+    ]
 
     class DetailRequested(Message):
         """The user asked for the detail view of one raw line."""
@@ -44,12 +66,14 @@ class FlowsTable(KeyedTable):
         self.pattern: Any = None  # a compiled tui.patterns pattern, or None
         self.pattern_text = ""
         self.utc = True
+        self.cursor_row = 0
+        self._rows_kept = rows
         self._fmt: Any = None
         self._unseen = 0  # lines that arrived while paused
-        self._cache: dict[int, FlowRow] = {}  # arrival number -> parsed row (and filter verdict below)
-        self._matches: dict[int, bool] = {}
-
-    COLUMNS = COLUMNS
+        self._shown: list[tuple[int, str]] = []  # (arrival number, line), newest first
+        self._strips: dict[int, Strip] = {}  # arrival number -> the row drawn at the current layout
+        self._layout: tuple[tuple[ColumnSpec, int], ...] = ()
+        self._header: Strip | None = None
 
     def on_mount(self) -> None:
         self._set_title()
@@ -57,15 +81,20 @@ class FlowsTable(KeyedTable):
     # -- feeding ---------------------------------------------------------------------------------
 
     def ingest(self, snapshot: Any, fmt: Any) -> None:
-        """Take the snapshot's recent lines; redraw unless paused."""
+        """Take the snapshot's recent lines (or the filter's); redraw unless paused."""
         if fmt is not self._fmt:
             self._fmt = fmt
-            self._cache.clear()
-        fresh = self.buffer.update(snapshot.engine.recent, snapshot.engine.lines)
+            self._strips.clear()
+        if self.pattern is None:
+            fresh = self.buffer.update(snapshot.engine.recent, snapshot.engine.lines)
+        elif snapshot.filtered is not None and snapshot.filtered.text == self.pattern_text:
+            fresh = self.buffer.update(snapshot.filtered.lines, snapshot.filtered.matched)
+        else:
+            return  # a snapshot taken before the filter changed
         if self.paused:
             self._unseen += fresh
             self._set_title()
-        elif fresh or not self.row_count:
+        elif fresh or not self._shown:
             self.redraw()
 
     def set_paused(self, paused: bool) -> None:
@@ -76,57 +105,145 @@ class FlowsTable(KeyedTable):
         self._set_title()
 
     def set_filter(self, pattern: Any, text: str) -> None:
+        """Start over with the rows of ``pattern`` (None: every row); the next snapshot fills them."""
         self.pattern, self.pattern_text = pattern, text
-        self._matches.clear()
-        self.reset()
-        self.redraw()
+        self.buffer = FlowBuffer(self._rows_kept)
+        self._strips.clear()
+        self._unseen = 0
+        self._shown = []
+        self.cursor_row = 0
+        self._resize_virtual()
+        self._set_title()
 
     def set_utc(self, utc: bool) -> None:
         self.utc = utc
-        self._cache.clear()
-        self.reset()
-        self.redraw()
+        self._strips.clear()
+        self.refresh()
+
+    # -- rows ------------------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self._shown)
+
+    def redraw(self) -> None:
+        """Show the buffer's rows: new rows on top, the cursor kept on its record (or on the newest
+        row when it was there)."""
+        selected = self._shown[self.cursor_row][0] if self._shown and self.cursor_row else None
+        self._shown = list(self.buffer.newest_first())
+        kept = {seq for seq, _ in self._shown}
+        self._strips = {seq: strip for seq, strip in self._strips.items() if seq in kept}
+        if selected is not None:
+            index = next((i for i, (seq, _) in enumerate(self._shown) if seq == selected), None)
+            self.cursor_row = len(self._shown) - 1 if index is None else index
+        self.cursor_row = max(0, min(self.cursor_row, len(self._shown) - 1))
+        self._resize_virtual()
+        self._scroll_to_cursor()
+        self.refresh()
+        self._set_title()
+
+    def row_cells(self, index: int) -> dict[str, str]:
+        """Row ``index`` (0 = newest) as {column key: text} for every column, shown or not."""
+        row = self._parse(self._shown[index][1])
+        return {spec.key: cell.plain for spec, cell in zip(COLUMNS, row.cells)}
+
+    def shown_columns(self) -> list[str]:
+        return [spec.key for spec, _ in self._layout]
+
+    def selected_line(self) -> str | None:
+        return self._shown[self.cursor_row][1] if self._shown else None
+
+    def move_cursor(self, row: int) -> None:
+        if self._shown:
+            self.cursor_row = row % len(self._shown) if row < 0 else min(row, len(self._shown) - 1)
+            self._scroll_to_cursor()
+            self.refresh()
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(max(0, self.cursor_row + step))
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(max(0, self.cursor_row + direction * max(1, self._body_height() - 1)))
+
+    def action_cursor_to(self, row: int) -> None:
+        self.move_cursor(row)
+
+    def action_open_detail(self) -> None:
+        line = self.selected_line()
+        if line is not None:
+            self.post_message(self.DetailRequested(line))
 
     # -- drawing ---------------------------------------------------------------------------------
 
-    def redraw(self) -> None:
-        """Sync the table with the buffer: new rows on top, the cursor kept on its row (or on the
-        newest row when it was there)."""
-        if self._fmt is None:
-            return
-        kept = {seq for seq, _ in self.buffer.rows}
-        self._cache = {seq: row for seq, row in self._cache.items() if seq in kept}
-        self._matches = {seq: hit for seq, hit in self._matches.items() if seq in kept}
-        rows = {str(seq): self._row(seq, line).cells for seq, line in self.buffer.newest_first() if self._shown(seq, line)}
-        following = self.cursor_row == 0
-        selected = self.selected_key()
-        before = self.row_count
-        added = self.sync(rows)
-        if added and len(added) < self.row_count:
-            self.sort("time", key=lambda cell: -cell.seq)
-            if not following and selected in rows:
-                self.move_cursor(row=self.get_row_index(selected), scroll=False)
-            elif following:
-                self.move_cursor(row=0)
-        elif added and before and following:
-            self.move_cursor(row=0)
-        self._set_title()
+    def on_resize(self, event: events.Resize) -> None:
+        layout = fit_columns(COLUMNS, max(1, self.scrollable_content_region.width - 1))
+        if layout != self._layout:
+            self._layout = layout
+            self._strips.clear()
+            self._header = None
+        self._resize_virtual()
+        self._scroll_to_cursor()
 
-    def _row(self, seq: int, line: str) -> FlowRow:
-        row = self._cache.get(seq)
-        if row is None:
-            row = flow_row(self._fmt, line, self.utc, theme_style(self, "error", bold=True))
-            row = FlowRow((SeqText(row.cells[0].plain, seq), *row.cells[1:]), row.reject)
-            self._cache[seq] = row
-        return row
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # the theme changed: rows carry resolved styles
+        self._header = None
 
-    def _shown(self, seq: int, line: str) -> bool:
-        if self.pattern is None:
-            return True
-        hit = self._matches.get(seq)
-        if hit is None:
-            hit = self._matches[seq] = bool(self.pattern.matches(line))
-        return hit
+    def _resize_virtual(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._shown) + 1)
+
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top = int(self.scroll_y)
+        height = self._body_height()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + height:
+            self.scroll_to(y=self.cursor_row - height + 1, animate=False, immediate=True)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            if self._header is None:
+                style = self.get_component_rich_style("flows--header")
+                self._header = self._strip([(spec.label, style) for spec, _ in self._layout])
+            return self._header.extend_cell_length(width, self.rich_style).crop(0, width)
+        index = int(self.scroll_y) + y - 1
+        if index >= len(self._shown):
+            return Strip.blank(width, self.rich_style)
+        seq, line = self._shown[index]
+        strip = self._strips.get(seq)
+        if strip is None:
+            strip = self._strips[seq] = self._row_strip(line)
+        strip = strip.extend_cell_length(width, self.rich_style).crop(0, width)
+        if index == self.cursor_row:
+            strip = strip.apply_style(self.get_component_rich_style("flows--cursor"))
+        return strip
+
+    def _parse(self, line: str) -> FlowRow:
+        return flow_row(self._fmt, line, self.utc)
+
+    def _row_strip(self, line: str) -> Strip:
+        row = self._parse(line)
+        reject = self.get_component_rich_style("flows--reject") if row.reject else None
+        cells = []
+        for spec, _ in self._layout:
+            cell = row.cells[COLUMNS.index(spec)]
+            style = reject if spec.key == "action" and reject is not None else _style(cell.style)
+            cells.append((cell.plain, style))
+        return self._strip(cells)
+
+    def _strip(self, cells: list[tuple[str, Style | None]]) -> Strip:
+        segments = []
+        for (text, style), (_, width) in zip(cells, self._layout):
+            if cell_len(text) > width:
+                text = set_cell_size(text, width - 1) + "…"
+            segments.append(Segment(PAD + set_cell_size(text, width) + PAD, style))
+        return Strip(segments).apply_style(self.rich_style)  # the widget's colours under the cells' own
 
     def _set_title(self) -> None:
         parts: list[Any] = [("Flows", "bold"), f" newest first · {self.row_count} shown"]
@@ -136,15 +253,8 @@ class FlowsTable(KeyedTable):
             parts.append((f" · ⏸ PAUSED, {self._unseen:,} new", "bold $warning"))
         self.border_title = Content.assemble(*parts)
 
-    # -- detail ----------------------------------------------------------------------------------
 
-    def selected_line(self) -> str | None:
-        key = self.selected_key()
-        if key is None:
-            return None
-        return dict(self.buffer.rows).get(int(key))
-
-    def action_open_detail(self) -> None:
-        line = self.selected_line()
-        if line is not None:
-            self.post_message(self.DetailRequested(line))
+def _style(style: Any) -> Style | None:
+    if isinstance(style, Style):
+        return style
+    return Style.parse(style) if style else None

@@ -1,0 +1,87 @@
+"""Regenerate screenshots/*.svg from the running demo.
+
+Drives the real app, headless, over `flowtail demo`'s local CloudWatch and traffic: waits until at
+least three alarms are up, then captures the dashboard, the alert history, the filter and the detail
+view, and the dashboard at 80x24. Run from the repository root: `.venv/bin/python scripts/screenshots.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tui.app import FlowtailApp  # noqa: E402
+from tui.demo.run import demo_world  # noqa: E402
+
+OUT = ROOT / "screenshots"
+SIZE = (120, 36)
+ALARMS_WANTED = 3
+WAIT_S = 120.0
+FILTER = "[version, account, eni, source, destination, srcport, destport=22, protocol, packets, bytes, start, end, action=REJECT, status]"
+
+
+async def until(condition, pilot, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("screenshots: the demo did not reach the expected state in time")
+        await pilot.pause(0.5)
+
+
+async def capture(app: FlowtailApp) -> list[Path]:
+    shots: list[Path] = []
+
+    def save(name: str) -> None:
+        shots.append(Path(app.save_screenshot(f"{name}.svg", str(OUT))))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: len(app.alerts.shown) >= ALARMS_WANTED and app.snapshot.engine.records > 300, pilot)
+        await pilot.pause(2.0)
+        save("dashboard")
+        await pilot.press("h")
+        await pilot.pause(0.5)
+        save("alerts")
+        await pilot.press("escape", "slash")
+        for char in FILTER[:-12]:
+            await pilot.press(char if char != " " else "space")
+        await pilot.pause(0.3)
+        save("filter-typing")
+        for char in FILTER[-12:]:
+            await pilot.press(char if char != " " else "space")
+        await pilot.press("enter")
+        await until(lambda: app.dashboard.flows.row_count > 0, pilot)
+        save("filter")
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        save("detail")
+        await pilot.press("escape", "escape")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(1.5)
+        save("dashboard-80x24")
+        await pilot.press("q")
+    return shots
+
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    with demo_world() as world:
+        live = world.open()
+        app = FlowtailApp(live.session, world.config)
+        live.start()
+        try:
+            shots = asyncio.run(capture(app))
+        finally:
+            live.stop()
+    for svg in shots:
+        print(svg.relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
