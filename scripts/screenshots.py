@@ -22,6 +22,7 @@ OUT = ROOT / "screenshots"
 SIZE = (120, 36)
 ALARMS_WANTED = 3
 WAIT_S = 120.0
+TYPO = "[version, account, eni, source, destination, srcport, destport=22 action=REJECT]"  # a comma missing
 FILTER = "[version, account, eni, source, destination, srcport, destport=22, protocol, packets, bytes, start, end, action=REJECT, status]"
 
 
@@ -31,6 +32,10 @@ async def until(condition, pilot, timeout: float = WAIT_S) -> None:
         if time.monotonic() > deadline:
             raise SystemExit("screenshots: the demo did not reach the expected state in time")
         await pilot.pause(0.5)
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*(char if char != " " else "space" for char in text))
 
 
 async def capture(app: FlowtailApp) -> list[Path]:
@@ -47,12 +52,11 @@ async def capture(app: FlowtailApp) -> list[Path]:
         await pilot.pause(0.5)
         save("alerts")
         await pilot.press("escape", "slash")
-        for char in FILTER[:-12]:
-            await pilot.press(char if char != " " else "space")
+        await type_text(pilot, TYPO)
         await pilot.pause(0.3)
-        save("filter-typing")
-        for char in FILTER[-12:]:
-            await pilot.press(char if char != " " else "space")
+        save("filter-error")
+        app.dashboard.query_one("#filter-input").value = ""
+        await type_text(pilot, FILTER)
         await pilot.press("enter")
         await until(lambda: app.dashboard.flows.row_count > 0, pilot)
         save("filter")

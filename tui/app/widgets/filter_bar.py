@@ -55,10 +55,7 @@ class FilterBar(Vertical):
         try:
             pattern = compile_pattern(text)
         except PatternError as error:
-            caret = " " * (len(PROMPT) + max(0, error.column - 1 - int(self.input.scroll_x)))
-            error_line.update(Content.assemble(
-                caret, ("^ ", "bold $error"), (f"column {error.column}: ", "bold $error"), safe_text(error.message, 200),
-            ))
+            error_line.update(error_content(error, len(PROMPT) + error.column - 1 - int(self.input.scroll_x), self.size.width))
             return None, error
         error_line.update(Content.styled("✓ valid pattern, enter applies it", "$success"))
         return pattern, None
@@ -77,3 +74,13 @@ class FilterBar(Vertical):
     def close(self) -> None:
         self.input.value = ""
         self.display = False
+
+
+def error_content(error: PatternError, caret_at: int, width: int) -> Content:
+    """A caret under the offending column and the message after it, or before it when the column is
+    too far right for the message to fit."""
+    message = Content.assemble((f"column {error.column}: ", "bold $error"), safe_text(error.message, 200))
+    caret_at = max(0, caret_at)
+    if caret_at + 2 + len(message) <= width or caret_at < len(message) + 1:
+        return Content.assemble(" " * caret_at, ("^ ", "bold $error"), message)
+    return Content.assemble(" " * (caret_at - len(message) - 1), message, (" ^", "bold $error"))
