@@ -154,6 +154,48 @@ class NumberCmp(Cmp):
             return f"{var} == {self.literal_text!r} or not {var}.isdigit() and {exact}"
         return exact
 
+    def source_given(self, var: str, number: str | None = None, odd: str | None = None) -> str:
+        """`source(var)`, reusing per-record facts a caller computed once for the field:
+
+        - ``number``: a variable holding ``int(var) if var.isdigit() and var.isascii() and
+          len(var) < _INT_FAST_DIGITS else None`` (see :func:`number_source`);
+        - ``odd``: a variable holding ``not var.isdigit() or var[0] == '0' != var`` (the field is
+          not a canonical digit string, see :func:`odd_source`).
+
+        The rule kernel uses these when several comparisons (or the statistics) read the same field,
+        so the digit tests and ``int()`` run once per record instead of once per comparison. The
+        result is the same boolean as ``source(var)`` for every text.
+        """
+        exact = f"{self._helper}({var}, {self._name})"
+        expression = None
+        if self.op in ("<", ">", "<=", ">="):
+            if number is not None:
+                limit = self._name if self._int is None else str(self._int)
+                expression = f"{number} {self.op} {limit} if {number} is not None else {var} != '-' and {exact}"
+        elif self._int is not None:
+            if number is not None:
+                # An ASCII digit string of ordinary length equals the value iff its int() does (leading
+                # zeros included); any other text is decided by the exact rules, which never accept
+                # non-ASCII digits or a 600-digit string without leading zeros.
+                expression = f"{number} == {self._int} if {number} is not None else {exact}"
+            elif odd is not None:
+                expression = f"{var} == '{self._int}' or {odd} and {exact}"
+        if expression is None:
+            return self.source(var)
+        return f"(not ({expression}))" if self.op == "!=" else f"({expression})"
+
+
+def number_source(var: str, ascii_known: bool = False) -> str:
+    """The expression for :meth:`NumberCmp.source_given`'s ``number`` fact; ``ascii_known`` drops the
+    ``isascii()`` test when the caller knows the text is ASCII."""
+    ascii_test = "" if ascii_known else f" and {var}.isascii()"
+    return f"int({var}) if {var}.isdigit(){ascii_test} and len({var}) < {_INT_FAST_DIGITS} else None"
+
+
+def odd_source(var: str) -> str:
+    """The expression for :meth:`NumberCmp.source_given`'s ``odd`` fact."""
+    return f"not {var}.isdigit() or {var}[0] == '0' != {var}"
+
 
 def make_cmp(op: str, literal: Literal) -> Cmp:
     """The comparison `field OP literal`; ordering operators need a numeric literal."""
