@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Hashable, Iterable, Iterator
 
 # Columns of a per-minute row; the rules' match counts follow, one column per rule.
 MINUTE_COLUMNS = ("records", "accept", "reject", "bytes", "packets", "nodata", "skipdata")
@@ -11,6 +11,71 @@ RECORDS, ACCEPT, REJECT, BYTES, PACKETS, NODATA, SKIPDATA = range(len(MINUTE_COL
 
 # Dimensions of the top-N tables, by flow-log field name.
 TOP_DIMENSIONS = ("srcaddr", "dstaddr", "dstport", "protocol", "interface-id")
+
+
+class Buckets:
+    """One rule's buckets of one batch: the partial measure of its matching records per (group, event
+    time), grouped by group so the rules can take a group's whole run at once.
+
+    ``groups`` maps each group key to ``{time ms: partial}``; groups are in the order of their first
+    record, and each group's times in the order of their first record. ``order`` says how the groups'
+    buckets interleave: for every bucket in arrival order, the ``groups`` value (the very dict object)
+    it belongs to. It is None when there is at most one group, since the order is then the group's
+    own. Pickling keeps the shared dict objects shared, so ``order`` costs a few bytes a bucket.
+    """
+
+    __slots__ = ("groups", "order")
+
+    def __init__(self, groups: dict[Hashable, dict[int, Any]] | None = None, order: list[dict[int, Any]] | None = None) -> None:
+        self.groups = {} if groups is None else groups
+        self.order = order
+
+    def __reduce__(self) -> tuple:
+        return Buckets, (self.groups, self.order)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the same buckets arrived in the same order."""
+        if not isinstance(other, Buckets):
+            return NotImplemented
+        return list(self.items()) == list(other.items())
+
+    def __repr__(self) -> str:
+        return f"Buckets({dict(self.items())!r})"
+
+    def items(self) -> Iterator[tuple[tuple[Hashable, int], Any]]:
+        """``((group, time), partial)`` in arrival order: the order of each bucket's first record."""
+        if self.order is None or len(self.groups) <= 1:
+            for key, run in self.groups.items():
+                for time, partial in run.items():
+                    yield (key, time), partial
+            return
+        owners = {id(run): (key, iter(run.items())) for key, run in self.groups.items()}
+        for run in self.order:
+            key, times = owners[id(run)]
+            time, partial = next(times)
+            yield (key, time), partial
+
+    @classmethod
+    def from_items(cls, items: Iterable[tuple[tuple[Hashable, int], Any]]) -> "Buckets":
+        """Buckets from ``((group, time), partial)`` pairs in arrival order, each (group, time) once."""
+        groups: dict[Hashable, dict[int, Any]] = {}
+        order: list[dict[int, Any]] = []
+        for (key, time), partial in items:
+            run = groups.get(key)
+            if run is None:
+                run = groups[key] = {}
+            if time in run:
+                raise ValueError(f"bucket {(key, time)!r} given twice")
+            run[time] = partial
+            order.append(run)
+        return cls(groups, order if len(groups) > 1 else None)
+
+    def __len__(self) -> int:
+        """The number of buckets."""
+        return sum(map(len, self.groups.values()))
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
 
 
 @dataclass
@@ -27,5 +92,9 @@ class BatchResult:
     minutes: dict[int, list[int]] = field(default_factory=dict)
     # per TOP_DIMENSIONS entry present in the format: (records by key, bytes by key)
     top: dict[str, tuple[dict[str, int], dict[str, int]]] = field(default_factory=dict)
-    # per rule: {(group key, time ms): partial measure}, in arrival order
-    buckets: list[dict[tuple[Any, int], Any]] = field(default_factory=list)
+    # per rule: its buckets, see Buckets
+    buckets: list[Buckets] = field(default_factory=list)
+    # When the records' event times never decrease in line order: (line index, time) where each run
+    # of equal times starts, as two lists; lets the engine find an alarm's sample lines by bisection.
+    # None when times go backwards or there are too many runs to be worth shipping.
+    time_runs: tuple[list[int], list[int]] | None = None

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
-from tui.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult
+from tui.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult, Buckets
 from tui.flowlog import FlowFormat
 from tui.flowlog.values import MILLISECONDS_ABOVE
 from tui.patterns import SIMPLE_LINE, Binding, Pattern, Rest
+from tui.patterns.compare import NumberCmp, number_source, odd_source
 
 # Characters that can make ``str.split`` disagree with CloudWatch's field splitting (on ASCII text).
 _UNSIMPLE = '"[\x0b\x0c\r\x1c\x1d\x1e\x1f'
@@ -109,56 +110,128 @@ class _Block:
         self.code.depth -= 1
 
 
+# Top-N tables count records and bytes per key in one dict: each record adds RECORD_UNIT + bytes, so
+# one update does both. A record whose bytes reach BYTES_PACKED_BELOW keeps its bytes aside instead,
+# so the bytes part can never carry into the record count (a batch would need 2**48 records).
+RECORD_UNIT = 1 << 96
+BYTES_PACKED_BELOW = 1 << 48
+# time_runs longer than this are not worth pickling: the engine scans instead of bisecting.
+MAX_TIME_RUNS = 4096
+# Per-batch cache of the int value of low-cardinality number fields (text -> value), at most this big.
+_NUMBER_CACHE = 4096
+_MISS = object()
+
+
+def digits_value(text: str) -> int | None:
+    """``int(text)`` for a digit string (the statistics' and sum measure's reading of a number field),
+    None for anything else, including digit strings ``int()`` refuses (superscripts, or more digits
+    than ``sys.get_int_max_str_digits()``)."""
+    if not text.isdigit():
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _unpack_tops(packed: list[dict[str, int]], big: list[tuple]) -> list[tuple[dict[str, int], dict[str, int]]]:
+    """(records by key, bytes by key) per dimension from the kernel's packed tables."""
+    mask = RECORD_UNIT - 1
+    tables = []
+    for table in packed:
+        tables.append(({key: weight >> 96 for key, weight in table.items()}, {key: weight & mask for key, weight in table.items()}))
+    for entry in big:
+        value = entry[0]
+        for (_, byte_counts), key in zip(tables, entry[1:]):
+            byte_counts[key] += value
+    return tables
+
+
 def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool) -> tuple[str, dict]:
-    namespace: dict = {"BatchResult": BatchResult, "_simple_line": SIMPLE_LINE, "_split": str.split}
+    namespace: dict = {
+        "BatchResult": BatchResult, "Buckets": Buckets, "_simple_line": SIMPLE_LINE, "_split": str.split,
+        "_digits": digits_value, "_unpack_tops": _unpack_tops, "_MISS": _MISS,
+    }
     nfields = fmt.nfields
     var = [f"v{i}" for i in range(nfields)]
 
+    def field_index(name: str | None) -> int | None:
+        return fmt.index(name) if name is not None and fmt.has(name) else None
+
     def field_var(name: str) -> str | None:
-        return var[fmt.index(name)] if fmt.has(name) else None
+        index = field_index(name)
+        return None if index is None else var[index]
+
+    # Per-record facts computed once and shared by the statistics and every rule: n<i> is the int
+    # value of field i (see compare.number_source), o<i> whether it is not a canonical digit string.
+    numeric: set[int] = set()
+    for name in ("bytes", "packets"):
+        if field_index(name) is not None:
+            numeric.add(field_index(name))
+    for rule in rules:
+        if rule.measure == "sum" and field_index(rule.measure_field) is not None:
+            numeric.add(field_index(rule.measure_field))
+    equalities: dict[int, int] = {}
+    for rule in rules:
+        for index, cmp in _number_cmps(rule.pattern, nfields):
+            if cmp.op in ("<", ">", "<=", ">="):
+                numeric.add(index)
+            else:
+                equalities[index] = equalities.get(index, 0) + 1
+    odd = {index for index, uses in equalities.items() if uses >= 2 and index not in numeric}
+    facts = {index: (f"n{index}" if index in numeric else None, f"o{index}" if index in odd else None)
+             for index in numeric | odd}
+    cached = {index for index in numeric if index != field_index("bytes")}
 
     conditions = []
     for index, rule in enumerate(rules):
         namespace[f"_pattern_{index}"] = rule.pattern
-        conditions.append(_rule_condition(index, rule.pattern, nfields, var, namespace))
+        conditions.append(_rule_condition(index, rule.pattern, nfields, var, namespace, facts))
 
     def emit(code: _Code, name: str, checked: bool) -> None:
         nrules = len(rules)
         width = len(MINUTE_COLUMNS) + nrules
         counters = [f"m{i}" for i in range(width)]
-        dims = [(dim, field_var(dim)) for dim in TOP_DIMENSIONS if fmt.has(dim)]
+        dims = [field_var(dim) for dim in TOP_DIMENSIONS if fmt.has(dim)]
+        dim_names = [dim for dim in TOP_DIMENSIONS if fmt.has(dim)]
         start = field_var("start")
         action, status = field_var("action"), field_var("log-status")
-        byte_var, packet_var = field_var("bytes"), field_var("packets")
+        byte_index, packet_index = field_index("bytes"), field_index("packets")
+        grouped = [bool(rule.group_by) for rule in rules]
 
         with code.block(f"def {name}(lines, times, now_ms):"):
             code("split = _split")
-            code("malformed = 0; samples = []; records = 0")
+            code("malformed = 0; samples = []; records = 0; blank = 0")
             code("minutes = {}; cur_minute = None; t = now_ms; t_min = None; t_max = None")
-            code("last_token = None")
+            code("last_token = None; runs_at = []; runs_t = []; t_run = None")
             code(" = ".join(counters) + " = 0")
-            for d, _ in enumerate(dims):
-                code(f"top_r{d} = {{}}; top_b{d} = {{}}; get_r{d} = top_r{d}.get; get_b{d} = top_b{d}.get")
+            if dims:
+                code("big = []")
+            for index in sorted(cached):
+                code(f"cache{index} = {{}}; get_cache{index} = cache{index}.get")
+            for d in range(len(dims)):
+                code(f"top{d} = {{}}; get_top{d} = top{d}.get")
             for r in range(nrules):
-                code(f"buckets_{r} = {{}}; get_{r} = buckets_{r}.get")
+                if grouped[r]:
+                    code(f"groups_{r} = {{}}; get_{r} = groups_{r}.get; order_{r} = []; add_{r} = order_{r}.append")
+                else:
+                    code(f"run_{r} = {{}}; get_{r} = run_{r}.get")
             loop = "for line, t in zip(lines, times):" if event_times else "for line in lines:"
             with code.block(loop):
-                code("fields = split(line)")
-                with code.block(f"if len(fields) != {nfields}:"):
-                    with code.block("if fields:"):
+                with code.block("try:"):
+                    code(", ".join(var) + (", = split(line)" if nfields == 1 else " = split(line)"))
+                with code.block("except ValueError:"):
+                    # Not one token per field: a blank line, or a malformed one.
+                    with code.block("if split(line):"):
                         code("malformed += 1")
                         with code.block(f"if len(samples) < {_MALFORMED_SAMPLES}:"):
                             code(f"samples.append(line[:{_SAMPLE_CHARS}])")
+                    with code.block("else:"):
+                        code("blank += 1")
                     code("continue")
-                code(", ".join(var) + ", = fields" if nfields == 1 else ", ".join(var) + " = fields")
                 # Event time and its minute; the minute's counters are flushed when it changes.
-                if event_times:
-                    code("token = t")
-                elif start is not None:
-                    code(f"token = {start}")
-                else:
-                    code("token = now_ms")
-                with code.block("if token != last_token:"):
+                token = "t" if event_times else start if start is not None else "now_ms"
+                with code.block(f"if {token} != last_token:"):
                     if not event_times and start is not None:
                         with code.block(f"if not {start}.isdigit():"):
                             code("malformed += 1")
@@ -168,7 +241,15 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
                         code(f"t = int({start})")
                         with code.block(f"if t <= {MILLISECONDS_ABOVE}:"):
                             code("t *= 1000")
-                    code("last_token = token")
+                    code(f"last_token = {token}")
+                    with code.block("if t != t_run:"):
+                        with code.block("if runs_t is not None:"):
+                            with code.block("if t_run is not None and t < t_run:"):
+                                code("runs_t = None")
+                            with code.block("else:"):
+                                # Every earlier line was blank, malformed or a record.
+                                code("runs_at.append(records + m0 + malformed + blank); runs_t.append(t)")
+                        code("t_run = t")
                     with code.block("if t_max is None or t > t_max:"):
                         code("t_max = t")
                     with code.block("if t_min is None or t < t_min:"):
@@ -178,8 +259,20 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
                         _flush(code, counters)
                         code("cur_minute = minute")
                         code(" = ".join(counters) + " = 0")
-                code("records += 1")
                 code("m0 += 1")
+                for index in sorted(facts):
+                    number, odd_name = facts[index]
+                    if number and index in cached:
+                        # Low-cardinality numbers (packets, ports...): a dict lookup beats isdigit + int.
+                        code(f"{number} = get_cache{index}({var[index]}, _MISS)")
+                        with code.block(f"if {number} is _MISS:"):
+                            code(f"{number} = {number_source(var[index], ascii_known=not checked)}")
+                            with code.block(f"if len(cache{index}) < {_NUMBER_CACHE}:"):
+                                code(f"cache{index}[{var[index]}] = {number}")
+                    elif number:
+                        code(f"{number} = {number_source(var[index], ascii_known=not checked)}")
+                    if odd_name:
+                        code(f"{odd_name} = {odd_source(var[index])}")
                 # Traffic statistics: NODATA/SKIPDATA records carry no flow.
                 traffic = f"if {status} == 'OK':" if status else "if True:"
                 with code.block(traffic):
@@ -188,18 +281,26 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
                             code("m2 += 1")
                         with code.block(f"elif {action} == 'ACCEPT':"):
                             code("m1 += 1")
-                    if byte_var:
-                        code(f"b = int({byte_var}) if {byte_var}.isdigit() else 0")
+                    if byte_index is not None:
+                        n, v = f"n{byte_index}", var[byte_index]
+                        code(f"b = {n} if {n} is not None else (_digits({v}) or 0)")
                         code("m3 += b")
                     else:
                         code("b = 0")
-                    if packet_var:
-                        with code.block(f"if {packet_var}.isdigit():"):
-                            code(f"m4 += int({packet_var})")
-                    for d, (_, v) in enumerate(dims):
-                        code(f"top_r{d}[{v}] = get_r{d}({v}, 0) + 1")
-                        if byte_var:
-                            code(f"top_b{d}[{v}] = get_b{d}({v}, 0) + b")
+                    if packet_index is not None:
+                        n, v = f"n{packet_index}", var[packet_index]
+                        with code.block(f"if {n} is not None:"):
+                            code(f"m4 += {n}")
+                        with code.block(f"elif {v}.isdigit():"):
+                            code(f"m4 += _digits({v}) or 0")
+                    if dims:
+                        with code.block(f"if b < {BYTES_PACKED_BELOW}:"):
+                            code(f"w = b + {RECORD_UNIT}")
+                        with code.block("else:"):
+                            code(f"w = {RECORD_UNIT}")
+                            code(f"big.append((b, {', '.join(dims)}))")
+                        for d, v in enumerate(dims):
+                            code(f"top{d}[{v}] = get_top{d}({v}, 0) + w")
                 if status:
                     with code.block(f"elif {status} == 'NODATA':"):
                         code("m5 += 1")
@@ -215,12 +316,19 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
                         condition = f"(({condition}) if simple else _pattern_{r}.matches(line))"
                     with code.block(f"if {condition}:"):
                         code(f"m{len(MINUTE_COLUMNS) + r} += 1")
-                        _emit_bucket(code, r, rule, field_var)
+                        _emit_bucket(code, r, rule, field_index, var)
             _flush(code, counters)
-            top = ", ".join(f"{dim!r}: (top_r{d}, top_b{d})" for d, (dim, _) in enumerate(dims))
+            code(f"if runs_t is not None and len(runs_t) > {MAX_TIME_RUNS}: runs_t = None")
+            top = ", ".join(f"{dim!r}: tops[{d}]" for d, dim in enumerate(dim_names))
+            code(f"tops = _unpack_tops([{', '.join(f'top{d}' for d in range(len(dims)))}], {'big' if dims else '()'})")
+            buckets = ", ".join(
+                f"Buckets(groups_{r}, order_{r} if len(groups_{r}) > 1 else None)" if grouped[r]
+                else f"Buckets({{'': run_{r}}} if run_{r} else {{}})"
+                for r in range(nrules)
+            )
             code(
                 "return BatchResult(len(lines), records, malformed, samples, t_min, t_max, minutes, "
-                f"{{{top}}}, [{', '.join(f'buckets_{r}' for r in range(nrules))}])"
+                f"{{{top}}}, [{buckets}], None if runs_t is None else (runs_at, runs_t))"
             )
 
     code = _Code()
@@ -231,6 +339,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
 
 def _flush(code: _Code, counters: list[str]) -> None:
     with code.block("if cur_minute is not None and m0:"):
+        code("records += m0")
         code("row = minutes.get(cur_minute)")
         with code.block("if row is None:"):
             code(f"minutes[cur_minute] = [{', '.join(counters)}]")
@@ -239,31 +348,63 @@ def _flush(code: _Code, counters: list[str]) -> None:
                 code(f"row[{i}] += {counter}")
 
 
-def _emit_bucket(code: _Code, r: int, rule: KernelRule, field_var: Callable[[str], str | None]) -> None:
-    group_vars = [field_var(name) for name in rule.group_by]
-    if not group_vars:
-        key = "('', t)"
-    elif len(group_vars) == 1:
-        key = f"({group_vars[0]}, t)"
-    else:
-        key = f"(({', '.join(group_vars)}), t)"
-    code(f"key = {key}")
-    if rule.measure == "count":
-        code(f"buckets_{r}[key] = get_{r}(key, 0) + 1")
-        return
-    value = field_var(rule.measure_field)
+def _emit_bucket(code: _Code, r: int, rule: KernelRule, field_index: Callable[[str], int | None], var: list[str]) -> None:
+    """Add the record to its (group, time) bucket: ``run_<r>`` ({time: partial}) for a rule without
+    groups, else ``groups_<r>`` ({group: {time: partial}}), noting each new bucket in ``order_<r>``."""
     if rule.measure == "sum":
-        with code.block(f"if {value}.isdigit():"):
-            code(f"buckets_{r}[key] = get_{r}(key, 0) + int({value})")
+        index = field_index(rule.measure_field)
+        value = "x"
+        # Only a number field value makes (or adds to) a bucket.
+        with code.block(f"if n{index} is not None:"):
+            code(f"x = n{index}")
+        with code.block("else:"):
+            code(f"x = _digits({var[index]})")
+        code("if x is not None:")
+        code.depth += 1
+    elif rule.measure == "distinct":
+        value = var[field_index(rule.measure_field)]
+    else:
+        value = "1"
+    if rule.group_by:
+        group_vars = [var[field_index(name)] for name in rule.group_by]
+        group = group_vars[0] if len(group_vars) == 1 else f"({', '.join(group_vars)})"
+        code(f"run = get_{r}({group})")
+        with code.block("if run is None:"):
+            code(f"run = groups_{r}[{group}] = {{}}")
+        code("partial = run.get(t)")
+        with code.block("if partial is None:"):
+            code(f"run[t] = {{{value}}}" if rule.measure == "distinct" else f"run[t] = {value}")
+            code(f"add_{r}(run)")
+        with code.block("else:"):
+            code(f"partial.add({value})" if rule.measure == "distinct" else f"run[t] = partial + {value}")
+    elif rule.measure == "distinct":
+        code(f"seen = get_{r}(t)")
+        with code.block("if seen is None:"):
+            code(f"run_{r}[t] = {{{value}}}")
+        with code.block("else:"):
+            code(f"seen.add({value})")
+    else:
+        code(f"run_{r}[t] = get_{r}(t, 0) + {value}")
+    if rule.measure == "sum":
+        code.depth -= 1
+
+
+def _number_cmps(pattern: Pattern, nfields: int) -> Iterator[tuple[int, NumberCmp]]:
+    """(field index, comparison) for every numeric comparison on a whole field of a simple line."""
+    if pattern.kind != "bracket":
         return
-    code(f"seen = get_{r}(key)")
-    with code.block("if seen is None:"):
-        code(f"buckets_{r}[key] = {{{value}}}")
-    with code.block("else:"):
-        code(f"seen.add({value})")
+    for binding in pattern.bind(nfields) or ():
+        if isinstance(binding.target, Rest):
+            continue
+        for all_of in binding.condition.all_of:
+            for cmp in all_of.cmps:
+                if type(cmp) is NumberCmp:
+                    yield binding.target, cmp
 
 
-def _rule_condition(index: int, pattern: Pattern, nfields: int, var: list[str], namespace: dict) -> str | None:
+def _rule_condition(
+    index: int, pattern: Pattern, nfields: int, var: list[str], namespace: dict, facts: dict[int, tuple[str | None, str | None]]
+) -> str | None:
     """A Python expression over the field variables, or None when the rule cannot match."""
     if pattern.kind == "all":
         return "True"
@@ -283,7 +424,11 @@ def _rule_condition(index: int, pattern: Pattern, nfields: int, var: list[str], 
             terms = []
             for cmp in all_of.cmps:
                 namespace.update(cmp.namespace)
-                terms.append(f"({cmp.source(name)})")
+                if type(cmp) is NumberCmp and not rest and binding.target in facts:
+                    number, odd = facts[binding.target]
+                    terms.append(f"({cmp.source_given(name, number, odd)})")
+                else:
+                    terms.append(f"({cmp.source(name)})")
             alternatives.append(" and ".join(terms) or "True")
         expression = " or ".join(f"({alt})" for alt in alternatives) or "True"
         if rest:

@@ -128,8 +128,9 @@ def test_buckets_per_group_and_second(lines, measure, field, combine):
         f = line.split()
         if f[12] == "REJECT":
             values[((f[3], f[6]), int(f[10]) * 1000)].append(f[DEFAULT.index(field)] if field else "")
-    assert batch.buckets[0] == {key: combine(v) for key, v in values.items()}
-    assert list(batch.buckets[0]) == list(values)  # arrival order kept
+    buckets = dict(batch.buckets[0].items())
+    assert buckets == {key: combine(v) for key, v in values.items()}
+    assert list(buckets) == list(values)  # arrival order kept
 
 
 def test_event_times_from_cloudwatch():
@@ -138,15 +139,16 @@ def test_event_times_from_cloudwatch():
     kernel = Kernel(DEFAULT, [KernelRule(compile_pattern(""), (), "count", None)], event_times=True)
     batch = kernel.process(lines, times)
     assert (batch.t_min, batch.t_max) == (times[0], times[-1])
-    assert sum(batch.buckets[0].values()) == 100
-    assert set(t for _, t in batch.buckets[0]) == set(times)
+    buckets = dict(batch.buckets[0].items())
+    assert sum(buckets.values()) == 100
+    assert set(t for _, t in buckets) == set(times)
 
 
 def test_custom_format_without_some_statistics_fields():
     fmt = FlowFormat.parse("${srcaddr} ${dstaddr} ${start} ${action}")
     kernel = Kernel(fmt, [KernelRule(compile_pattern("[src, dst, start, action=REJECT]"), ("dstaddr",))])
     batch = kernel.process_text("10.0.0.1 10.0.0.2 1700000000 REJECT\n10.0.0.1 10.0.0.3 1700000001 ACCEPT\n")
-    assert batch.buckets[0] == {("10.0.0.2", 1_700_000_000_000): 1}
+    assert dict(batch.buckets[0].items()) == {("10.0.0.2", 1_700_000_000_000): 1}
     assert set(batch.top) == {"srcaddr", "dstaddr"}
     assert batch.minutes[1_700_000_000 // 60][1:3] == [1, 1]
 
@@ -154,3 +156,95 @@ def test_custom_format_without_some_statistics_fields():
 def test_kernel_source_is_inspectable():
     kernel = kernel_for(PATTERNS[:1])
     assert "def kernel_fast" in kernel.source and "def kernel_checked" in kernel.source
+
+
+ODD_NUMBERS = ["22", "022", "0", "00", "-", "-0", "-22", "+22", "2_2", "22.0", "2.2e1", "1e3", "1000", "0x16",
+               "150", "149", "0150", "100001", "100000", "9" * 700, "0" * 650 + "22", "٢٢", "²", "abc"]
+NUMERIC_PATTERNS = [
+    "[..., dstport=22, protocol, packets, bytes, start, end, action, status]",
+    "[..., dstport!=22, protocol, packets, bytes, start, end, action, status]",
+    "[..., dstport=22 || dstport=1000, protocol=0, packets, bytes, start, end, action, status]",
+    "[..., dstport=2.2e1, protocol, packets>=150, bytes, start, end, action, status]",
+    "[..., dstport<100, protocol, packets, bytes>100000, start, end, action, status]",
+    "[..., dstport, protocol, packets<=149, bytes, start, end, action=ACCEPT, status]",
+    "[..., dstport>=0, protocol!=6, packets>0, bytes, start, end, action, status]",
+]
+
+
+@pytest.mark.parametrize("ascii_only", [True, False])  # non-ASCII text goes to the checked kernel
+def test_numbers_read_once_per_record_agree_with_the_patterns(ascii_only):
+    """The kernel reads each number field once per record and shares it between the statistics and
+    every rule; the comparisons must still be exactly the patterns' own, whatever the text."""
+    import random
+
+    rng = random.Random(4)
+    lines = []
+    for i in range(600):
+        choices = [n for n in ODD_NUMBERS if n.isascii() or not ascii_only] + ["80", "443"]
+        port, proto, packets, byte_count = (rng.choice(choices) for _ in range(4))
+        lines.append(
+            f"2 123456789010 eni-1 10.0.0.{i % 7} 10.0.14.1 4000 {port} {proto} {packets} {byte_count} "
+            f"{1_700_000_000 + i // 10} {1_700_000_060 + i // 10} {rng.choice(['ACCEPT', 'REJECT'])} OK"
+        )
+    kernel = kernel_for(NUMERIC_PATTERNS, "sum", "bytes")
+    text = "\n".join(lines) + "\n"
+    assert text_is_simple(text) == ascii_only
+    batch = kernel.process_text(text)
+    records = [line for line in lines if len(line.split()) == DEFAULT.nfields]
+    expected = [sum(1 for line in records if compile_pattern(p).matches(line)) for p in NUMERIC_PATTERNS]
+    assert counts_by_rule(batch) == expected
+    assert 0 < min(expected[:6])
+
+    def number(text):
+        try:
+            return int(text) if text.isdigit() else None
+        except ValueError:
+            return None
+
+    fields = [line.split() for line in records]
+    ok = [f for f in fields if f[13] == "OK"]
+    assert sum(row[3] for row in batch.minutes.values()) == sum(number(f[9]) or 0 for f in ok)
+    assert sum(row[4] for row in batch.minutes.values()) == sum(number(f[8]) or 0 for f in ok)
+    top_records, top_bytes = Counter(), Counter()
+    for f in ok:
+        top_records[f[6]] += 1
+        top_bytes[f[6]] += number(f[9]) or 0
+    assert batch.top["dstport"] == (dict(top_records), dict(top_bytes))
+    sums = Counter()
+    for f, line in zip(fields, records):
+        if compile_pattern(NUMERIC_PATTERNS[0]).matches(line) and number(f[9]) is not None:
+            sums[f[3], int(f[10]) * 1000] += number(f[9])
+    assert dict(batch.buckets[0].items()) == dict(sums)
+
+
+def test_time_runs_say_where_each_second_starts_in_sorted_batches(lines):
+    text_lines = lines[:200] + ["", "garbage"] + lines[200:400]
+    batch = kernel_for(PATTERNS[:1]).process_text("\n".join(text_lines) + "\n")
+    starts, times = batch.time_runs
+    expected_starts, expected_times = [], []
+    for index, line in enumerate(text_lines):
+        fields = line.split()
+        if len(fields) == DEFAULT.nfields:
+            t = start_ms(fields[10])
+            if not expected_times or t != expected_times[-1]:
+                expected_starts.append(index)
+                expected_times.append(t)
+    assert (starts, times) == (expected_starts, expected_times)
+    shuffled = lines[100:200] + lines[:100]
+    assert kernel_for(PATTERNS[:1]).process_text("\n".join(shuffled) + "\n").time_runs is None
+
+
+def test_buckets_keep_arrival_order_when_times_go_back_and_forth(lines):
+    import random
+
+    shuffled = lines[:]
+    random.Random(8).shuffle(shuffled)
+    pattern = "[..., action=REJECT, status]"
+    batch = kernel_for([pattern], group_by=("srcaddr",)).process_text("\n".join(shuffled) + "\n")
+    values: dict = {}
+    for line in shuffled:
+        f = line.split()
+        if f[12] == "REJECT":
+            key = (f[3], int(f[10]) * 1000)
+            values[key] = values.get(key, 0) + 1
+    assert list(batch.buckets[0].items()) == list(values.items())

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from tui.batch import Buckets
 from tui.rules import RuleSet, RuleSpec
 from tui.rules.measures import Measure
 
@@ -29,7 +30,7 @@ def feed(rules, records, batch_size=1):
                 buckets[key] = buckets[key] | partial if isinstance(partial, set) else buckets[key] + partial
             else:
                 buckets[key] = partial
-        out += rules.apply([buckets], max(second for _, second, _ in batch) * S)
+        out += rules.apply([Buckets.from_items(buckets.items())], max(second for _, second, _ in batch) * S)
     return out
 
 
@@ -152,7 +153,7 @@ def test_memory_stays_bounded_over_a_long_run():
     """Old buckets are compacted away: a day of one-per-second data keeps at most window + delay."""
     rules = ruleset(threshold=10**9, window_s=60, max_delay_s=60)
     for second in range(0, 86_400, 10):
-        rules.apply([{("a", second * S): 1}], second * S)
+        rules.apply([Buckets({"a": {second * S: 1}})], second * S)
     window = rules.rules[0].groups["a"]
     assert len(window.times) <= (60 + 60 + 180) // 10 + 2
 

@@ -1,9 +1,10 @@
 """Every rule's groups, windows and OK/ALARM state; fed with per-batch buckets by the engine.
 
-The engine hands each rule a batch of *buckets*: ``{(group_key, time_ms): partial}`` in arrival order,
-where a partial aggregates the batch's matching records of that group at that event time. Transitions
-are evaluated bucket by bucket, so the semantics are those of per-record evaluation with records of
-equal (group, time) in one batch arriving together.
+The engine hands each rule a batch of *buckets* (tui.batch.Buckets): per (group_key, time_ms), in
+arrival order, a partial aggregating the batch's matching records of that group at that event time.
+Transitions are those of evaluating bucket by bucket, so the semantics are those of per-record
+evaluation with records of equal (group, time) in one batch arriving together; groups whose buckets
+cannot change their state take them in one step.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterable, NamedTuple
 
+from tui.batch import Buckets
 from tui.rules.measures import Measure
 from tui.rules.window import ALARM, OK, GroupWindow
 
@@ -64,13 +66,55 @@ class RuleState:
         self.evicted_groups = 0
         self.late_buckets = 0
 
-    def apply(self, buckets: dict[tuple[Hashable, int], Any], floor: int | None, out: list[Transition]) -> None:
-        """Add a batch of buckets; ``floor`` is the oldest time still accepted (max_delay)."""
+    def apply(self, buckets: Buckets, floor: int | None, out: list[Transition], bulk: bool = True) -> None:
+        """Add a batch of buckets; ``floor`` is the oldest time still accepted (max_delay).
+
+        The outcome is always that of taking the buckets one by one in arrival order
+        (:meth:`_apply_each`). With ``bulk``, a group whose buckets cannot change its state takes them
+        all at once (:meth:`GroupWindow.extend`): the measure is additive, the group is OK, its new
+        times are ascending and after its window's end, and even their whole sum cannot reach the
+        threshold. The other groups then take their buckets one by one, in arrival order among
+        themselves. That is exact because groups only interact through the group cap and the order of
+        transitions: the bulk path is taken only when no group can be evicted and no bucket is late
+        (so groups are created in the same order), and bulk groups emit no transitions.
+        """
+        runs = buckets.groups
+        if not runs:
+            return
+        groups = self.groups
+        threshold = self.spec.threshold
+        if (
+            not bulk
+            or self.spec.measure.is_distinct
+            or (floor is not None and min(map(min, runs.values())) < floor)
+            or len(groups) + len(runs.keys() - groups.keys()) > self.max_groups
+        ):
+            self._apply_each(buckets.items(), floor, out)
+            return
+        slow: dict[Hashable, dict[int, Any]] = {}
+        for key, run in runs.items():
+            window = groups.get(key)
+            if window is None:
+                window = groups[key] = GroupWindow(self.spec.measure, self.spec.window_ms)
+            if window.state is not OK or not window.extend(run, threshold):
+                slow[key] = run
+        if not slow:
+            return
+        if len(slow) == 1 or buckets.order is None:
+            items: Iterable = (((key, time), partial) for key, run in slow.items() for time, partial in run.items())
+        elif len(slow) == len(runs):
+            items = buckets.items()
+        else:
+            items = (item for item in buckets.items() if item[0][0] in slow)
+        self._apply_each(items, floor, out)
+
+    def _apply_each(self, items: Iterable[tuple[tuple[Hashable, int], Any]], floor: int | None, out: list[Transition]) -> None:
+        """Take buckets one at a time, in the order given: the reference semantics."""
         threshold = self.spec.threshold
         width = self.spec.window_ms
         additive = not self.spec.measure.is_distinct
         groups = self.groups
-        for (key, time), partial in buckets.items():
+        for (key, time), partial in items:
             if floor is not None and time < floor:
                 self.late_buckets += 1
                 continue
@@ -186,19 +230,22 @@ class RuleState:
 class RuleSet:
     """All rules, sharing one watermark: the newest event time seen across every record."""
 
-    def __init__(self, specs: Iterable[RuleSpec], max_groups: int = 10_000, max_delay_ms: int = 20 * 60_000) -> None:
+    def __init__(
+        self, specs: Iterable[RuleSpec], max_groups: int = 10_000, max_delay_ms: int = 20 * 60_000, bulk: bool = True
+    ) -> None:
         self.rules = [RuleState(i, spec, max_groups, max_delay_ms) for i, spec in enumerate(specs)]
         self.max_delay_ms = max_delay_ms
+        self.bulk = bulk  # False: every bucket through the one-at-a-time path (the reference, for tests)
         self.watermark: int | None = None
         self._pruned_at: int | None = None
 
-    def apply(self, per_rule_buckets: list[dict], batch_max_time: int | None) -> list[Transition]:
-        """Feed one batch's buckets (one dict per rule, in rule order) and the batch's newest time."""
+    def apply(self, per_rule_buckets: list[Buckets], batch_max_time: int | None) -> list[Transition]:
+        """Feed one batch's buckets (one Buckets per rule, in rule order) and the batch's newest time."""
         out: list[Transition] = []
         floor = None if self.watermark is None else self.watermark - self.max_delay_ms
         for rule, buckets in zip(self.rules, per_rule_buckets):
-            if buckets:
-                rule.apply(buckets, floor, out)
+            if buckets.groups:
+                rule.apply(buckets, floor, out, self.bulk)
         if batch_max_time is not None and (self.watermark is None or batch_max_time > self.watermark):
             self.watermark = batch_max_time
         if self.watermark is not None:

@@ -72,6 +72,41 @@ class GroupWindow:
         self.lo = lo
         return crossed
 
+    def extend(self, run: dict[int, Any], threshold: float) -> bool:
+        """Take a run of new buckets (``{time: partial}``, additive measures only) in one step, when
+        that is certain to change nothing but the window: the times ascend, none comes before the
+        window's end (the first may equal it: a batch boundary inside one second), and the current
+        value plus the whole run stays below ``threshold``. Since partials are never negative, no
+        window ending at one of those times can reach it either. The result is exactly that of
+        adding them one by one and sliding the window to each; returns False, changing nothing,
+        when the run does not qualify.
+        """
+        new = list(run)
+        end = self.end
+        if end is not None and new[0] < end:
+            return False
+        if len(new) > 1 and new != sorted(new):
+            return False
+        acc = self.acc
+        total = sum(run.values())
+        if acc.value + total >= threshold:
+            return False
+        times, parts = self.times, self.parts
+        last = new[-1]
+        # A first time equal to the end merges with the bucket there (inside the window), if any.
+        merged = parts.get(end) if new[0] == end else None
+        times.extend(new if merged is None else new[1:])
+        parts.update(run)
+        if merged is not None:
+            parts[end] = merged + run[end]
+        lo = self.lo
+        cut = bisect_right(times, last - self.width, lo)
+        removed = sum(map(parts.__getitem__, times[lo:cut])) if cut > lo else 0
+        acc.value = acc.value + total - removed
+        self.lo = cut
+        self.end = last
+        return True
+
     def insert(self, time: int, partial: Any) -> None:
         """Add a bucket at ``time`` (merging with an existing one) without moving the window's end."""
         times, parts, measure = self.times, self.parts, self.measure
