@@ -8,6 +8,7 @@ worker) feed it batches and read :meth:`snapshot` whenever they like. It never i
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Hashable, Sequence
@@ -155,7 +156,7 @@ class Engine:
             return []
         if any(t.state == ALARM for t in transitions) and lines is None:
             lines = lines_of_batch()
-        samples = self._samples(transitions, lines or (), times)
+        samples = self._samples(transitions, lines or (), times, batch.time_runs)
         alerts = [self._alert(t, samples.get((t.rule, t.group), ())) for t in transitions]
         self.alerts.extend(alerts)
         return alerts
@@ -200,13 +201,44 @@ class Engine:
             samples=tuple(samples),
         )
 
-    def _samples(self, transitions: list[Transition], lines: Sequence[str], times: Sequence[int] | None) -> dict:
+    def _samples(
+        self, transitions: list[Transition], lines: Sequence[str], times: Sequence[int] | None,
+        time_runs: tuple[list[int], list[int]] | None = None,
+    ) -> dict:
         """Up to ``max_samples`` raw messages per new ALARM: the newest matching lines of this batch
-        inside the alarming window. Scans backwards and stops once every alarm has its samples;
-        a substring test on the group's first value skips most lines without splitting them."""
+        inside the alarming window.
+
+        When the kernel saw the batch's event times never decrease (``time_runs``: where each run of
+        equal times starts), each alarm looks only at the lines whose times fall in its window,
+        found by bisection; otherwise one backward scan over the batch serves every alarm.
+        """
         wanted: dict[tuple[int, Hashable], Transition] = {
             (t.rule, t.group): t for t in transitions if t.state == ALARM
         }
+        if time_runs is None:
+            return self._scan(wanted, lines, times, range(len(lines) - 1, -1, -1))
+        starts, run_times = time_runs
+        found: dict[tuple[int, Hashable], list[str]] = {}
+        for pair, transition in wanted.items():
+            width = self.rules.rules[pair[0]].spec.window_ms
+            # Runs before `first` end at or before the window's start; runs from `after` on are newer.
+            first = bisect_right(run_times, transition.time_ms - width)
+            after = bisect_right(run_times, transition.time_ms)
+            if first == after:
+                found[pair] = []
+                continue
+            lo = starts[first]
+            hi = starts[after] if after < len(starts) else len(lines)
+            found.update(self._scan({pair: transition}, lines, times, range(hi - 1, lo - 1, -1)))
+        return found
+
+    def _scan(
+        self, wanted: dict[tuple[int, Hashable], Transition], lines: Sequence[str], times: Sequence[int] | None,
+        indexes: range,
+    ) -> dict:
+        """The samples of ``wanted`` alarms among ``lines[i]`` for i in ``indexes`` (newest first).
+        Stops once every alarm has its samples; a substring test on the group's first value skips
+        most lines without splitting them."""
         needles: set[str] | None = set()
         for rule_index, key in wanted:
             needle = (key[0] if isinstance(key, tuple) else key) or self._literals[rule_index]
@@ -218,7 +250,7 @@ class Engine:
         found: dict[tuple[int, Hashable], list[str]] = {pair: [] for pair in wanted}
         open_pairs = len(wanted)
         nfields = self.fmt.nfields
-        for index in range(len(lines) - 1, -1, -1):
+        for index in indexes:
             line = lines[index]
             if search is not None and search(line) is None:
                 continue
