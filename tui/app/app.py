@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from tui.app.alertbook import AlertBook, PairKey
 from tui.app.format import Clock
+from tui.app.safe import safe_text
 from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.help import HelpScreen, binding_rows
@@ -107,7 +108,7 @@ class FlowtailApp(App[int]):
 
     def snooze(self, pair: PairKey) -> None:
         self.alerts.snooze(pair, SNOOZE_S)
-        self.notify(f"Snoozed {pair[0]} {pair[1]} for 15 minutes", markup=False)
+        self.notify(f"Snoozed {safe_text(pair[0], 60)} {safe_text(pair[1], 80)} for 15 minutes", markup=False)
         self.dashboard.show_alerts()
 
     # -- screens ---------------------------------------------------------------------------------

@@ -30,16 +30,29 @@ def binding_rows(screen: Screen) -> list[KeyRow]:
     that is not set).
     """
     app = screen.app
-    rows: list[KeyRow] = []
-    seen: set[tuple[str, str]] = set()
+    # (node class, action) -> [place, keys, the binding that describes them]. An action bound to
+    # several keys (``up,k``, or flowtail's ``q`` next to Textual's own ``ctrl+q``) is one row
+    # listing every key, described by flowtail's binding (the one with an id) when there is one.
+    actions: dict[tuple[str, str], tuple[str, list[str], Binding]] = {}
     for node, bindings in screen._binding_chain:
         for key, entries in bindings.key_to_bindings.items():
             for binding in entries:
-                if binding.system or (node.__class__.__name__, binding.action) in seen:
+                if binding.system:
                     continue
-                seen.add((node.__class__.__name__, binding.action))
-                rows.append(KeyRow(_place(node), app.get_key_display(binding), _describe(binding)))
-    return rows
+                display = app.get_key_display(binding)
+                slot = (node.__class__.__name__, binding.action)
+                if slot not in actions:
+                    actions[slot] = (_place(node), [display], binding)
+                    continue
+                place, keys, described = actions[slot]
+                if display in keys:
+                    continue
+                if binding.id and not described.id:
+                    keys.insert(0, display)
+                    actions[slot] = (place, keys, binding)
+                else:
+                    keys.append(display)
+    return [KeyRow(place, ", ".join(keys), _describe(binding)) for place, keys, binding in actions.values()]
 
 
 def _place(node: DOMNode) -> str:

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from tui.app.alertbook import pair_key
-from tui.app.format import clock_time, duration, number, severity
+from tui.app.format import clock_time, duration, human_count, severity
 from tui.app.safe import plain_text, safe_text
 from tui.rules.alerts import Alert
 
@@ -58,7 +58,7 @@ class HistoryScreen(ModalScreen[None]):
                 Text(f"{glyph} {label}"),
                 plain_text(alert.rule, limit=40),
                 plain_text(alert.group_label, limit=60),
-                Text(f"{number(alert.value)}/{number(alert.threshold)}"),
+                Text(f"{human_count(alert.value)}/{human_count(alert.threshold)}"),
                 Text(duration(alert.window_s)),
                 Text(self.app.alerts.status(alert)),
                 key=str(index),

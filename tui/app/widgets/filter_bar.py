@@ -30,7 +30,7 @@ class FilterBar(Vertical):
         with Horizontal(id="filter-line"):
             yield Static(PROMPT, id="filter-prompt", markup=False)
             yield Input(
-                placeholder="CloudWatch pattern: REJECT, \"10.0.0.155\", [..., dstport=22, ...]",
+                placeholder='CloudWatch pattern: REJECT, "10.0.0.155", [..., dstport=22, protocol, packets, bytes, start, end, action=REJECT, status]',
                 id="filter-input",
                 compact=True,
                 select_on_focus=False,

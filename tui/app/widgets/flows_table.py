@@ -44,8 +44,8 @@ class FlowsTable(ScrollView, can_focus=True):
     """
     BINDINGS = [
         Binding("enter", "open_detail", "Detail", id="detail", tooltip="Every field of the selected record", show=False),
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "cursor_to(0)", "Newest", show=False),
