@@ -3,10 +3,13 @@ the alert book behind it, and the error banner."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 
 from tui.app.alertbook import AlertBook
 from tui.app.sample import BASTION, BRUTE, WEB, FrozenClock, record, sample_config
+from tui.config.schema import BellConfig
 from tui.rules.alerts import Alert
 
 from tests.app.conftest import ATTACK_LINES, END, NORMAL_LINES, SIZE, build_app, feed, rendered, screen_lines, title_text
@@ -139,6 +142,20 @@ async def test_bell_silent_when_disabled(monkeypatch):
         await feed(pilot, [*NORMAL_LINES, *ATTACK_LINES])
         assert banner(app).display
         assert rings == []
+
+
+async def test_bell_rings_for_the_rules_that_notify_the_bell_notifier(monkeypatch):
+    base = sample_config(bell=False)
+    ssh_rings = tuple(dataclasses.replace(r, notify=("bell",)) if r.name == "ssh-brute-force" else r for r in base.rules)
+    for rules, expected in ((ssh_rings, 1), (base.rules, 0)):
+        config = dataclasses.replace(base, rules=rules, notifiers={"bell": BellConfig()})
+        app = build_app(config)
+        rings: list[int] = []
+        monkeypatch.setattr(app, "bell", lambda: rings.append(1))
+        async with app.run_test(size=SIZE) as pilot:
+            await feed(pilot, [*NORMAL_LINES, *ATTACK_LINES])
+            assert banner(app).display
+            assert len(rings) == expected
 
 
 # -- the error banner ------------------------------------------------------------------------------
