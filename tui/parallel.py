@@ -17,7 +17,7 @@ from typing import Iterable, Iterator, Sequence
 from tui.batch import BatchResult
 from tui.flowlog import FlowFormat
 from tui.kernel import Kernel, KernelRule
-from tui.sources.files import Chunk
+from tui.sources.files import Chunk, FileSpan
 
 # Set in the parent just before forking; workers inherit them.
 _RULES: Sequence[KernelRule] = ()
@@ -41,29 +41,34 @@ def _kernel_for(fmt: FlowFormat) -> Kernel:
     return kernel
 
 
-def _work(fmt: FlowFormat, text: str, now_ms: int) -> BatchResult:
-    return _kernel_for(fmt).process_text(text, now_ms)
+def _work(fmt: FlowFormat, source: str | FileSpan, now_ms: int) -> BatchResult:
+    """The kernel over a chunk's text, or over a file span the worker reads itself."""
+    return _kernel_for(fmt).process_text(source if isinstance(source, str) else source.text, now_ms)
+
+
+def _payload(chunk: Chunk | FileSpan) -> str | FileSpan:
+    return chunk if isinstance(chunk, FileSpan) else chunk.text
 
 
 def process_chunks(
-    chunks: Iterable[tuple[FlowFormat, Chunk]],
+    chunks: Iterable[tuple[FlowFormat, Chunk | FileSpan]],
     rules: Sequence[KernelRule],
     workers: int,
     now_ms: int = 0,
-) -> Iterator[tuple[FlowFormat, Chunk, BatchResult]]:
+) -> Iterator[tuple[FlowFormat, Chunk | FileSpan, BatchResult]]:
     """Run the kernel over ``(format, chunk)`` pairs, yielding results in input order."""
     global _RULES
     _RULES = rules
     _KERNELS.clear()
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for fmt, chunk in chunks:
-            yield fmt, chunk, _work(fmt, chunk.text, now_ms)
+            yield fmt, chunk, _work(fmt, _payload(chunk), now_ms)
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         pending: deque = deque()
         for fmt, chunk in chunks:
-            pending.append((fmt, chunk, pool.apply_async(_work, (fmt, chunk.text, now_ms))))
+            pending.append((fmt, chunk, pool.apply_async(_work, (fmt, _payload(chunk), now_ms))))
             if len(pending) > 2 * workers:
                 fmt_done, chunk_done, result = pending.popleft()
                 yield fmt_done, chunk_done, result.get()

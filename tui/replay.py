@@ -11,7 +11,7 @@ from tui.flowlog import FlowFormat, parse_record
 from tui.kernel import split_lines
 from tui.parallel import default_workers, process_chunks
 from tui.sinks.jsonl import JsonLines
-from tui.sources.files import Chunk, read_chunks
+from tui.sources.files import Chunk, FileSpan, is_plain_file, read_chunks, read_spans
 
 
 class Replay:
@@ -40,16 +40,18 @@ class Replay:
                     self.alarms_per_rule[alert.rule] += 1
                 self.sink.write(alert.to_json())
 
-    def _chunks(self, paths: Sequence[str]) -> Iterator[tuple[FlowFormat, Chunk]]:
+    def _chunks(self, paths: Sequence[str]) -> Iterator[tuple[FlowFormat, Chunk | FileSpan]]:
         for path in paths:
             self.files += 1
             fmt = self.config.format
-            for chunk in read_chunks(path):
+            # A plain file goes as byte ranges: the workers read them, the parent reads only the
+            # chunks where an alarm needs sample lines.
+            for chunk in read_spans(path) if is_plain_file(path) else read_chunks(path):
                 if chunk.fmt is not None:
                     fmt = chunk.fmt
                 yield fmt, chunk
 
-    def _print_records(self, fmt: FlowFormat, chunk: Chunk) -> None:
+    def _print_records(self, fmt: FlowFormat, chunk: Chunk | FileSpan) -> None:
         write = self.sink.write
         for line in split_lines(chunk.text):
             record = parse_record(fmt, line)
