@@ -18,7 +18,7 @@ from tui.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult, Buckets
 from tui.flowlog import FlowFormat
 from tui.flowlog.values import MILLISECONDS_ABOVE
 from tui.patterns import SIMPLE_LINE, Binding, Pattern, Rest
-from tui.patterns.compare import NumberCmp, number_source, odd_source
+from tui.patterns.compare import INT_FAST_DIGITS, NumberCmp, number_source, odd_source
 
 # Characters that can make ``str.split`` disagree with CloudWatch's field splitting (on ASCII text).
 _UNSIMPLE = '"[\x0b\x0c\r\x1c\x1d\x1e\x1f'
@@ -77,13 +77,19 @@ class Kernel:
 
     def process_text(self, text: str, now_ms: int = 0) -> BatchResult:
         """A chunk of a file: whole lines separated by newlines."""
-        run = self._fast if text_is_simple(text) else self._checked
-        return run(split_lines(text), None, now_ms)
+        lines = split_lines(text)
+        return self._pick(text, lines)(lines, None, now_ms)
 
     def process(self, lines: Sequence[str], times: Sequence[int] | None = None, now_ms: int = 0) -> BatchResult:
         """A batch of messages, with their event times in ms when ``event_times`` is set."""
-        run = self._fast if text_is_simple("\n".join(lines)) else self._checked
-        return run(lines, times, now_ms)
+        return self._pick("\n".join(lines), lines)(lines, times, now_ms)
+
+    def _pick(self, text: str, lines: Sequence[str]) -> Callable:
+        """The fast kernel takes ASCII text that str.split splits like CloudWatch, in lines too short
+        to hold a number int() could choke on; anything else takes the checked one."""
+        if text_is_simple(text) and (not lines or max(map(len, lines)) < INT_FAST_DIGITS):
+            return self._fast
+        return self._checked
 
 
 class _Code:
@@ -134,12 +140,13 @@ def digits_value(text: str) -> int | None:
         return None
 
 
-def _unpack_tops(packed: list[dict[str, int]], big: list[tuple]) -> list[tuple[dict[str, int], dict[str, int]]]:
-    """(records by key, bytes by key) per dimension from the kernel's packed tables."""
+def _unpack_tops(packed: list[dict[str, list[int]]], big: list[tuple]) -> list[tuple[dict[str, int], dict[str, int]]]:
+    """(records by key, bytes by key) per dimension from the kernel's packed tables
+    (key -> [records * RECORD_UNIT + bytes])."""
     mask = RECORD_UNIT - 1
     tables = []
     for table in packed:
-        tables.append(({key: weight >> 96 for key, weight in table.items()}, {key: weight & mask for key, weight in table.items()}))
+        tables.append(({key: entry[0] >> 96 for key, entry in table.items()}, {key: entry[0] & mask for key, entry in table.items()}))
     for entry in big:
         value = entry[0]
         for (_, byte_counts), key in zip(tables, entry[1:]):
@@ -182,6 +189,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
     facts = {index: (f"n{index}" if index in numeric else None, f"o{index}" if index in odd else None)
              for index in numeric | odd}
     cached = {index for index in numeric if index != field_index("bytes")}
+    dim_indexes = {field_index(dim) for dim in TOP_DIMENSIONS if fmt.has(dim)}
 
     conditions = []
     for index, rule in enumerate(rules):
@@ -209,6 +217,8 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
                 code("big = []")
             for index in sorted(cached):
                 code(f"cache{index} = {{}}; get_cache{index} = cache{index}.get")
+            for index in sorted(odd & dim_indexes):
+                code(f"odd{index} = {{}}; get_odd{index} = odd{index}.get")
             for d in range(len(dims)):
                 code(f"top{d} = {{}}; get_top{d} = top{d}.get")
             for r in range(nrules):
@@ -266,12 +276,19 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
                         # Low-cardinality numbers (packets, ports...): a dict lookup beats isdigit + int.
                         code(f"{number} = get_cache{index}({var[index]}, _MISS)")
                         with code.block(f"if {number} is _MISS:"):
-                            code(f"{number} = {number_source(var[index], ascii_known=not checked)}")
+                            code(f"{number} = {number_source(var[index], ascii_known=not checked, short_known=not checked)}")
                             with code.block(f"if len(cache{index}) < {_NUMBER_CACHE}:"):
                                 code(f"cache{index}[{var[index]}] = {number}")
                     elif number:
-                        code(f"{number} = {number_source(var[index], ascii_known=not checked)}")
-                    if odd_name:
+                        code(f"{number} = {number_source(var[index], ascii_known=not checked, short_known=not checked)}")
+                    if odd_name and index in dim_indexes:
+                        # The field is hashed for its top-N table anyway: a cache lookup is cheaper.
+                        code(f"{odd_name} = get_odd{index}({var[index]}, _MISS)")
+                        with code.block(f"if {odd_name} is _MISS:"):
+                            code(f"{odd_name} = {odd_source(var[index])}")
+                            with code.block(f"if len(odd{index}) < {_NUMBER_CACHE}:"):
+                                code(f"odd{index}[{var[index]}] = {odd_name}")
+                    elif odd_name:
                         code(f"{odd_name} = {odd_source(var[index])}")
                 # Traffic statistics: NODATA/SKIPDATA records carry no flow.
                 traffic = f"if {status} == 'OK':" if status else "if True:"
@@ -300,7 +317,12 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
                             code(f"w = {RECORD_UNIT}")
                             code(f"big.append((b, {', '.join(dims)}))")
                         for d, v in enumerate(dims):
-                            code(f"top{d}[{v}] = get_top{d}({v}, 0) + w")
+                            # A one-item list per key: one dict lookup a record instead of two.
+                            code(f"entry = get_top{d}({v})")
+                            with code.block("if entry is not None:"):
+                                code("entry[0] += w")
+                            with code.block("else:"):
+                                code(f"top{d}[{v}] = [w]")
                 if status:
                     with code.block(f"elif {status} == 'NODATA':"):
                         code("m5 += 1")
@@ -416,7 +438,7 @@ def _rule_condition(
     parts = []
     # Cheapest checks first (plain text, then globs, numbers, regexes; rest-of-line last): an AND
     # stops at the first false condition, and conditions have no side effects.
-    for binding in sorted(bindings, key=_binding_cost):
+    for binding in sorted(bindings, key=lambda binding: _binding_cost(binding, facts)):
         rest = isinstance(binding.target, Rest)
         name = f"rest{binding.target.start}" if rest else var[binding.target]
         alternatives = []
@@ -439,6 +461,14 @@ def _rule_condition(
     return " and ".join(parts) or "True"
 
 
-def _binding_cost(binding: Binding) -> tuple[bool, int]:
-    cost = sum(cmp.cost for all_of in binding.condition.all_of for cmp in all_of.cmps)
-    return isinstance(binding.target, Rest), cost
+def _binding_cost(binding: Binding, facts: dict[int, tuple[str | None, str | None]]) -> tuple[bool, float]:
+    """Rest-of-line targets last, then by the comparisons' cost. A number comparison on a field whose
+    int value or canonical-digits flag the kernel already has costs about one comparison: more than
+    plain text, less than a glob's startswith() call."""
+    rest = isinstance(binding.target, Rest)
+    cheap = not rest and binding.target in facts
+    cost = sum(
+        1.5 if cheap and type(cmp) is NumberCmp else cmp.cost
+        for all_of in binding.condition.all_of for cmp in all_of.cmps
+    )
+    return rest, cost

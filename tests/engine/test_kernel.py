@@ -171,24 +171,26 @@ NUMERIC_PATTERNS = [
 ]
 
 
-@pytest.mark.parametrize("ascii_only", [True, False])  # non-ASCII text goes to the checked kernel
-def test_numbers_read_once_per_record_agree_with_the_patterns(ascii_only):
+@pytest.mark.parametrize("kind", ["fast", "long-numbers", "non-ascii"])
+def test_numbers_read_once_per_record_agree_with_the_patterns(kind):
     """The kernel reads each number field once per record and shares it between the statistics and
-    every rule; the comparisons must still be exactly the patterns' own, whatever the text."""
+    every rule; the comparisons must still be exactly the patterns' own, whatever the text. Lines
+    long enough to hold a 600-digit number, or non-ASCII text, take the checked kernel."""
     import random
 
     rng = random.Random(4)
     lines = []
     for i in range(600):
-        choices = [n for n in ODD_NUMBERS if n.isascii() or not ascii_only] + ["80", "443"]
-        port, proto, packets, byte_count = (rng.choice(choices) for _ in range(4))
+        choices = [n for n in ODD_NUMBERS if kind == "non-ascii" or n.isascii() and (kind == "long-numbers" or len(n) < 600)]
+        port, proto, packets, byte_count = (rng.choice(choices + ["80", "443"]) for _ in range(4))
         lines.append(
             f"2 123456789010 eni-1 10.0.0.{i % 7} 10.0.14.1 4000 {port} {proto} {packets} {byte_count} "
             f"{1_700_000_000 + i // 10} {1_700_000_060 + i // 10} {rng.choice(['ACCEPT', 'REJECT'])} OK"
         )
     kernel = kernel_for(NUMERIC_PATTERNS, "sum", "bytes")
     text = "\n".join(lines) + "\n"
-    assert text_is_simple(text) == ascii_only
+    assert text_is_simple(text) == (kind != "non-ascii")
+    assert (kernel._pick(text, lines) == kernel._fast) == (kind == "fast")
     batch = kernel.process_text(text)
     records = [line for line in lines if len(line.split()) == DEFAULT.nfields]
     expected = [sum(1 for line in records if compile_pattern(p).matches(line)) for p in NUMERIC_PATTERNS]

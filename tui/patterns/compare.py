@@ -28,6 +28,7 @@ _OPERATOR_NAMES = {"=": "eq", "<": "lt", ">": "gt", "<=": "le", ">=": "ge"}
 # Digit strings shorter than this go through int(); longer ones take the exact path, since int() may
 # refuse them (sys.get_int_max_str_digits(): 4300 by default, and never below 640).
 _INT_FAST_DIGITS = 600
+INT_FAST_DIGITS = _INT_FAST_DIGITS
 
 
 def fresh_name(kind: str) -> str:
@@ -185,11 +186,13 @@ class NumberCmp(Cmp):
         return f"(not ({expression}))" if self.op == "!=" else f"({expression})"
 
 
-def number_source(var: str, ascii_known: bool = False) -> str:
-    """The expression for :meth:`NumberCmp.source_given`'s ``number`` fact; ``ascii_known`` drops the
-    ``isascii()`` test when the caller knows the text is ASCII."""
+def number_source(var: str, ascii_known: bool = False, short_known: bool = False) -> str:
+    """The expression for :meth:`NumberCmp.source_given`'s ``number`` fact. ``ascii_known`` drops the
+    ``isascii()`` test when the caller knows the text is ASCII, ``short_known`` the length test when
+    it knows the text is shorter than ``INT_FAST_DIGITS``."""
     ascii_test = "" if ascii_known else f" and {var}.isascii()"
-    return f"int({var}) if {var}.isdigit(){ascii_test} and len({var}) < {_INT_FAST_DIGITS} else None"
+    length_test = "" if short_known else f" and len({var}) < {_INT_FAST_DIGITS}"
+    return f"int({var}) if {var}.isdigit(){ascii_test}{length_test} else None"
 
 
 def odd_source(var: str) -> str:
