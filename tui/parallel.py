@@ -55,11 +55,15 @@ def process_chunks(
     rules: Sequence[KernelRule],
     workers: int,
     now_ms: int = 0,
+    kernel: Kernel | None = None,
 ) -> Iterator[tuple[FlowFormat, Chunk | FileSpan, BatchResult]]:
-    """Run the kernel over ``(format, chunk)`` pairs, yielding results in input order."""
+    """Run the kernel over ``(format, chunk)`` pairs, yielding results in input order. ``kernel``,
+    an already compiled kernel for ``rules``, spares the workers compiling their own."""
     global _RULES
     _RULES = rules
     _KERNELS.clear()
+    if kernel is not None and kernel.rules == tuple(rules) and not kernel.event_times:
+        _KERNELS[str(kernel.fmt)] = kernel
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for fmt, chunk in chunks:
             yield fmt, chunk, _work(fmt, _payload(chunk), now_ms)

@@ -30,7 +30,8 @@ class Replay:
     def run(self, paths: Sequence[str]) -> None:
         engine = self.engine
         workers = 1 if self.records else self.workers
-        for fmt, chunk, batch in process_chunks(self._chunks(paths), engine.kernel_rules, workers):
+        chunks = process_chunks(self._chunks(paths), engine.kernel_rules, workers, kernel=engine.kernel)
+        for fmt, chunk, batch in chunks:
             engine.use_format(fmt)
             if self.records:
                 self._print_records(fmt, chunk)

@@ -89,7 +89,7 @@ class RuleState:
             or (floor is not None and min(map(min, runs.values())) < floor)
             or len(groups) + len(runs.keys() - groups.keys()) > self.max_groups
         ):
-            self._apply_each(buckets.items(), floor, out)
+            self._apply_each(buckets.items(), floor, out, inline=bulk)
             return
         slow: dict[Hashable, dict[int, Any]] = {}
         for key, run in runs.items():
@@ -108,11 +108,16 @@ class RuleState:
             items = (item for item in buckets.items() if item[0][0] in slow)
         self._apply_each(items, floor, out)
 
-    def _apply_each(self, items: Iterable[tuple[tuple[Hashable, int], Any]], floor: int | None, out: list[Transition]) -> None:
-        """Take buckets one at a time, in the order given: the reference semantics."""
+    def _apply_each(
+        self, items: Iterable[tuple[tuple[Hashable, int], Any]], floor: int | None, out: list[Transition],
+        inline: bool = True,
+    ) -> None:
+        """Take buckets one at a time, in the order given: the reference semantics. ``inline``
+        handles a newer bucket of an additive measure in place instead of through GroupWindow's
+        advance() and insert() (the same steps); the reference path for tests turns it off."""
         threshold = self.spec.threshold
         width = self.spec.window_ms
-        additive = not self.spec.measure.is_distinct
+        additive = inline and not self.spec.measure.is_distinct
         groups = self.groups
         for (key, time), partial in items:
             if floor is not None and time < floor:
@@ -138,6 +143,34 @@ class RuleState:
                 window.lo = lo
                 window.end = time
                 if value >= threshold:
+                    self._to_alarm(key, window, time, value, out)
+                continue
+            if additive and end is not None and time > end:
+                # The same for an alarming group: advance(time), which may cross back below the
+                # threshold (OK at the time it crossed), then insert(time, partial).
+                times, parts, acc = window.times, window.parts, window.acc
+                value = acc.value
+                above = value >= threshold
+                crossed = None
+                limit = time - width
+                lo, count = window.lo, len(times)
+                while lo < count and times[lo] <= limit:
+                    value -= parts[times[lo]]
+                    if above and crossed is None and value < threshold:
+                        crossed = times[lo] + width, value
+                    lo += 1
+                window.lo = lo
+                window.end = time
+                acc.value = value
+                if crossed is not None:
+                    self._to_ok(key, window, *crossed, out)
+                times.append(time)
+                parts[time] = partial
+                value += partial
+                acc.value = value
+                if window.state is ALARM:
+                    window.episode_last = max(window.episode_last or time, time)
+                elif value >= threshold:
                     self._to_alarm(key, window, time, value, out)
                 continue
             if end is None or time >= end:
