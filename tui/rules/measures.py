@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+try:  # Counter's C helper: +1 for each element of an iterable, without a Python loop
+    from collections import _count_elements  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other Pythons
+    def _count_elements(mapping: dict, iterable: Any) -> None:
+        get = mapping.get
+        for element in iterable:
+            mapping[element] = get(element, 0) + 1
+
 
 class Accumulator(Protocol):
     """A running value over a multiset of buckets; buckets are added and removed one at a time."""
@@ -42,12 +50,10 @@ class DistinctAccumulator:
     __slots__ = ("_multiplicity",)
 
     def __init__(self) -> None:
-        self._multiplicity: dict[Any, int] = {}
+        self._multiplicity: dict[Any, int] = {}  # value -> how many buckets of the window hold it
 
     def add(self, partial: set) -> None:
-        multiplicity = self._multiplicity
-        for item in partial:
-            multiplicity[item] = multiplicity.get(item, 0) + 1
+        _count_elements(self._multiplicity, partial)
 
     def remove(self, partial: set) -> None:
         multiplicity = self._multiplicity
