@@ -52,3 +52,14 @@ def test_only_regular_uncompressed_files_are_read_in_spans(tmp_path):
     assert is_plain_file(str(plain))
     assert not is_plain_file(str(packed)) and not is_plain_file(str(tmp_path)) and not is_plain_file("-")
     assert not is_plain_file(str(tmp_path / "missing.log"))
+
+
+def test_a_file_that_grows_during_the_replay_is_read_to_its_new_end(tmp_path):
+    path = tmp_path / "flows.log"
+    path.write_text(f"{RECORD}\n" * 3)
+    spans = read_spans(str(path), 40)
+    texts = [next(spans).text]
+    with open(path, "a") as stream:
+        stream.write(f"{RECORD}\n" * 2)
+    texts += [span.text for span in spans]
+    assert "".join(texts) == f"{RECORD}\n" * 5

@@ -71,7 +71,8 @@ def is_plain_file(path: str) -> bool:
 def read_spans(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[FileSpan]:
     """The chunks :func:`read_chunks` would yield for a plain file, as byte ranges: the same
     boundaries (the last newline before each multiple of ``chunk_bytes``) and the same S3 header
-    handling, found by reading a few kilobytes around each boundary."""
+    handling, found by reading a few kilobytes around each boundary. Like read_chunks, it goes on
+    while the file grows."""
     try:
         stream = open(path, "rb")
     except IsADirectoryError:
@@ -83,7 +84,7 @@ def read_spans(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[FileSpan]:
             size = os.fstat(stream.fileno()).st_size
             start = block_end = 0
             first = True
-            while start < size:
+            while start < size or start < (size := os.fstat(stream.fileno()).st_size):
                 cut = None
                 while cut is None and block_end < size:
                     block_end = min(block_end + chunk_bytes, size)
