@@ -18,7 +18,7 @@ from tui.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult, Buckets
 from tui.flowlog import FlowFormat
 from tui.flowlog.values import MILLISECONDS_ABOVE
 from tui.patterns import SIMPLE_LINE, Binding, Pattern, Rest
-from tui.patterns.compare import INT_FAST_DIGITS, NumberCmp, number_source, odd_source
+from tui.patterns.compare import INT_FAST_DIGITS, NumberCmp, TextCmp, number_source, odd_source
 
 # Characters that can make ``str.split`` disagree with CloudWatch's field splitting (on ASCII text).
 _UNSIMPLE = '"[\x0b\x0c\r\x1c\x1d\x1e\x1f'
@@ -451,6 +451,10 @@ def _rule_condition(
     for binding in sorted(bindings, key=lambda binding: _binding_cost(binding, facts)):
         rest = isinstance(binding.target, Rest)
         name = f"rest{binding.target.start}" if rest else var[binding.target]
+        one_of = None if rest else _one_of_source(binding, name, facts, namespace)
+        if one_of is not None:
+            parts.append(f"({one_of})")
+            continue
         alternatives = []
         for all_of in binding.condition.all_of:
             terms = []
@@ -469,6 +473,30 @@ def _rule_condition(
             expression = f"(({name} := split(line, None, {start})[{start}]) is not None) and ({expression})"
         parts.append(f"({expression})")
     return " and ".join(parts) or "True"
+
+
+def _one_of_source(binding: Binding, name: str, facts: dict[int, tuple[str | None, str | None]], namespace: dict) -> str | None:
+    """``field=a || field=b || ...`` as one set membership test (one hash lookup instead of a
+    comparison per value), when every alternative is a single ``=`` on plain text, or every one a
+    single ``=`` on an integer with the field's number facts at hand; else None."""
+    alternatives = binding.condition.all_of
+    if len(alternatives) < 2 or any(len(all_of.cmps) != 1 or all_of.cmps[0].op != "=" for all_of in alternatives):
+        return None
+    cmps = [all_of.cmps[0] for all_of in alternatives]
+    if all(type(cmp) is TextCmp for cmp in cmps):
+        return f"{name} in {{{', '.join(repr(cmp.literal_text) for cmp in cmps)}}}"
+    if not all(type(cmp) is NumberCmp and cmp.int_value is not None for cmp in cmps) or binding.target not in facts:
+        return None
+    for cmp in cmps:
+        namespace.update(cmp.namespace)
+    number, odd = facts[binding.target]
+    exact = " or ".join(cmp.exact_source(name) for cmp in cmps)
+    if number is not None:
+        return f"{number} in {{{', '.join(str(cmp.int_value) for cmp in cmps)}}} if {number} is not None else ({exact})"
+    if odd is not None:
+        # Canonical digit strings equal a value only as its own text (see NumberCmp.source_given).
+        return f"{name} in {{{', '.join(repr(str(cmp.int_value)) for cmp in cmps)}}} or {odd} and ({exact})"
+    return None
 
 
 def _binding_cost(binding: Binding, facts: dict[int, tuple[str | None, str | None]]) -> tuple[bool, float]:

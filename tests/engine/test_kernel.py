@@ -168,14 +168,11 @@ NUMERIC_PATTERNS = [
     "[..., dstport<100, protocol, packets, bytes>100000, start, end, action, status]",
     "[..., dstport, protocol, packets<=149, bytes, start, end, action=ACCEPT, status]",
     "[..., dstport>=0, protocol!=6, packets>0, bytes, start, end, action, status]",
+    "[..., dstport, protocol, packets=150 || packets=0 || packets=1e3, bytes, start, end, action=ACCEPT || action=\"REJECT\", status]",
 ]
 
 
-@pytest.mark.parametrize("kind", ["fast", "long-numbers", "non-ascii"])
-def test_numbers_read_once_per_record_agree_with_the_patterns(kind):
-    """The kernel reads each number field once per record and shares it between the statistics and
-    every rule; the comparisons must still be exactly the patterns' own, whatever the text. Lines
-    long enough to hold a 600-digit number, or non-ASCII text, take the checked kernel."""
+def odd_number_lines(kind: str) -> list[str]:
     import random
 
     rng = random.Random(4)
@@ -187,6 +184,32 @@ def test_numbers_read_once_per_record_agree_with_the_patterns(kind):
             f"2 123456789010 eni-1 10.0.0.{i % 7} 10.0.14.1 4000 {port} {proto} {packets} {byte_count} "
             f"{1_700_000_000 + i // 10} {1_700_000_060 + i // 10} {rng.choice(['ACCEPT', 'REJECT'])} OK"
         )
+    return lines
+
+
+@pytest.mark.parametrize("kind", ["fast", "long-numbers", "non-ascii"])
+def test_equality_only_number_fields_agree_with_the_patterns(kind):
+    """A field compared only with `=` (several times) gets the canonical-digits flag instead of its
+    int value; `a || b` on it becomes one set lookup."""
+    patterns = [
+        "[..., dstport=22 || dstport=1000 || dstport=0, protocol, packets, bytes, start, end, action, status]",
+        "[..., dstport=80, protocol, packets, bytes, start, end, action=REJECT, status]",
+        "[..., dstport!=443, protocol, packets, bytes, start, end, action, status]",
+    ]
+    lines = odd_number_lines(kind)
+    kernel = kernel_for(patterns)
+    assert " in {'22', '1000', '0'} or o6 and " in kernel.source
+    batch = kernel.process_text("\n".join(lines) + "\n")
+    expected = [sum(1 for line in lines if compile_pattern(p).matches(line)) for p in patterns]
+    assert counts_by_rule(batch) == expected and min(expected) > 0
+
+
+@pytest.mark.parametrize("kind", ["fast", "long-numbers", "non-ascii"])
+def test_numbers_read_once_per_record_agree_with_the_patterns(kind):
+    """The kernel reads each number field once per record and shares it between the statistics and
+    every rule; the comparisons must still be exactly the patterns' own, whatever the text. Lines
+    long enough to hold a 600-digit number, or non-ASCII text, take the checked kernel."""
+    lines = odd_number_lines(kind)
     kernel = kernel_for(NUMERIC_PATTERNS, "sum", "bytes")
     text = "\n".join(lines) + "\n"
     assert text_is_simple(text) == (kind != "non-ascii")
@@ -195,7 +218,7 @@ def test_numbers_read_once_per_record_agree_with_the_patterns(kind):
     records = [line for line in lines if len(line.split()) == DEFAULT.nfields]
     expected = [sum(1 for line in records if compile_pattern(p).matches(line)) for p in NUMERIC_PATTERNS]
     assert counts_by_rule(batch) == expected
-    assert 0 < min(expected[:6])
+    assert 0 < min(expected[:6] + expected[7:])
 
     def number(text):
         try:

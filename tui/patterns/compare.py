@@ -155,6 +155,16 @@ class NumberCmp(Cmp):
             return f"{var} == {self.literal_text!r} or not {var}.isdigit() and {exact}"
         return exact
 
+    @property
+    def int_value(self) -> int | None:
+        """The literal as an int when it is an integer of ordinary size (then its canonical digit
+        string is the only canonical field text equal to it), else None."""
+        return self._int
+
+    def exact_source(self, var: str) -> str:
+        """The exact numeric test of ``var`` against the literal (slow; any text)."""
+        return f"{self._helper}({var}, {self._name})"
+
     def source_given(self, var: str, number: str | None = None, odd: str | None = None) -> str:
         """`source(var)`, reusing per-record facts a caller computed once for the field:
 
