@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import add, itemgetter
 
 from tui.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult
 
@@ -25,9 +25,12 @@ class TopKeys:
 
     def merge(self, weights: dict[str, int]) -> None:
         mine = self.weights
-        get = mine.get
-        for key, weight in weights.items():
-            mine[key] = get(key, 0) + weight
+        # mine[key] = mine.get(key, 0) + weight for every key, done in C: new keys are copied in (in
+        # the batch's order, as the loop would), keys already here get their sums.
+        common = list(mine.keys() & weights.keys())
+        sums = list(map(add, map(mine.__getitem__, common), map(weights.__getitem__, common)))
+        mine.update(weights)
+        mine.update(zip(common, sums))
         if len(mine) > 2 * self.capacity:
             kept = heapq.nlargest(self.capacity + 1, mine.items(), key=itemgetter(1))
             self.error = max(self.error, kept[-1][1])

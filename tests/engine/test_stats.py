@@ -70,3 +70,22 @@ def test_snapshot_top_tables_by_records_and_bytes():
     snap = stats.snapshot(top_n=1)
     assert snap.top_records["srcaddr"] == (("10.0.0.1", 3),)
     assert snap.top_bytes["srcaddr"] == (("10.0.0.2", 5000),)
+
+
+def test_merge_matches_the_plain_loop_order_and_cuts_included():
+    """TopKeys.merge does its sums in C; the table (order included, which breaks ties when cutting)
+    must be the one the plain loop builds."""
+    rng = random.Random(7)
+    top = TopKeys(capacity=20)
+    weights: dict[str, int] = {}
+    error = 0
+    for _ in range(300):
+        batch = {f"k{rng.randrange(120)}": rng.randint(1, 5) for _ in range(rng.randrange(1, 40))}
+        top.merge(batch)
+        for key, weight in batch.items():
+            weights[key] = weights.get(key, 0) + weight
+        if len(weights) > 40:
+            kept = sorted(weights.items(), key=lambda item: item[1], reverse=True)[:21]
+            error = max(error, kept[-1][1])
+            weights = dict(kept[:-1])
+        assert list(top.weights.items()) == list(weights.items()) and top.error == error
