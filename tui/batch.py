@@ -94,7 +94,8 @@ class BatchResult:
     top: dict[str, tuple[dict[str, int], dict[str, int]]] = field(default_factory=dict)
     # per rule: its buckets, see Buckets
     buckets: list[Buckets] = field(default_factory=list)
-    # When the records' event times never decrease in line order: (line index, time) where each run
-    # of equal times starts, as two lists; lets the engine find an alarm's sample lines by bisection.
-    # None when times go backwards or there are too many runs to be worth shipping.
-    time_runs: tuple[list[int], list[int]] | None = None
+    # When the records' event times never decrease in line order: where each run of equal times
+    # starts, as three lists (line index, time, and offset of the line in the lines joined by
+    # newlines); lets the engine find an alarm's sample lines by bisection. None when times go
+    # backwards or there are too many runs to be worth shipping.
+    time_runs: tuple[list[int], list[int], list[int]] | None = None

@@ -133,15 +133,19 @@ class Engine:
 
     def ingest_text(self, text: str, now_ms: int = 0) -> list[Alert]:
         """A chunk of a file (whole lines); event times come from each record's ``start``."""
-        return self.apply(self.kernel.process_text(text, now_ms), lambda: split_lines(text), None)
+        return self.apply(self.kernel.process_text(text, now_ms), lambda: split_lines(text), None, lambda: text)
 
     def ingest(self, lines: Sequence[str], times: Sequence[int] | None = None, now_ms: int = 0) -> list[Alert]:
         """A batch of messages, with their event times (ms) when the engine uses event times."""
         return self.apply(self.kernel.process(lines, times, now_ms), lambda: lines, times)
 
-    def apply(self, batch: BatchResult, lines_of_batch: Any, times: Sequence[int] | None) -> list[Alert]:
+    def apply(
+        self, batch: BatchResult, lines_of_batch: Any, times: Sequence[int] | None, text_of_batch: Any = None,
+    ) -> list[Alert]:
         """Merge a kernel result. ``lines_of_batch()`` returns the batch's lines; it is called only
-        to keep the newest rows and to find the samples of new alarms."""
+        to keep the newest rows and to find the samples of new alarms. ``text_of_batch()``, for a
+        file chunk, returns its text (what ``split_lines`` splits): alarms then look for their
+        samples in it without splitting the whole chunk into lines."""
         self.lines += batch.lines
         self.records += batch.records
         self.malformed += batch.malformed
@@ -154,9 +158,15 @@ class Engine:
             self.recent.extend(line for line in lines[-self.recent.maxlen:] if line.strip())
         if not transitions:
             return []
+        text = None
         if any(t.state == ALARM for t in transitions) and lines is None:
-            lines = lines_of_batch()
-        samples = self._samples(transitions, lines or (), times, batch.time_runs)
+            if text_of_batch is not None and times is None and batch.time_runs is not None:
+                text = text_of_batch()
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n")  # as split_lines reads it
+            else:
+                lines = lines_of_batch()
+        samples = self._samples(transitions, lines or (), times, batch.time_runs, text)
         alerts = [self._alert(t, samples.get((t.rule, t.group), ())) for t in transitions]
         self.alerts.extend(alerts)
         return alerts
@@ -203,21 +213,23 @@ class Engine:
 
     def _samples(
         self, transitions: list[Transition], lines: Sequence[str], times: Sequence[int] | None,
-        time_runs: tuple[list[int], list[int]] | None = None,
+        time_runs: tuple[list[int], list[int], list[int]] | None = None, text: str | None = None,
     ) -> dict:
         """Up to ``max_samples`` raw messages per new ALARM: the newest matching lines of this batch
         inside the alarming window.
 
         When the kernel saw the batch's event times never decrease (``time_runs``: where each run of
         equal times starts), each alarm looks only at the lines whose times fall in its window,
-        found by bisection; otherwise one backward scan over the batch serves every alarm.
+        found by bisection; in the batch's ``text`` (instead of its ``lines``) it jumps from one
+        occurrence of the group's value to the previous. Otherwise one backward scan over the
+        batch's lines serves every alarm.
         """
         wanted: dict[tuple[int, Hashable], Transition] = {
             (t.rule, t.group): t for t in transitions if t.state == ALARM
         }
         if time_runs is None:
             return self._scan(wanted, lines, times, range(len(lines) - 1, -1, -1))
-        starts, run_times = time_runs
+        starts, run_times, offsets = time_runs
         found: dict[tuple[int, Hashable], list[str]] = {}
         for pair, transition in wanted.items():
             width = self.rules.rules[pair[0]].spec.window_ms
@@ -226,11 +238,48 @@ class Engine:
             after = bisect_right(run_times, transition.time_ms)
             if first == after:
                 found[pair] = []
-                continue
-            lo = starts[first]
-            hi = starts[after] if after < len(starts) else len(lines)
-            found.update(self._scan({pair: transition}, lines, times, range(hi - 1, lo - 1, -1)))
+            elif text is None:
+                hi = starts[after] if after < len(starts) else len(lines)
+                found.update(self._scan({pair: transition}, lines, times, range(hi - 1, starts[first] - 1, -1)))
+            else:
+                hi = offsets[after] if after < len(offsets) else len(text)
+                found[pair] = self._scan_text(pair, transition, text, offsets[first], hi)
         return found
+
+    def _scan_text(self, pair: tuple[int, Hashable], transition: Transition, text: str, lo: int, hi: int) -> list[str]:
+        """The samples of one alarm among the lines of ``text[lo:hi]`` (whole lines), newest first:
+        the same lines :meth:`_scan` keeps, found by searching the text for the value every sample
+        contains rather than testing each line."""
+        needle = self._needle(*pair)
+        if not needle:
+            region = text[lo:hi].split("\n")
+            return self._scan({pair: transition}, region, None, range(len(region) - 1, -1, -1))[pair]
+        rule_index, key = pair
+        width = self.rules.rules[rule_index].spec.window_ms
+        pattern = self.rule_defs[rule_index].pattern
+        nfields = self.fmt.nfields
+        kept: list[str] = []
+        end = hi
+        while len(kept) < self.max_samples:
+            at = text.rfind(needle, lo, end)
+            if at < 0:
+                break
+            start = text.rfind("\n", lo, at) + 1 or lo
+            stop = text.find("\n", at, hi)
+            line = text[start:hi if stop < 0 else stop]
+            end = start  # the previous occurrence is in an earlier line
+            fields = line.split()
+            if len(fields) != nfields or self._group_key(rule_index, fields) != key:
+                continue
+            time = self._event_time(fields, None, 0)
+            if time is not None and transition.time_ms - width < time <= transition.time_ms and pattern.matches_fields(fields, line):
+                kept.insert(0, line)
+        return kept
+
+    def _needle(self, rule_index: int, key: Hashable) -> str | None:
+        """A text every sample of this alarm contains: the group's first value, else the rule's
+        longest required literal; None when there is none."""
+        return (key[0] if isinstance(key, tuple) else key) or self._literals[rule_index]
 
     def _scan(
         self, wanted: dict[tuple[int, Hashable], Transition], lines: Sequence[str], times: Sequence[int] | None,
@@ -241,7 +290,7 @@ class Engine:
         most lines without splitting them."""
         needles: set[str] | None = set()
         for rule_index, key in wanted:
-            needle = (key[0] if isinstance(key, tuple) else key) or self._literals[rule_index]
+            needle = self._needle(rule_index, key)
             if not needle:
                 needles = None  # nothing every sample must contain: look at every line
                 break

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Callable, Iterator, Sequence
 
 from tui.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult, Buckets
@@ -142,6 +143,12 @@ def digits_value(text: str) -> int | None:
         return None
 
 
+def _line_offsets(lines: Sequence[str], indexes: list[int]) -> list[int]:
+    """Where lines[i] starts in ``"\\n".join(lines)``, for each i in ``indexes``."""
+    prefix = [0, *accumulate(map(len, lines))]
+    return [prefix[index] + index for index in indexes]
+
+
 def _unpack_tops(packed: list[dict[str, list[int]]], big: list[tuple]) -> list[tuple[dict[str, int], dict[str, int]]]:
     """(records by key, bytes by key) per dimension from the kernel's packed tables
     (key -> [records * RECORD_UNIT + bytes])."""
@@ -159,7 +166,7 @@ def _unpack_tops(packed: list[dict[str, list[int]]], big: list[tuple]) -> list[t
 def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool) -> tuple[str, dict]:
     namespace: dict = {
         "BatchResult": BatchResult, "Buckets": Buckets, "_simple_line": SIMPLE_LINE, "_split": str.split,
-        "_digits": digits_value, "_unpack_tops": _unpack_tops, "_MISS": _MISS,
+        "_digits": digits_value, "_unpack_tops": _unpack_tops, "_MISS": _MISS, "_line_offsets": _line_offsets,
     }
     nfields = fmt.nfields
     var = [f"v{i}" for i in range(nfields)]
@@ -351,6 +358,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
                         _emit_bucket(code, r, rule, field_index, var)
             _flush(code, counters)
             code(f"if runs_t is not None and len(runs_t) > {MAX_TIME_RUNS}: runs_t = None")
+            code("time_runs = None if runs_t is None else (runs_at, runs_t, _line_offsets(lines, runs_at))")
             top = ", ".join(f"{dim!r}: tops[{d}]" for d, dim in enumerate(dim_names))
             code(f"tops = _unpack_tops([{', '.join(f'top{d}' for d in range(len(dims)))}], {'big' if dims else '()'})")
             buckets = ", ".join(
@@ -360,7 +368,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
             )
             code(
                 "return BatchResult(len(lines), records, malformed, samples, t_min, t_max, minutes, "
-                f"{{{top}}}, [{buckets}], None if runs_t is None else (runs_at, runs_t))"
+                f"{{{top}}}, [{buckets}], time_runs)"
             )
 
     code = _Code()

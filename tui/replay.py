@@ -35,7 +35,7 @@ class Replay:
             engine.use_format(fmt)
             if self.records:
                 self._print_records(fmt, chunk)
-            for alert in engine.apply(batch, lambda: split_lines(chunk.text), None):
+            for alert in engine.apply(batch, lambda: split_lines(chunk.text), None, lambda: chunk.text):
                 self.alert_count += 1
                 if alert.state == "ALARM":
                     self.alarms_per_rule[alert.rule] += 1

@@ -90,8 +90,9 @@ def test_group_values_are_typed_by_the_format():
 
 
 def test_samples_found_by_bisection_equal_those_of_a_full_scan():
-    """In a batch whose times never decrease the engine bisects to each alarm's window; a batch that
-    goes back in time is scanned whole. Both must pick the same lines."""
+    """In a batch whose times never decrease the engine bisects to each alarm's window (in its lines,
+    or searching its text for the group's value); a batch that goes back in time is scanned whole.
+    All must pick the same lines."""
     import dataclasses
     import random
 
@@ -106,12 +107,15 @@ def test_samples_found_by_bisection_equal_those_of_a_full_scan():
         at = rng.randrange(len(lines))
         second = int(lines[at].split()[10])
         lines.insert(at, reject(second, port=rng.choice([22, 80])))
+        if rng.random() < 0.3:  # the group's value twice on one line
+            lines.insert(at, reject(second).replace(" 10.0.14.100 ", " 10.0.0.155 "))
     text = "\n".join(lines) + "\n"
-    bisected = Engine(DEFAULT, rules, max_samples=10_000)  # every matching line of the window
-    scanned = Engine(DEFAULT, rules, max_samples=10_000)
-    batch = bisected.kernel.process_text(text)
-    assert batch.time_runs is not None
-    alerts = bisected.apply(batch, lambda: text.split("\n")[:-1], None)
-    expected = scanned.apply(dataclasses.replace(batch, time_runs=None), lambda: text.split("\n")[:-1], None)
-    assert [a.to_json() for a in alerts] == [a.to_json() for a in expected]
-    assert sum(a.state == "ALARM" for a in alerts) >= 3 and all(a.samples for a in alerts if a.state == "ALARM")
+    for max_samples in (3, 10_000):  # 10,000: every matching line of the window
+        bisected, searched, scanned = (Engine(DEFAULT, rules, max_samples=max_samples, recent_rows=0) for _ in range(3))
+        batch = bisected.kernel.process_text(text)
+        assert batch.time_runs is not None
+        alerts = bisected.apply(batch, lambda: text.split("\n")[:-1], None)
+        in_text = searched.apply(batch, lambda: text.split("\n")[:-1], None, lambda: text)
+        expected = scanned.apply(dataclasses.replace(batch, time_runs=None), lambda: text.split("\n")[:-1], None)
+        assert [a.to_json() for a in alerts] == [a.to_json() for a in expected] == [a.to_json() for a in in_text]
+        assert sum(a.state == "ALARM" for a in alerts) >= 3 and all(a.samples for a in alerts if a.state == "ALARM")

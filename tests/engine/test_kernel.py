@@ -245,7 +245,7 @@ def test_numbers_read_once_per_record_agree_with_the_patterns(kind):
 def test_time_runs_say_where_each_second_starts_in_sorted_batches(lines):
     text_lines = lines[:200] + ["", "garbage"] + lines[200:400]
     batch = kernel_for(PATTERNS[:1]).process_text("\n".join(text_lines) + "\n")
-    starts, times = batch.time_runs
+    starts, times, offsets = batch.time_runs
     expected_starts, expected_times = [], []
     for index, line in enumerate(text_lines):
         fields = line.split()
@@ -255,6 +255,8 @@ def test_time_runs_say_where_each_second_starts_in_sorted_batches(lines):
                 expected_starts.append(index)
                 expected_times.append(t)
     assert (starts, times) == (expected_starts, expected_times)
+    text = "\n".join(text_lines)
+    assert [text[offset:].split("\n", 1)[0] for offset in offsets] == [text_lines[i] for i in starts]
     shuffled = lines[100:200] + lines[:100]
     assert kernel_for(PATTERNS[:1]).process_text("\n".join(shuffled) + "\n").time_runs is None
 
