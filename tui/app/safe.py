@@ -9,7 +9,6 @@ and CR itself; ESC, the rest of C0, DEL and C1 would reach the terminal verbatim
 from __future__ import annotations
 
 from rich.text import Text
-from textual.content import Content
 
 DEFAULT_LIMIT = 1000
 REPLACEMENT = "\ufffd"
@@ -30,8 +29,3 @@ def safe_text(value: object, limit: int = DEFAULT_LIMIT) -> str:
 def plain_text(value: object, style: str = "", limit: int = DEFAULT_LIMIT) -> Text:
     """A Rich ``Text`` for DataTable cells: the sanitised value, never read as markup."""
     return Text(safe_text(value, limit), style=style, no_wrap=True, overflow="ellipsis")
-
-
-def plain_content(value: object, style: str = "", limit: int = DEFAULT_LIMIT) -> Content:
-    """A Textual ``Content`` for Static widgets and titles: the sanitised value, never read as markup."""
-    return Content.styled(safe_text(value, limit), style)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 from rich.text import Text
-from textual import events  # noqa: F401 - the Resize handler's annotation
+from textual import events
 from textual.widgets import DataTable
 
 from tui.app.columns import CELL_PADDING, ColumnSpec, fit_columns
@@ -45,9 +45,6 @@ class KeyedTable(DataTable):
         self._shown_columns = tuple(self.COLUMNS.index(spec) for spec, _ in layout)
         return True
 
-    def is_shown(self, key: str) -> bool:
-        return any(spec.key == key for spec, _ in self._layout)
-
     def sync(self, rows: Mapping[str, Sequence[Text]]) -> list[str]:
         """Show ``rows`` (key -> one cell per spec of ``COLUMNS``); keys new to the table are
         appended in ``rows`` order. Returns the keys that were added."""
@@ -76,15 +73,3 @@ class KeyedTable(DataTable):
                         self.update_cell(key, column, after)
             self._cells[key] = cells
         return added
-
-    def reset(self) -> None:
-        """Forget every row (the next ``sync`` adds them all again)."""
-        self.clear()
-        self._cells.clear()
-
-    def selected_key(self) -> str | None:
-        """The key of the row under the cursor, if any."""
-        if not self.row_count:
-            return None
-        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        return None if key is None else str(key)
