@@ -11,6 +11,7 @@ differently under CloudWatch's rules (quotes, brackets, unusual whitespace) take
 from __future__ import annotations
 
 import itertools
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Callable, Iterator, Sequence
@@ -117,18 +118,11 @@ class _Block:
         self.code.depth -= 1
 
 
-# Top-N tables count records and bytes per key in one dict: each record adds RECORD_UNIT + bytes, so
-# one update does both. A record whose bytes reach BYTES_PACKED_BELOW keeps its bytes aside instead,
-# so the bytes part can never carry into the record count (a batch would need 2**48 records).
-RECORD_UNIT = 1 << 96
-BYTES_PACKED_BELOW = 1 << 48
 # time_runs longer than this are not worth pickling: the engine scans instead of bisecting.
 MAX_TIME_RUNS = 4096
 # Per-batch cache of the int value of low-cardinality number fields (text -> value), at most this big.
 _NUMBER_CACHE = 4096
 _MISS = object()
-# Top-N dimensions with few distinct values whatever the traffic (IP protocols, the account's ENIs).
-_FEW_VALUES = ("protocol", "interface-id")
 
 
 def digits_value(text: str) -> int | None:
@@ -149,24 +143,16 @@ def _line_offsets(lines: Sequence[str], indexes: list[int]) -> list[int]:
     return [prefix[index] + index for index in indexes]
 
 
-def _unpack_tops(packed: list[dict[str, list[int]]], big: list[tuple]) -> list[tuple[dict[str, int], dict[str, int]]]:
-    """(records by key, bytes by key) per dimension from the kernel's packed tables
-    (key -> [records * RECORD_UNIT + bytes])."""
-    mask = RECORD_UNIT - 1
-    tables = []
-    for table in packed:
-        tables.append(({key: entry[0] >> 96 for key, entry in table.items()}, {key: entry[0] & mask for key, entry in table.items()}))
-    for entry in big:
-        value = entry[0]
-        for (_, byte_counts), key in zip(tables, entry[1:]):
-            byte_counts[key] += value
-    return tables
+def _top_tables(tables: Sequence[dict[str, list[int]]]) -> list[tuple[dict[str, int], dict[str, int]]]:
+    """(records by key, bytes by key) per dimension from the kernel's tables (key -> the bytes of each
+    of its records); the counting and summing run in C."""
+    return [(dict(zip(table, map(len, table.values()))), dict(zip(table, map(sum, table.values())))) for table in tables]
 
 
 def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool) -> tuple[str, dict]:
     namespace: dict = {
         "BatchResult": BatchResult, "Buckets": Buckets, "_simple_line": SIMPLE_LINE, "_split": str.split,
-        "_digits": digits_value, "_unpack_tops": _unpack_tops, "_MISS": _MISS, "_line_offsets": _line_offsets,
+        "_digits": digits_value, "_top_tables": _top_tables, "_Tops": defaultdict, "_MISS": _MISS, "_line_offsets": _line_offsets,
     }
     nfields = fmt.nfields
     var = [f"v{i}" for i in range(nfields)]
@@ -222,14 +208,12 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
             code("minutes = {}; cur_minute = None; t = now_ms; t_min = None; t_max = None")
             code("last_token = None; runs_at = []; runs_t = []; t_run = None")
             code(" = ".join(counters) + " = 0")
-            if dims:
-                code("big = []")
             for index in sorted(cached):
                 code(f"cache{index} = {{}}; get_cache{index} = cache{index}.get")
             for index in sorted(odd & dim_indexes):
                 code(f"odd{index} = {{}}; get_odd{index} = odd{index}.get")
             for d in range(len(dims)):
-                code(f"top{d} = {{}}; get_top{d} = top{d}.get")
+                code(f"top{d} = _Tops(list)")
             for r in range(nrules):
                 if grouped[r]:
                     code(f"groups_{r} = {{}}; get_{r} = groups_{r}.get; order_{r} = []; add_{r} = order_{r}.append")
@@ -319,27 +303,10 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
                             code(f"m4 += {n}")
                         with code.block(f"elif {v}.isdigit():"):
                             code(f"m4 += _digits({v}) or 0")
-                    if dims:
-                        with code.block(f"if b < {BYTES_PACKED_BELOW}:"):
-                            code(f"w = b + {RECORD_UNIT}")
-                        with code.block("else:"):
-                            code(f"w = {RECORD_UNIT}")
-                            code(f"big.append((b, {', '.join(dims)}))")
-                        for d, v in enumerate(dims):
-                            # A one-item list per key: one dict lookup a record instead of two. For
-                            # the few-valued fields, a subscript in a try beats the get() call (a
-                            # KeyError costs ~1 us, paid once per new key).
-                            if dim_names[d] in _FEW_VALUES:
-                                with code.block("try:"):
-                                    code(f"top{d}[{v}][0] += w")
-                                with code.block("except KeyError:"):
-                                    code(f"top{d}[{v}] = [w]")
-                                continue
-                            code(f"entry = get_top{d}({v})")
-                            with code.block("if entry is not None:"):
-                                code("entry[0] += w")
-                            with code.block("else:"):
-                                code(f"top{d}[{v}] = [w]")
+                    for d, v in enumerate(dims):
+                        # Each key keeps its records' bytes: appending costs less than adding to a
+                        # count and a sum (ints past 2**30 are allocated afresh at every addition).
+                        code(f"top{d}[{v}].append(b)")
                 if status:
                     with code.block(f"elif {status} == 'NODATA':"):
                         code("m5 += 1")
@@ -360,7 +327,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
             code(f"if runs_t is not None and len(runs_t) > {MAX_TIME_RUNS}: runs_t = None")
             code("time_runs = None if runs_t is None else (runs_at, runs_t, _line_offsets(lines, runs_at))")
             top = ", ".join(f"{dim!r}: tops[{d}]" for d, dim in enumerate(dim_names))
-            code(f"tops = _unpack_tops([{', '.join(f'top{d}' for d in range(len(dims)))}], {'big' if dims else '()'})")
+            code(f"tops = _top_tables([{', '.join(f'top{d}' for d in range(len(dims)))}])")
             buckets = ", ".join(
                 f"Buckets(groups_{r}, order_{r} if len(groups_{r}) > 1 else None)" if grouped[r]
                 else f"Buckets({{'': run_{r}}} if run_{r} else {{}})"
