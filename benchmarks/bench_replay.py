@@ -11,6 +11,7 @@ usage: python benchmarks/bench_replay.py [--n 1000000] [--runs 5] [--file PATH] 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import subprocess
@@ -79,6 +80,9 @@ def main() -> None:
         print(f"generating {args.n:,} records into {path} ...", flush=True)
         subprocess.run([sys.executable, str(BENCH / "gen_flows.py"), str(args.n), str(path)], check=True)
 
+    # As an installed package has: its bytecode compiled (an editable install under
+    # PYTHONDONTWRITEBYTECODE would compile every module at every start).
+    compileall.compile_dir(str(HERE.parent / "tui"), quiet=1)
     flowtail = [sys.executable, "-m", "tui.cli", "replay", str(path), "-c", str(BENCH / "rules-10.yaml"), "--headless"]
     if args.workers:
         flowtail += ["--workers", str(args.workers)]
