@@ -9,7 +9,7 @@ import pytest
 from tests.engine.conftest import flow_lines
 from tui.batch import TOP_DIMENSIONS, MINUTE_COLUMNS
 from tui.flowlog import FlowFormat, parse_record
-from tui.kernel import Kernel, KernelRule, start_ms, text_is_simple
+from tui.kernel import Kernel, KernelRule, split_lines, start_ms, text_is_simple
 from tui.patterns import compile_pattern
 
 DEFAULT = FlowFormat.parse("default")
@@ -153,6 +153,29 @@ def test_custom_format_without_some_statistics_fields():
     assert batch.minutes[1_700_000_000 // 60][1:3] == [1, 1]
 
 
+@pytest.mark.parametrize("spacing", ["single", "double", "tab", "leading", "trailing", "blank lines", "last line"])
+def test_splitting_at_single_spaces_changes_nothing(spacing):
+    """Single-spaced text is split at " " (cheaper than at any whitespace); any other spacing, or a
+    blank line, must count and match exactly as the whitespace split does."""
+    lines = flow_lines(300)
+    if spacing == "double":
+        lines[7] = lines[7].replace(" ", "  ", 1)
+    elif spacing == "tab":
+        lines[7] = lines[7].replace(" ", "\t", 1)
+    elif spacing == "leading":
+        lines[7] = " " + lines[7]
+    elif spacing in ("trailing", "last line"):
+        lines[-1 if spacing == "last line" else 7] += " "
+    elif spacing == "blank lines":
+        lines[7:7] = ["", " "]
+    text = "\n".join(lines) + ("" if spacing == "last line" else "\n")
+    kernel = kernel_for(PATTERNS, group_by=("srcaddr",))
+    picked = kernel._pick(text, lines)
+    assert (picked == kernel._fast_spaced) == (spacing == "single")
+    assert picked in (kernel._fast, kernel._fast_spaced)
+    assert kernel.process_text(text) == kernel._checked(split_lines(text), None, 0)
+
+
 def test_kernel_source_is_inspectable():
     kernel = kernel_for(PATTERNS[:1])
     assert "def kernel_fast" in kernel.source and "def kernel_checked" in kernel.source
@@ -213,7 +236,7 @@ def test_numbers_read_once_per_record_agree_with_the_patterns(kind):
     kernel = kernel_for(NUMERIC_PATTERNS, "sum", "bytes")
     text = "\n".join(lines) + "\n"
     assert text_is_simple(text) == (kind != "non-ascii")
-    assert (kernel._pick(text, lines) == kernel._fast) == (kind == "fast")
+    assert (kernel._pick(text, lines) in (kernel._fast, kernel._fast_spaced)) == (kind == "fast")
     batch = kernel.process_text(text)
     records = [line for line in lines if len(line.split()) == DEFAULT.nfields]
     expected = [sum(1 for line in records if compile_pattern(p).matches(line)) for p in NUMERIC_PATTERNS]
