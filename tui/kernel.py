@@ -129,9 +129,9 @@ class _Block:
 
 # time_runs longer than this are not worth pickling: the engine scans instead of bisecting.
 MAX_TIME_RUNS = 4096
-# Per-batch cache of the int value of low-cardinality number fields (text -> value), at most this big.
+# Per-batch caches of low-cardinality fields (text -> int value, or text -> not-canonical flag), at
+# most this big. Only numbers are cached, so a lookup's None means "not cached".
 _NUMBER_CACHE = 4096
-_MISS = object()
 
 
 def digits_value(text: str) -> int | None:
@@ -161,7 +161,7 @@ def _top_tables(tables: Sequence[dict[str, list[int]]]) -> list[tuple[dict[str, 
 def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool) -> tuple[str, dict]:
     namespace: dict = {
         "BatchResult": BatchResult, "Buckets": Buckets, "_simple_line": SIMPLE_LINE, "_split": str.split,
-        "_digits": digits_value, "_top_tables": _top_tables, "_Tops": defaultdict, "_MISS": _MISS, "_line_offsets": _line_offsets,
+        "_digits": digits_value, "_top_tables": _top_tables, "_Tops": defaultdict, "_line_offsets": _line_offsets,
     }
     nfields = fmt.nfields
     var = [f"v{i}" for i in range(nfields)]
@@ -278,17 +278,17 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
                     number, odd_name = facts[index]
                     if number and index in cached:
                         # Low-cardinality numbers (packets, ports...): a dict lookup beats isdigit + int.
-                        code(f"{number} = get_cache{index}({var[index]}, _MISS)")
-                        with code.block(f"if {number} is _MISS:"):
+                        code(f"{number} = get_cache{index}({var[index]})")
+                        with code.block(f"if {number} is None:"):
                             code(f"{number} = {number_source(var[index], ascii_known=not checked, short_known=not checked)}")
-                            with code.block(f"if len(cache{index}) < {_NUMBER_CACHE}:"):
+                            with code.block(f"if {number} is not None and len(cache{index}) < {_NUMBER_CACHE}:"):
                                 code(f"cache{index}[{var[index]}] = {number}")
                     elif number:
                         code(f"{number} = {number_source(var[index], ascii_known=not checked, short_known=not checked)}")
                     if odd_name and index in dim_indexes:
                         # The field is hashed for its top-N table anyway: a cache lookup is cheaper.
-                        code(f"{odd_name} = get_odd{index}({var[index]}, _MISS)")
-                        with code.block(f"if {odd_name} is _MISS:"):
+                        code(f"{odd_name} = get_odd{index}({var[index]})")
+                        with code.block(f"if {odd_name} is None:"):
                             code(f"{odd_name} = {odd_source(var[index])}")
                             with code.block(f"if len(odd{index}) < {_NUMBER_CACHE}:"):
                                 code(f"odd{index}[{var[index]}] = {odd_name}")
