@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import filecmp
 import gzip
+import io
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from tests.engine.conftest import BASE, flow_lines
 from tui.cli import main
+from tui.config import load_config
+from tui.replay import Replay
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_BENCH = REPO.parent / "shared" / "bench"
@@ -110,6 +114,58 @@ def test_workers_do_not_change_the_output(tmp_path, config, capsys):
         files.CHUNK_BYTES = original
     assert single and parallel == single
     assert err_single.split(", 0 malformed")[0] == err_parallel.split(", 0 malformed")[0]
+
+
+def top_lines(err: str) -> dict[str, list[tuple[str, int]]]:
+    """``top DIMENSION by WHAT: key (weight), ...`` summary lines, by "DIMENSION by WHAT"."""
+    tables = {}
+    for line in err.splitlines():
+        if line.startswith("  top "):
+            title, _, ranked = line[len("  top "):].partition(": ")
+            pairs = [item.rsplit(" (", 1) for item in ranked.split("), ")]
+            tables[title] = [(key, int(weight.rstrip(")").replace(",", ""))) for key, weight in pairs]
+    return tables
+
+
+def test_top_tables_are_counted_only_when_the_summary_lists_them(tmp_path, config, capsys):
+    """--top N lists the heaviest keys, counted over every file (also one whose S3 header reorders the
+    fields, which the workers compile a kernel of their own for); without it no table is counted."""
+    lines = flow_lines(6000)
+    plain = tmp_path / "a.log"
+    plain.write_text("\n".join(lines[:3000]) + "\n")
+    swapped = tmp_path / "b.log"  # srcaddr and dstaddr change places
+    header = "version account-id interface-id dstaddr srcaddr srcport dstport protocol packets bytes start end action log-status"
+    rows = []
+    for line in lines[3000:]:
+        fields = line.split()
+        fields[3], fields[4] = fields[4], fields[3]
+        rows.append(" ".join(fields))
+    swapped.write_text(header + "\n" + "\n".join(rows) + "\n")
+    from tui.sources import files
+
+    original = files.CHUNK_BYTES
+    files.CHUNK_BYTES = 16 * 1024
+    try:
+        _, with_top, err_top = replay(capsys, str(plain), str(swapped), "-c", config, "--headless", "--workers", "2", "--top", "4")
+        _, without, err_plain = replay(capsys, str(plain), str(swapped), "-c", config, "--headless", "--workers", "2")
+        lean = Replay(load_config(config), workers=2, out=io.StringIO())
+        lean.run([str(plain), str(swapped)])
+    finally:
+        files.CHUNK_BYTES = original
+    assert with_top == without
+    assert not top_lines(err_plain) and "top " not in err_plain
+    assert lean.engine.records == 6000 and not any(table.weights for table in lean.engine.stats.top_records.values())
+    tables = top_lines(err_top)
+    flows = [line.split() for line in lines if line.endswith(" OK")]
+    sources = Counter(fields[3] for fields in flows)
+    source_bytes = Counter()
+    for fields in flows:
+        source_bytes[fields[3]] += int(fields[9])
+    for title, truth in (("srcaddr by records", sources), ("srcaddr by bytes", source_bytes)):
+        listed = tables[title]
+        assert [weight for _, weight in listed] == sorted(truth.values(), reverse=True)[:4]
+        assert all(truth[key] == weight for key, weight in listed)
+    assert set(tables) == {f"{dimension} by {what}" for dimension in ("srcaddr", "dstaddr", "dstport", "protocol", "interface-id") for what in ("records", "bytes")}
 
 
 def test_records_mode_prints_every_record_with_fields(tmp_path, capsys):

@@ -48,7 +48,9 @@ class RuleDef:
         )
 
 
-def engine_from_config(config: Any, *, event_times: bool = False, recent_rows: int | None = None) -> "Engine":
+def engine_from_config(
+    config: Any, *, event_times: bool = False, recent_rows: int | None = None, top_tables: bool = True,
+) -> "Engine":
     """The engine a configuration describes (``recent_rows`` defaults to the display's table size)."""
     return Engine(
         config.format,
@@ -59,6 +61,7 @@ def engine_from_config(config: Any, *, event_times: bool = False, recent_rows: i
         max_samples=config.limits.max_samples,
         recent_rows=config.display.flows_rows if recent_rows is None else recent_rows,
         keep_minutes=max(180, config.display.sparkline_minutes),
+        top_tables=top_tables,
     )
 
 
@@ -91,10 +94,12 @@ class Engine:
         max_samples: int = 5,
         recent_rows: int = 300,
         keep_minutes: int = 180,
+        top_tables: bool = True,
     ) -> None:
         self.fmt = fmt
         self.rule_defs = tuple(rules)
         self.event_times = event_times
+        self.top_tables = top_tables  # False: no top-N tables (for callers that never show them)
         self.max_samples = max_samples
         self.kernel: Kernel | None = None
         self.kernel_rules = tuple(
@@ -123,7 +128,7 @@ class Engine:
         if self.kernel is not None and fmt == self.fmt:
             return
         self.fmt = fmt
-        self.kernel = Kernel(fmt, self.kernel_rules, self.event_times)
+        self.kernel = Kernel(fmt, self.kernel_rules, self.event_times, self.top_tables)
         self._group_index = [tuple(fmt.index(name) for name in r.group_by) for r in self.rule_defs]
         self._converters = {name: fmt.converter(name) for r in self.rule_defs for name in r.group_by}
         self._start = fmt.index("start") if fmt.has("start") else None

@@ -75,11 +75,16 @@ def single_spaced(text: str) -> bool:
 class Kernel:
     """A compiled batch processor for one format and one list of rules."""
 
-    def __init__(self, fmt: FlowFormat, rules: Sequence[KernelRule], event_times: bool = False) -> None:
+    def __init__(
+        self, fmt: FlowFormat, rules: Sequence[KernelRule], event_times: bool = False, top_tables: bool = True,
+    ) -> None:
+        """``top_tables=False`` leaves out the top-N tables (a quarter of the work per record) for
+        callers that never show them: the batches' ``top`` is then empty."""
         self.fmt = fmt
         self.rules = tuple(rules)
         self.event_times = event_times
-        source, namespace = _generate(fmt, self.rules, event_times)
+        self.top_tables = top_tables
+        source, namespace = _generate(fmt, self.rules, event_times, top_tables)
         self.source = source
         exec(compile(source, f"<flowtail kernel {next(_kernel_ids)}>", "exec"), namespace)
         self._fast: Callable = namespace["kernel_fast"]
@@ -158,7 +163,7 @@ def _top_tables(tables: Sequence[dict[str, list[int]]]) -> list[tuple[dict[str, 
     return [(dict(zip(table, map(len, table.values()))), dict(zip(table, map(sum, table.values())))) for table in tables]
 
 
-def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool) -> tuple[str, dict]:
+def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool, top_tables: bool) -> tuple[str, dict]:
     namespace: dict = {
         "BatchResult": BatchResult, "Buckets": Buckets, "_simple_line": SIMPLE_LINE, "_split": str.split,
         "_digits": digits_value, "_top_tables": _top_tables, "_Tops": defaultdict, "_line_offsets": _line_offsets,
@@ -193,7 +198,8 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
     facts = {index: (f"n{index}" if index in numeric else None, f"o{index}" if index in odd else None)
              for index in numeric | odd}
     cached = {index for index in numeric if index != field_index("bytes")}
-    dim_indexes = {field_index(dim) for dim in TOP_DIMENSIONS if fmt.has(dim)}
+    dim_names = [dim for dim in TOP_DIMENSIONS if top_tables and fmt.has(dim)]
+    dim_indexes = {field_index(dim) for dim in dim_names}
 
     conditions = []
     for index, rule in enumerate(rules):
@@ -204,8 +210,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool)
         nrules = len(rules)
         width = len(MINUTE_COLUMNS) + nrules
         counters = [f"m{i}" for i in range(width)]
-        dims = [field_var(dim) for dim in TOP_DIMENSIONS if fmt.has(dim)]
-        dim_names = [dim for dim in TOP_DIMENSIONS if fmt.has(dim)]
+        dims = [field_var(dim) for dim in dim_names]
         start = field_var("start")
         action, status = field_var("action"), field_var("log-status")
         byte_index, packet_index = field_index("bytes"), field_index("packets")

@@ -12,15 +12,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator
 
 from tui.batch import BatchResult
 from tui.flowlog import FlowFormat
-from tui.kernel import Kernel, KernelRule
+from tui.kernel import Kernel
 from tui.sources.files import Chunk, FileSpan
 
 # Set in the parent just before forking; workers inherit them.
-_RULES: Sequence[KernelRule] = ()
+_TEMPLATE: Kernel | None = None  # the rules and options of every kernel, compiled for one format
 _KERNELS: dict[str, Kernel] = {}
 
 
@@ -55,7 +55,8 @@ def _kernel_for(fmt: FlowFormat) -> Kernel:
     key = str(fmt)
     kernel = _KERNELS.get(key)
     if kernel is None:
-        kernel = _KERNELS[key] = Kernel(fmt, _RULES)
+        assert _TEMPLATE is not None
+        kernel = _KERNELS[key] = Kernel(fmt, _TEMPLATE.rules, top_tables=_TEMPLATE.top_tables)
     return kernel
 
 
@@ -70,19 +71,19 @@ def _payload(chunk: Chunk | FileSpan) -> str | FileSpan:
 
 def process_chunks(
     chunks: Iterable[tuple[FlowFormat, Chunk | FileSpan]],
-    rules: Sequence[KernelRule],
+    kernel: Kernel,
     workers: int,
     now_ms: int = 0,
-    kernel: Kernel | None = None,
 ) -> Iterator[tuple[FlowFormat, Chunk | FileSpan, BatchResult]]:
-    """Run the kernel over ``(format, chunk)`` pairs, yielding results in input order. ``kernel``,
-    an already compiled kernel for ``rules``, spares the workers compiling their own."""
-    global _RULES
-    _RULES = rules
+    """Run ``kernel`` (or, for chunks of another format, a kernel with the same rules and options)
+    over ``(format, chunk)`` pairs, yielding results in input order."""
+    global _TEMPLATE
+    if kernel.event_times:
+        raise ValueError("file chunks take their event times from the records: a kernel without event_times")
+    _TEMPLATE = kernel
     _KERNELS.clear()
+    _KERNELS[str(kernel.fmt)] = kernel
     keep_freed_memory()
-    if kernel is not None and kernel.rules == tuple(rules) and not kernel.event_times:
-        _KERNELS[str(kernel.fmt)] = kernel
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for fmt, chunk in chunks:
             yield fmt, chunk, _work(fmt, _payload(chunk), now_ms)

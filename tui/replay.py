@@ -17,9 +17,14 @@ from tui.sources.files import Chunk, FileSpan, is_plain_file, read_chunks, read_
 class Replay:
     """One replay run over a list of files, in order, with one engine."""
 
-    def __init__(self, config: Any, *, workers: int | None = None, records: bool = False, out: TextIO) -> None:
+    def __init__(
+        self, config: Any, *, workers: int | None = None, records: bool = False, top: int = 0, out: TextIO,
+    ) -> None:
+        """``top``: how many of the heaviest keys of each top-N table the summary lists; with 0 the
+        tables are not even counted (a quarter of the kernel's work per record)."""
         self.config = config
-        self.engine = engine_from_config(config, recent_rows=0)
+        self.top = top
+        self.engine = engine_from_config(config, recent_rows=0, top_tables=top > 0)
         self.workers = default_workers() if workers is None else max(1, workers)
         self.records = records
         self.sink = JsonLines(out)
@@ -30,7 +35,7 @@ class Replay:
     def run(self, paths: Sequence[str]) -> None:
         engine = self.engine
         workers = 1 if self.records else self.workers
-        chunks = process_chunks(self._chunks(paths), engine.kernel_rules, workers, kernel=engine.kernel)
+        chunks = process_chunks(self._chunks(paths), engine.kernel, workers)
         for fmt, chunk, batch in chunks:
             engine.use_format(fmt)
             if self.records:
@@ -66,7 +71,7 @@ class Replay:
             })
 
     def print_summary(self, stream: TextIO, seconds: float) -> None:
-        snapshot = self.engine.snapshot(minutes=1)
+        snapshot = self.engine.snapshot(minutes=1, top_n=self.top)
         totals = snapshot.stats.totals
         plural = "" if self.files == 1 else "s"
         stream.write(
@@ -82,4 +87,14 @@ class Replay:
                 f"  {rule.name}: {totals[first_rule_column + index]:,} matches, "
                 f"{self.alarms_per_rule[rule.name]} alarms, {status.alarming} alarming now\n"
             )
+        if self.top:
+            for heading, tables in (("records", snapshot.stats.top_records), ("bytes", snapshot.stats.top_bytes)):
+                for dimension, ranked in tables.items():
+                    keys = ", ".join(f"{_printable(key)} ({weight:,})" for key, weight in ranked) or "none"
+                    stream.write(f"  top {dimension} by {heading}: {keys}\n")
         stream.flush()
+
+
+def _printable(text: str) -> str:
+    """Log text as is when printable, else quoted with its control characters escaped."""
+    return text if text.isprintable() else repr(text)

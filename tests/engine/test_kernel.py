@@ -176,6 +176,17 @@ def test_splitting_at_single_spaces_changes_nothing(spacing):
     assert kernel.process_text(text) == kernel._checked(split_lines(text), None, 0)
 
 
+def test_a_kernel_without_top_tables_counts_everything_else_alike(lines):
+    with_top = kernel_for(PATTERNS)
+    without = Kernel(DEFAULT, with_top.rules, top_tables=False)
+    text = "\n".join(lines) + "\n"
+    full, lean = with_top.process_text(text), without.process_text(text)
+    assert full.top and lean.top == {}
+    full.top = {}
+    assert lean == full
+    assert "top0" in with_top.source and "top0" not in without.source
+
+
 def test_kernel_source_is_inspectable():
     kernel = kernel_for(PATTERNS[:1])
     assert "def kernel_fast" in kernel.source and "def kernel_checked" in kernel.source

@@ -18,6 +18,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--records", action="store_true", help="with --headless, print every record too")
     parser.add_argument(
+        "--top", type=int, default=0, metavar="N",
+        help="with --headless, end the summary with the N heaviest sources, destinations, ports, protocols "
+        "and interfaces by records and by bytes (default 0: the top-N tables are not counted at all)",
+    )
+    parser.add_argument(
         "--workers", type=int, metavar="N",
         help="worker processes for the rule kernel (default: one per core; 1 = in-process)",
     )
@@ -29,9 +34,12 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config) if args.config else default_config()
     if not args.headless:
         return _run_tui(args, config)
+    from tui.errors import FlowtailError
     from tui.replay import Replay
 
-    replay = Replay(config, workers=args.workers, records=args.records, out=sys.stdout)
+    if args.top < 0:
+        raise FlowtailError(f"--top {args.top}: must be 0 or more")
+    replay = Replay(config, workers=args.workers, records=args.records, top=args.top, out=sys.stdout)
     started = time.perf_counter()
     replay.run(args.files)
     replay.print_summary(sys.stderr, time.perf_counter() - started)
