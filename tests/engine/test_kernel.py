@@ -309,3 +309,24 @@ def test_buckets_keep_arrival_order_when_times_go_back_and_forth(lines):
             key = (f[3], int(f[10]) * 1000)
             values[key] = values.get(key, 0) + 1
     assert list(batch.buckets[0].items()) == list(values.items())
+
+
+def test_garbage_collection_is_paused_for_a_batch_and_restored():
+    import gc
+
+    from tui.kernel import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), collector_paused():
+        1 / 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller's own pause is left alone
+    finally:
+        gc.enable()
