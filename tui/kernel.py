@@ -300,24 +300,14 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                 code("m0 += 1")
                 for index in sorted(facts):
                     number, odd_name = facts[index]
-                    if number and index in cached:
+                    token = var[index]
+                    if number:
                         # Low-cardinality numbers (packets, ports...): a dict lookup beats isdigit + int.
-                        code(f"{number} = get_cache{index}({var[index]})")
-                        with code.block(f"if {number} is None:"):
-                            code(f"{number} = {number_source(var[index], ascii_known=not checked, short_known=not checked)}")
-                            with code.block(f"if {number} is not None and len(cache{index}) < {_NUMBER_CACHE}:"):
-                                code(f"cache{index}[{var[index]}] = {number}")
-                    elif number:
-                        code(f"{number} = {number_source(var[index], ascii_known=not checked, short_known=not checked)}")
-                    if odd_name and index in dim_indexes:
-                        # The field is hashed for its top-N table anyway: a cache lookup is cheaper.
-                        code(f"{odd_name} = get_odd{index}({var[index]})")
-                        with code.block(f"if {odd_name} is None:"):
-                            code(f"{odd_name} = {odd_source(var[index])}")
-                            with code.block(f"if len(odd{index}) < {_NUMBER_CACHE}:"):
-                                code(f"odd{index}[{var[index]}] = {odd_name}")
-                    elif odd_name:
-                        code(f"{odd_name} = {odd_source(var[index])}")
+                        source = number_source(token, ascii_known=not checked, short_known=not checked)
+                        _emit_fact(code, number, source, token, f"cache{index}" if index in cached else None)
+                    if odd_name:
+                        # A field hashed for its top-N table anyway: a cache lookup is cheaper.
+                        _emit_fact(code, odd_name, odd_source(token), token, f"odd{index}" if index in dim_indexes else None)
                 # Traffic statistics: NODATA/SKIPDATA records carry no flow.
                 traffic = f"if {status} == 'OK':" if status else "if True:"
                 with code.block(traffic):
@@ -377,6 +367,19 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
     emit(code, "kernel_fast", checked=False)
     emit(code, "kernel_checked", checked=True)
     return "\n".join(code.lines) + "\n", namespace
+
+
+def _emit_fact(code: _Code, name: str, source: str, token: str, cache: str | None) -> None:
+    """``name = source`` (a per-record fact about ``token``), looked up first in the batch's dict
+    ``cache`` when there is one; a None from the lookup means a miss, so None values are not cached."""
+    if cache is None:
+        code(f"{name} = {source}")
+        return
+    code(f"{name} = get_{cache}({token})")
+    with code.block(f"if {name} is None:"):
+        code(f"{name} = {source}")
+        with code.block(f"if {name} is not None and len({cache}) < {_NUMBER_CACHE}:"):
+            code(f"{cache}[{token}] = {name}")
 
 
 def _flush(code: _Code, counters: list[str]) -> None:

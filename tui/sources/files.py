@@ -73,12 +73,7 @@ def read_spans(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[FileSpan]:
     boundaries (the last newline before each multiple of ``chunk_bytes``) and the same S3 header
     handling, found by reading a few kilobytes around each boundary. Like read_chunks, it goes on
     while the file grows."""
-    try:
-        stream = open(path, "rb")
-    except IsADirectoryError:
-        raise FlowtailError(f"{path}: is a directory, not a flow-log file") from None
-    except OSError as error:
-        raise FlowtailError(f"{path}: cannot read: {error.strerror or error}") from None
+    stream = _open_file(path)
     try:
         with stream:
             size = os.fstat(stream.fileno()).st_size
@@ -135,15 +130,21 @@ def _first_newline(stream: BinaryIO, lo: int, hi: int) -> int | None:
     return None
 
 
-def _open(path: str) -> BinaryIO:
-    if path == "-":
-        return sys.stdin.buffer
+def _open_file(path: str) -> BinaryIO:
+    """The file opened for reading bytes; FlowtailError (one line) when it cannot be."""
     try:
-        raw = open(path, "rb")
+        return open(path, "rb")
     except IsADirectoryError:
         raise FlowtailError(f"{path}: is a directory, not a flow-log file") from None
     except OSError as error:
         raise FlowtailError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+def _open(path: str) -> BinaryIO:
+    """Standard input, or the file, unzipped on the fly when it is gzip."""
+    if path == "-":
+        return sys.stdin.buffer
+    raw = _open_file(path)
     magic = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
     if magic == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
