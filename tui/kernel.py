@@ -218,7 +218,6 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
              for index in numeric | odd}
     cached = {index for index in numeric if index != field_index("bytes")}
     dim_names = [dim for dim in TOP_DIMENSIONS if top_tables and fmt.has(dim)]
-    dim_indexes = {field_index(dim) for dim in dim_names}
 
     conditions = []
     for index, rule in enumerate(rules):
@@ -244,7 +243,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
             code(" = ".join(counters) + " = 0")
             for index in sorted(cached):
                 code(f"cache{index} = {{}}; get_cache{index} = cache{index}.get")
-            for index in sorted(odd & dim_indexes):
+            for index in sorted(odd):
                 code(f"odd{index} = {{}}; get_odd{index} = odd{index}.get")
             for d in range(len(dims)):
                 code(f"top{d} = _Tops(list)")
@@ -306,8 +305,8 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                         source = number_source(token, ascii_known=not checked, short_known=not checked)
                         _emit_fact(code, number, source, token, f"cache{index}" if index in cached else None)
                     if odd_name:
-                        # A field hashed for its top-N table anyway: a cache lookup is cheaper.
-                        _emit_fact(code, odd_name, odd_source(token), token, f"odd{index}" if index in dim_indexes else None)
+                        # Fields compared with `=` are ports, protocols...: a lookup beats isdigit() and two comparisons.
+                        _emit_fact(code, odd_name, odd_source(token), token, f"odd{index}")
                 # Traffic statistics: NODATA/SKIPDATA records carry no flow.
                 traffic = f"if {status} == 'OK':" if status else "if True:"
                 with code.block(traffic):
