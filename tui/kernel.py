@@ -116,14 +116,19 @@ class Kernel:
 
     def process(self, lines: Sequence[str], times: Sequence[int] | None = None, now_ms: int = 0) -> BatchResult:
         """A batch of messages, with their event times in ms when ``event_times`` is set."""
+        text = "\n".join(lines)
+        # A message with a newline inside is not one line of the joined text: the spacing check
+        # would miss the whitespace there.
+        whole = text.count("\n") == max(len(lines) - 1, 0)
         with collector_paused():
-            return self._pick("\n".join(lines), lines)(lines, times, now_ms)
+            return self._pick(text, lines, whole)(lines, times, now_ms)
 
-    def _pick(self, text: str, lines: Sequence[str]) -> Callable:
+    def _pick(self, text: str, lines: Sequence[str], lines_of_text: bool = True) -> Callable:
         """The fast kernel takes ASCII text that str.split splits like CloudWatch, in lines too short
-        to hold a number int() could choke on; anything else takes the checked one."""
+        to hold a number int() could choke on; anything else takes the checked one. It splits at
+        single spaces when ``lines`` are the lines of ``text`` and that is all their spacing."""
         if text_is_simple(text) and (not lines or max(map(len, lines)) < INT_FAST_DIGITS):
-            return self._fast_spaced if single_spaced(text) else self._fast
+            return self._fast_spaced if lines_of_text and single_spaced(text) else self._fast
         return self._checked
 
 

@@ -176,6 +176,16 @@ def test_splitting_at_single_spaces_changes_nothing(spacing):
     assert kernel.process_text(text) == kernel._checked(split_lines(text), None, 0)
 
 
+def test_a_message_with_a_newline_inside_splits_there_as_at_any_whitespace():
+    """CloudWatch messages are not lines: one may hold a newline, which the single-space split would
+    keep inside a token."""
+    kernel = kernel_for(PATTERNS)
+    messages = flow_lines(50)
+    messages[3] = messages[3].replace(" ", "\n", 4)
+    assert kernel.process(messages) == kernel._checked(messages, None, 0)
+    assert kernel.process(messages).records == 50
+
+
 def test_a_kernel_without_top_tables_counts_everything_else_alike(lines):
     with_top = kernel_for(PATTERNS)
     without = Kernel(DEFAULT, with_top.rules, top_tables=False)
