@@ -159,7 +159,7 @@ class _Block:
 # time_runs longer than this are not worth pickling: the engine scans instead of bisecting.
 MAX_TIME_RUNS = 4096
 # Per-batch caches of low-cardinality fields (text -> int value, or text -> not-canonical flag), at
-# most this big. Only numbers are cached, so a lookup's None means "not cached".
+# most this big. They never hold None (a text that is no number is not cached): None means a miss.
 _NUMBER_CACHE = 4096
 
 
@@ -306,11 +306,12 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                     number, odd_name = facts[index]
                     token = var[index]
                     if number:
-                        # Low-cardinality numbers (packets, ports...): a dict lookup beats isdigit + int.
+                        # For low-cardinality numbers (packets, ports...) a dict lookup beats isdigit + int.
                         source = number_source(token, ascii_known=not checked, short_known=not checked)
                         _emit_fact(code, number, source, token, f"cache{index}" if index in cached else None)
                     if odd_name:
-                        # Fields compared with `=` are ports, protocols...: a lookup beats isdigit() and two comparisons.
+                        # Fields compared with `=` are ports, protocols...: a lookup beats isdigit() and
+                        # two comparisons.
                         _emit_fact(code, odd_name, odd_source(token), token, f"odd{index}")
                 # Traffic statistics: NODATA/SKIPDATA records carry no flow.
                 traffic = f"if {status} == 'OK':" if status else "if True:"
