@@ -46,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def _run_tui(args: argparse.Namespace, config: Any) -> int:
     """The dashboard over the files, fed at ``--speed`` records per second by the session's thread."""
     from tui.app import run_app
