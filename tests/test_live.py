@@ -15,7 +15,7 @@ import pytest
 
 from tui.cli import main
 from tui.config import load_config
-from tui.live import Headless, open_live, record_line, status_line
+from tui.run.live import Headless, open_live, record_line, status_line
 from tui.sinks.journal import Journal
 from tui.sinks.jsonl import JsonLines
 from tui.sources.cloudwatch import LogEvent

@@ -16,7 +16,7 @@ import pytest
 from tests.engine.conftest import BASE, flow_lines
 from tui.cli import main
 from tui.config import load_config
-from tui.replay import Replay
+from tui.run.replay import Replay
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_BENCH = REPO.parent / "shared" / "bench"

@@ -19,9 +19,9 @@ from textual.widgets import DataTable
 from tui.app.app import FlowtailApp
 from tui.app.sample import T0, FrozenClock, sample_config, sample_lines
 from tui.config import RuleConfig
-from tui.engine import engine_from_config
+from tui.engine.engine import engine_from_config
 from tui.patterns import compile_pattern
-from tui.session import Session
+from tui.run.session import Session
 
 # The sample traffic (30 minutes, as the snapshot tests use it too) with and without its attacks
 # (which come in the last minutes); the attack lines are the difference (the ordinary traffic draws

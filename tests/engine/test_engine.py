@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.engine.conftest import BASE, flow_lines
-from tui.engine import Engine, RuleDef
+from tui.engine.engine import Engine, RuleDef
 from tui.flowlog import FlowFormat
 from tui.patterns import compile_pattern
 

@@ -7,9 +7,9 @@ from collections import Counter, defaultdict
 import pytest
 
 from tests.engine.conftest import flow_lines
-from tui.batch import TOP_DIMENSIONS, MINUTE_COLUMNS
+from tui.engine.batch import TOP_DIMENSIONS, MINUTE_COLUMNS
 from tui.flowlog import FlowFormat, parse_record
-from tui.kernel import Kernel, KernelRule, split_lines, start_ms, text_is_simple
+from tui.engine.kernel import Kernel, KernelRule, split_lines, start_ms, text_is_simple
 from tui.patterns import compile_pattern
 
 DEFAULT = FlowFormat.parse("default")
@@ -324,7 +324,7 @@ def test_buckets_keep_arrival_order_when_times_go_back_and_forth(lines):
 def test_garbage_collection_is_paused_for_a_batch_and_restored():
     import gc
 
-    from tui.kernel import collector_paused
+    from tui.engine.kernel import collector_paused
 
     assert gc.isenabled()
     with collector_paused():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from tui.batch import MINUTE_COLUMNS, BatchResult
-from tui.stats import Stats, TopKeys
+from tui.engine.batch import MINUTE_COLUMNS, BatchResult
+from tui.engine.stats import Stats, TopKeys
 
 
 def test_top_keys_are_exact_while_they_fit():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui.batch import Buckets
+from tui.engine.batch import Buckets
 from tui.rules import RuleSet, RuleSpec
 from tui.rules.measures import Measure
 from tui.rules.window import GroupWindow

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tui.batch import Buckets
+from tui.engine.batch import Buckets
 from tui.rules import RuleSet, RuleSpec
 from tui.rules.measures import Measure
 

@@ -12,7 +12,7 @@ from tui.app.app import FlowtailApp
 
 
 def run_app(live: Any, config: Any, *, duration_s: float | None = None) -> int:
-    """Run the dashboard over ``live`` (a :class:`tui.live.Live`) until the user quits; returns the exit status."""
+    """Run the dashboard over ``live`` (a :class:`tui.run.live.Live`) until the user quits; returns the exit status."""
     app = FlowtailApp(live.session, config, duration_s=duration_s)
     live.start()
     try:

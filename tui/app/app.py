@@ -24,7 +24,7 @@ TOP_N = 10
 
 
 class FlowtailApp(App[int]):
-    """The terminal UI over one :class:`tui.session.Session`.
+    """The terminal UI over one :class:`tui.run.session.Session`.
 
     The app never feeds the session: ``run_app`` starts and stops it. Every ``display.refresh``
     seconds :meth:`refresh_view` takes a snapshot (cheap, under the session's lock) and renders it

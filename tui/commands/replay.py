@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.headless:
         return _run_tui(args, config)
     from tui.errors import FlowtailError
-    from tui.replay import Replay
+    from tui.run.replay import Replay
 
     if args.top < 0:
         raise FlowtailError(f"--top {args.top}: must be 0 or more")
@@ -49,10 +49,10 @@ def run(args: argparse.Namespace) -> int:
 def _run_tui(args: argparse.Namespace, config: Any) -> int:
     """The dashboard over the files, fed at ``--speed`` records per second by the session's thread."""
     from tui.app import run_app
-    from tui.engine import engine_from_config
-    from tui.live import Live
+    from tui.engine.engine import engine_from_config
+    from tui.run.live import Live
     from tui.errors import FlowtailError
-    from tui.session import Session, replay_feeder
+    from tui.run.session import Session, replay_feeder
 
     if "-" in args.files:
         raise FlowtailError("replay from standard input needs --headless: the terminal UI reads its keys from there")

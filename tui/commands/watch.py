@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from tui.config import load_config
     from tui.durations import parse_duration
     from tui.errors import FlowtailError
-    from tui.live import Headless, open_live
+    from tui.run.live import Headless, open_live
     from tui.sinks.jsonl import JsonLines
 
     config = load_config(args.config)

@@ -42,7 +42,7 @@ class DemoWorld:
     journal: Any
 
     def open(self, on_events: Any = None) -> Any:
-        from tui.live import open_live
+        from tui.run.live import open_live
 
         return open_live(self.config, mode="demo", on_events=on_events, journal=self.journal)
 
@@ -71,7 +71,7 @@ def demo_world() -> Iterator[DemoWorld]:
 
 
 def run_demo(*, headless: bool, duration_s: float | None, records: bool = False) -> int:
-    from tui.live import Headless
+    from tui.run.live import Headless
     from tui.sinks.jsonl import JsonLines
 
     with demo_world() as world:

@@ -1,6 +1,6 @@
 """Every rule's groups, windows and OK/ALARM state; fed with per-batch buckets by the engine.
 
-The engine hands each rule a batch of *buckets* (tui.batch.Buckets): per (group_key, time_ms), in
+The engine hands each rule a batch of *buckets* (tui.engine.batch.Buckets): per (group_key, time_ms), in
 arrival order, a partial aggregating the batch's matching records of that group at that event time.
 Transitions are those of evaluating bucket by bucket, so the semantics are those of per-record
 evaluation with records of equal (group, time) in one batch arriving together; groups whose buckets
@@ -13,7 +13,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any, Hashable, Iterable, NamedTuple
 
-from tui.batch import Buckets
+from tui.engine.batch import Buckets
 from tui.rules.measures import Measure
 from tui.rules.window import ALARM, OK, GroupWindow
 

@@ -13,7 +13,7 @@ from tui.app.columns import ColumnSpec
 from tui.app.format import human_bytes, human_count
 from tui.app.safe import plain_text
 from tui.app.widgets.keyed_table import KeyedTable
-from tui.batch import MINUTE_COLUMNS, TOP_DIMENSIONS
+from tui.engine.batch import MINUTE_COLUMNS, TOP_DIMENSIONS
 
 TITLES = {
     "srcaddr": "source addresses",

@@ -10,11 +10,11 @@ from textual.content import Content
 from textual.widgets import Sparkline, Static
 
 from tui.app.format import human_bytes, human_count
-from tui.batch import MINUTE_COLUMNS
+from tui.engine.batch import MINUTE_COLUMNS
 
 
 class Series(NamedTuple):
-    column: str  # a tui.batch.MINUTE_COLUMNS name
+    column: str  # a tui.engine.batch.MINUTE_COLUMNS name
     label: str
     style: str
     fmt: Callable[[float], str]

@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 from tui.errors import FlowtailError
 from tui.flowlog import parse_record
 from tui.rules.alerts import Alert, iso_utc
-from tui.session import Feeder, Session
+from tui.run.session import Feeder, Session
 from tui.sinks.jsonl import JsonLines
 
 STATUS_EVERY_S = 10.0
@@ -60,7 +60,7 @@ def open_live(
 ) -> Live:
     """Build (not start) the session following ``config.sources``; raises FlowtailError for setup
     problems a user must fix (no sources, unknown profile, no region)."""
-    from tui.engine import engine_from_config
+    from tui.engine.engine import engine_from_config
     from tui.sources.cloudwatch import Follower, RequestBudget, make_logs_client
 
     if not config.sources:

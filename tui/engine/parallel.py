@@ -14,9 +14,9 @@ import os
 from collections import deque
 from typing import Iterable, Iterator
 
-from tui.batch import BatchResult
+from tui.engine.batch import BatchResult
 from tui.flowlog import FlowFormat
-from tui.kernel import Kernel
+from tui.engine.kernel import Kernel
 from tui.sources.files import Chunk, FileSpan
 
 # Set in the parent just before forking; workers inherit them.

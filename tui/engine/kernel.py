@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Callable, Iterator, Sequence
 
-from tui.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult, Buckets
+from tui.engine.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult, Buckets
 from tui.flowlog import FlowFormat
 from tui.flowlog.values import MILLISECONDS_ABOVE
 from tui.patterns import SIMPLE_LINE, Binding, Pattern, Rest

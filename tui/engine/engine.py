@@ -13,15 +13,15 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Hashable, Sequence
 
-from tui.batch import BatchResult
+from tui.engine.batch import BatchResult
 from tui.flowlog import FlowFormat
-from tui.kernel import Kernel, KernelRule, split_lines, start_ms
+from tui.engine.kernel import Kernel, KernelRule, split_lines, start_ms
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
 from tui.rules.measures import Measure
 from tui.rules.ruleset import Transition
 from tui.patterns.compare import TextCmp
 from tui.rules.window import ALARM
-from tui.stats import Stats, StatsSnapshot
+from tui.engine.stats import Stats, StatsSnapshot
 
 MALFORMED_SAMPLES_KEPT = 10
 ALERT_HISTORY = 1000

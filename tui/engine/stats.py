@@ -6,7 +6,7 @@ import heapq
 from dataclasses import dataclass
 from operator import add, itemgetter
 
-from tui.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult
+from tui.engine.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult
 
 
 class TopKeys:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterator, Sequence, TextIO
 
-from tui.engine import engine_from_config
+from tui.engine.engine import engine_from_config
 from tui.flowlog import FlowFormat, parse_record
-from tui.kernel import split_lines
-from tui.parallel import default_workers, process_chunks
+from tui.engine.kernel import split_lines
+from tui.engine.parallel import default_workers, process_chunks
 from tui.sinks.jsonl import JsonLines
 from tui.sources.files import Chunk, FileSpan, is_plain_file, read_chunks, read_spans
 

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from tui.engine import Engine, EngineSnapshot
-from tui.kernel import split_lines
+from tui.engine.engine import Engine, EngineSnapshot
+from tui.engine.kernel import split_lines
 from tui.rules import Alert
-from tui.view_filter import FilteredLines, FlowFilter
+from tui.engine.view_filter import FilteredLines, FlowFilter
 
 AlertListener = Callable[[Alert], None]
 Feeder = Callable[["Session", threading.Event], None]
