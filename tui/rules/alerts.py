@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -33,6 +35,23 @@ class Alert:
     last_ms: int | None
     severity: str = "medium"
     samples: tuple[str, ...] = field(default=())
+    # The event time at which the episode this transition belongs to started, as first detected:
+    # with (rule, group) it names the episode, so a re-evaluation after a restart finds the same id.
+    episode_start_ms: int | None = None
+    late: bool = False  # found after the watermark had already passed it (a late burst or straggler)
+    peak: float | None = None  # the highest value of the episode so far
+
+    @property
+    def episode_id(self) -> str:
+        """A stable name for the episode: (rule, group, episode start), hashed."""
+        start = self.time_ms if self.episode_start_ms is None else self.episode_start_ms
+        key = json.dumps([self.rule, sorted(self.group.items()), start], default=str, separators=(",", ":"))
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+    @property
+    def id(self) -> str:
+        """The transition's id: the episode's id and the state (each episode has one ALARM, one OK)."""
+        return f"{self.episode_id}-{self.state.lower()}"
 
     @property
     def group_label(self) -> str:
@@ -42,6 +61,8 @@ class Alert:
     def to_json(self) -> dict[str, Any]:
         return {
             "type": "alert",
+            "id": self.id,
+            "episode": self.episode_id,
             "rule": self.rule,
             "state": self.state,
             "group": self.group,
@@ -54,6 +75,9 @@ class Alert:
             "last": iso_utc(self.last_ms),
             "severity": self.severity,
             "samples": list(self.samples),
+            "episodeStart": iso_utc(self.episode_start_ms),
+            "late": self.late,
+            "peak": None if self.peak is None else _number(self.peak),
         }
 
 
