@@ -18,7 +18,7 @@ def window_state(window: GroupWindow) -> tuple:
     parts = {time: sorted(part) if isinstance(part, set) else part for time, part in window.parts.items()}
     return (
         window.times, parts, window.lo, window.end, window.value, window.state,
-        window.episode_first, window.episode_last,
+        [(e.start, e.end, e.peak, e.owed) for e in window.episodes],
     )
 
 

@@ -214,6 +214,9 @@ class Engine:
             last_ms=transition.last_ms,
             severity=rule.severity,
             samples=tuple(samples),
+            episode_start_ms=transition.episode_start_ms,
+            late=transition.late,
+            peak=transition.peak,
         )
 
     def _samples(
