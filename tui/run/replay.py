@@ -83,9 +83,15 @@ class Replay:
         first_rule_column = len(totals) - len(self.engine.rule_defs)
         for index, rule in enumerate(self.engine.rule_defs):
             status = snapshot.rules[index]
+            dropped = "".join(
+                f", {count:,} {what}" for count, what in (
+                    (status.late_buckets, "too late (older than max_delay), dropped"),
+                    (status.evicted_groups, "groups evicted (max_groups_per_rule)"),
+                ) if count
+            )
             stream.write(
                 f"  {rule.name}: {totals[first_rule_column + index]:,} matches, "
-                f"{self.alarms_per_rule[rule.name]} alarms, {status.alarming} alarming now\n"
+                f"{self.alarms_per_rule[rule.name]} alarms, {status.alarming} alarming now{dropped}\n"
             )
         if self.top:
             for heading, tables in (("records", snapshot.stats.top_records), ("bytes", snapshot.stats.top_bytes)):
