@@ -287,3 +287,16 @@ def test_random_shuffles_of_a_demo_like_attack_page_once_in_time_order():
         out = feed(rules, arrivals, cuts=range(0, len(arrivals), 37)) + flush(rules, 5000)
         assert engine_episodes(rules) == reference_episodes(records, 5, 60, "count")
         check_invariants(out, engine_episodes(rules))
+
+
+def test_straggler_reopening_a_cleared_episode_pages_nothing_and_clears_silently():
+    """The straggler keeps the measure at the threshold up to the window's end: the episode that
+    cleared is open again (alarming on the dashboard), but its ALARM and OK were sent already."""
+    rules = make(2, 10, "count")
+    out = feed(rules, [("s", 0, 1), ("s", 1, 1), ("other", 10, 1)], cuts=[1, 2])
+    assert [(t.group, t.state, t.time_ms // S) for t in out] == [("s", "ALARM", 1), ("s", "OK", 10)]
+    assert feed(rules, [("s", 5, 1)]) == []
+    assert rules.rules[0].status(rules.watermark).alarming == 1
+    assert flush(rules, 100) == []
+    assert engine_episodes(rules)["s"] == [(1, 11, 3)]
+    assert rules.rules[0].status(rules.watermark).alarming == 0
