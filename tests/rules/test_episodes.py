@@ -12,6 +12,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.rules.test_bulk import batches_of
 from tui.engine.batch import Buckets
 from tui.rules import RuleSet, RuleSpec
 from tui.rules.measures import Measure
@@ -64,19 +65,9 @@ def make(threshold, window_s, measure, max_delay_s=100_000, max_groups=10_000):
 
 def feed(rules: RuleSet, arrivals, cuts=()):
     """Records (group, second, partial) in arrival order, cut into batches at ``cuts``."""
-    out, start = [], 0
-    for cut in sorted(set(cuts)) + [len(arrivals)]:
-        if cut <= start:
-            continue
-        merged: dict = {}
-        for group, second, partial in arrivals[start:cut]:
-            key = (group, second * S)
-            if key in merged:
-                merged[key] = merged[key] | partial if isinstance(partial, set) else merged[key] + partial
-            else:
-                merged[key] = set(partial) if isinstance(partial, set) else partial
-        out += rules.apply([Buckets.from_items(merged.items())], max(s for _, s, _ in arrivals[start:cut]) * S)
-        start = cut
+    out = []
+    for buckets, newest in batches_of(arrivals, list(cuts)):
+        out += rules.apply([buckets], newest)
     return out
 
 
