@@ -1,10 +1,11 @@
-"""Every rule's groups, windows and OK/ALARM state; fed with per-batch buckets by the engine.
+"""Every rule's groups, windows and alarm episodes; fed with per-batch buckets by the engine.
 
 The engine hands each rule a batch of *buckets* (tui.engine.batch.Buckets): per (group_key, time_ms), in
 arrival order, a partial aggregating the batch's matching records of that group at that event time.
-Transitions are those of evaluating bucket by bucket, so the semantics are those of per-record
-evaluation with records of equal (group, time) in one batch arriving together; groups whose buckets
-cannot change their state take them in one step.
+Each group's episodes (tui.rules.window) depend only on the buckets it has received, not on their
+order; the transitions report them as they are found: an ALARM when an episode is first seen, and one
+OK for each ALARM when its episode ends behind the watermark. Groups whose buckets cannot change any
+episode take them in one step.
 """
 
 from __future__ import annotations
