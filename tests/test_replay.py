@@ -207,6 +207,19 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, make, message):
     assert "Traceback" not in result.stderr
 
 
+def test_a_file_without_a_field_a_rule_groups_by_is_one_line_and_exit_2(tmp_path, capsys):
+    """An S3 header may name other fields than the configuration's format: a rule grouping by a field
+    the file lacks is reported by name, not a traceback from the kernel's code generator."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - name: per-port\n    pattern: '[...]'\n    threshold: 1\n    window: 60s\n"
+                     "    group_by: [dstport]\n")
+    log = tmp_path / "flows.log"
+    log.write_text("version srcaddr dstaddr\n2 10.0.0.1 10.0.0.2\n")
+    assert main(["replay", str(log), "-c", str(rules), "--headless", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no field 'dstport'" in err
+
+
 def test_bad_config_is_reported_not_raised(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules:\n  - name: x\n    pattern: '[a'\n    threshold: 1\n    window: 5x\n")
