@@ -18,6 +18,7 @@ from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.help import HelpScreen, binding_rows
 from tui.app.screens.history import HistoryScreen
+from tui.app.widgets.status_bar import StatusBar
 
 SNOOZE_S = 15 * 60
 TOP_N = 10
@@ -88,7 +89,7 @@ class FlowtailApp(App[int]):
     def refresh_status(self) -> None:
         """Re-render the status line from the last snapshot (after a view key, without a new tick)."""
         if self.snapshot is not None:
-            self.dashboard.query_one("#status").show(self.snapshot, self.now(), self.utc, self._rate, self.dashboard.flows.paused)
+            self.dashboard.query_one("#status", StatusBar).show(self.snapshot, self.now(), self.utc, self._rate, self.dashboard.flows.paused)
 
     def _measure_rate(self, records: int) -> None:
         now = self.now()

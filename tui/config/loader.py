@@ -50,7 +50,7 @@ class LineLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> LineDict:
         if not isinstance(node, yaml.MappingNode):
-            raise ConstructorError(None, None, f"expected a mapping, found {node.id}", node.start_mark)
+            raise ConstructorError(None, None, f"expected a mapping, found {_kind(node)}", node.start_mark)
         # Keys written in this mapping, as opposed to keys brought in by a `<<: *anchor` merge, which
         # they may override without that being a duplicate.
         own = {id(key_node) for key_node, _ in node.value if key_node.tag != _MERGE_TAG}
@@ -75,12 +75,17 @@ class LineLoader(yaml.SafeLoader):
 
     def construct_sequence(self, node: yaml.Node, deep: bool = False) -> LineList:
         if not isinstance(node, yaml.SequenceNode):
-            raise ConstructorError(None, None, f"expected a sequence, found {node.id}", node.start_mark)
+            raise ConstructorError(None, None, f"expected a sequence, found {_kind(node)}", node.start_mark)
         sequence = LineList(node.start_mark.line + 1)
         for child in node.value:
             sequence.item_lines.append(child.start_mark.line + 1)
             sequence.append(self.construct_object(child, deep=True))
         return sequence
+
+
+def _kind(node: yaml.Node) -> str:
+    """'scalar', 'sequence' or 'mapping': PyYAML sets ``id`` on each node class, not on ``Node`` itself."""
+    return str(getattr(node, "id", "node"))
 
 
 LineLoader.add_constructor("tag:yaml.org,2002:map", LineLoader.construct_mapping)
@@ -109,7 +114,7 @@ def read_yaml(path: str | os.PathLike[str]) -> LineDict:
         node, document = _load(text)
     except yaml.YAMLError as error:
         raise ConfigError([_yaml_issue(name, text, error)]) from None
-    if document is None:  # no document, or only `---` or `~`
+    if node is None or document is None:  # no document, or only `---` or `~`
         raise ConfigError([f"{name}:1: the file is empty; expected keys such as 'sources:' and 'rules:'"])
     if not isinstance(document, LineDict):
         raise ConfigError([

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import operator
 from decimal import Decimal
-from typing import Callable, Union
+from typing import Callable, TypeGuard, Union
 
 from tui.patterns.base import Pattern
 from tui.patterns.compare import make_cmp
@@ -213,7 +213,7 @@ class _Parser:
         return None
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[Decimal]:
     return isinstance(value, Decimal)  # JSON numbers are loaded as Decimal; bool is not one
 
 
@@ -226,9 +226,10 @@ def _value_test(op: str, literal: Literal) -> ValueTest:
     if literal.kind == "word" and literal.text.lower() == "null":
         raise PatternError(f"Use 'IS NULL' instead of '{op} {literal.text}'", literal.column)
     if op in _ORDERING:
-        if literal.kind != "number":
+        limit = literal.number  # set exactly when the literal's kind is "number"
+        if limit is None:
             raise PatternError(f"Operator '{op}' needs a number, not '{literal.display}'", literal.column)
-        compare, limit = _ORDERING[op], literal.number
+        compare = _ORDERING[op]
         return lambda value: _is_number(value) and compare(value, limit)
     if literal.kind == "number":
         number, text = literal.number, literal.text
