@@ -34,9 +34,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the simulation helpers live with the tests
 
-from tests.cloudwatch.cw_sim import FakeClock, Planned, Writer  # noqa: E402
 from tui.sources.cloudwatch import Follower, RequestBudget, make_logs_client  # noqa: E402
 from tui.sources.rescan import Tier  # noqa: E402
+
+from tests.cloudwatch.cw_sim import FakeClock, Planned, Writer  # noqa: E402
 
 GROUP = "/vpc/flow-logs"
 STREAMS = ["eni-0a1b2c3d", "eni-1f2e3d4c", "eni-2b3c4d5e"]

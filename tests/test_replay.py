@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.conftest import BASE, flow_lines
 from tui.cli import main
 from tui.config import load_config
 from tui.run.replay import Replay
+
+from tests.engine.conftest import BASE, flow_lines
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_BENCH = REPO.parent / "shared" / "bench"
@@ -83,8 +84,9 @@ def test_gzip_s3_header_and_stdin_give_the_same_alerts(tmp_path, config, attack_
     _, from_gzip, err = replay(capsys, str(s3), "-c", config, "--headless")
     assert from_gzip == expected
     assert "403 records" in err  # the header line is not a record
-    monkeypatch.setattr(sys, "stdin", open(plain, encoding="utf-8"))
-    _, from_stdin, _ = replay(capsys, "-", "-c", config, "--headless")
+    with open(plain, encoding="utf-8") as stdin:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        _, from_stdin, _ = replay(capsys, "-", "-c", config, "--headless")
     assert from_stdin == expected
 
 

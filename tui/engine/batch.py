@@ -56,7 +56,7 @@ class Buckets:
             yield (key, time), partial
 
     @classmethod
-    def from_items(cls, items: Iterable[tuple[tuple[Hashable, int], Any]]) -> "Buckets":
+    def from_items(cls, items: Iterable[tuple[tuple[Hashable, int], Any]]) -> Buckets:
         """Buckets from ``((group, time), partial)`` pairs in arrival order, each (group, time) once."""
         groups: dict[Hashable, dict[int, Any]] = {}
         order: list[dict[int, Any]] = []

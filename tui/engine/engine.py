@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any, Hashable, Sequence
 
 from tui.engine.batch import BatchResult
-from tui.flowlog import FlowFormat
 from tui.engine.kernel import Kernel, KernelRule, split_lines, start_ms
+from tui.engine.stats import Stats, StatsSnapshot
+from tui.flowlog import FlowFormat
+from tui.patterns.compare import TextCmp
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
 from tui.rules.measures import Measure
 from tui.rules.ruleset import Transition
-from tui.patterns.compare import TextCmp
 from tui.rules.window import ALARM
-from tui.engine.stats import Stats, StatsSnapshot
 
 MALFORMED_SAMPLES_KEPT = 10
 ALERT_HISTORY = 1000
@@ -41,7 +41,7 @@ class RuleDef:
     severity: str = "medium"
 
     @classmethod
-    def from_config(cls, rule: Any) -> "RuleDef":
+    def from_config(cls, rule: Any) -> RuleDef:
         return cls(
             rule.name, rule.pattern, rule.threshold, rule.window_s, tuple(rule.group_by),
             rule.measure, rule.measure_field, rule.severity,
@@ -50,7 +50,7 @@ class RuleDef:
 
 def engine_from_config(
     config: Any, *, event_times: bool = False, recent_rows: int | None = None, top_tables: bool = True,
-) -> "Engine":
+) -> Engine:
     """The engine a configuration describes (``recent_rows`` defaults to the display's table size)."""
     return Engine(
         config.format,

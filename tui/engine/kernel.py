@@ -140,7 +140,7 @@ class _Code:
     def __call__(self, line: str) -> None:
         self.lines.append("    " * self.depth + line)
 
-    def block(self, header: str) -> "_Block":
+    def block(self, header: str) -> _Block:
         self(header)
         return _Block(self)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import operator
 from decimal import Decimal
-from typing import Callable, TypeGuard, Union
+from typing import Callable, TypeGuard
 
 from tui.patterns.base import Pattern
 from tui.patterns.compare import make_cmp
@@ -15,7 +15,7 @@ from tui.patterns.scanner import Literal, Scanner
 
 Test = Callable[[object], bool]  # on a whole document
 ValueTest = Callable[[object], bool]  # on one selected value
-Step = Union[str, int, None]  # object key, array index, or None for a wildcard
+Step = str | int | None  # object key, array index, or None for a wildcard
 
 MAX_WILDCARDS = 3
 # Parentheses deeper than this are refused (the parser recurses once per level).

@@ -22,7 +22,7 @@ class LogGroupRef:
     account: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "LogGroupRef":
+    def parse(cls, text: str) -> LogGroupRef:
         """Parse a name or ARN; ValueError (one line) when it is neither."""
         match = _ARN.fullmatch(text)
         if match:

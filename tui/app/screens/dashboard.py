@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class DashboardScreen(Screen):
     """Renders each snapshot the app hands it; its keys change only the view, never the engine."""
 
-    app: "FlowtailApp"
+    app: FlowtailApp
 
     BINDINGS = [
         Binding("space", "pause", "Pause", id="pause", tooltip="Freeze the flows table (ingestion goes on)"),

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class HistoryScreen(ModalScreen[None]):
     """Newest transition first; the samples of the highlighted one are shown below the table."""
 
-    app: "FlowtailApp"
+    app: FlowtailApp
 
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close", id="close"),
