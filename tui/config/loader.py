@@ -61,7 +61,10 @@ class LineLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, Hashable):
                 raise ConstructorError(
-                    "while reading a mapping", node.start_mark, "found a key that is a list or a mapping", key_node.start_mark
+                    "while reading a mapping",
+                    node.start_mark,
+                    "found a key that is a list or a mapping",
+                    key_node.start_mark,
                 )
             line = key_node.start_mark.line + 1
             if id(key_node) in own:
@@ -109,7 +112,9 @@ def read_yaml(path: str | os.PathLike[str]) -> LineDict:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         byte = raw[error.start]
-        raise ConfigError([f"{name}:{line}: the file is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8"]) from None
+        raise ConfigError(
+            [f"{name}:{line}: the file is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8"]
+        ) from None
     try:
         node, document = _load(text)
     except yaml.YAMLError as error:

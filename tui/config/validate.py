@@ -329,9 +329,13 @@ class _Validator:
             if not isinstance(action, str):
                 self.issues.add(line, "display.keys", f"an action name must be text, got {describe(action)}")
             elif action not in KEY_ACTIONS:
-                self.issues.add(line, f"display.keys.{action}", f"unknown action; the actions are {', '.join(KEY_ACTIONS)}")
+                self.issues.add(
+                    line, f"display.keys.{action}", f"unknown action; the actions are {', '.join(KEY_ACTIONS)}"
+                )
             elif not isinstance(key, str) or not key:
-                self.issues.add(line, f"display.keys.{action}", f"must be a key name such as q or ctrl+p, got {describe(key)}")
+                self.issues.add(
+                    line, f"display.keys.{action}", f"must be a key name such as q or ctrl+p, got {describe(key)}"
+                )
             else:
                 bindings[action] = key
         return DisplayConfig(**self.scalars(mapping, "display", _DISPLAY, DisplayConfig()), keys=bindings)

@@ -26,7 +26,9 @@ class Buckets:
 
     __slots__ = ("groups", "order")
 
-    def __init__(self, groups: dict[Hashable, dict[int, Any]] | None = None, order: list[dict[int, Any]] | None = None) -> None:
+    def __init__(
+        self, groups: dict[Hashable, dict[int, Any]] | None = None, order: list[dict[int, Any]] | None = None
+    ) -> None:
         self.groups = {} if groups is None else groups
         self.order = order
 

@@ -106,7 +106,14 @@ class Engine:
         )
         self.rules = RuleSet(
             [
-                RuleSpec(r.name, r.threshold, int(r.window_s * 1000), Measure(r.measure, r.measure_field), r.group_by, r.severity)
+                RuleSpec(
+                    r.name,
+                    r.threshold,
+                    int(r.window_s * 1000),
+                    Measure(r.measure, r.measure_field),
+                    r.group_by,
+                    r.severity,
+                )
                 for r in self.rule_defs
             ],
             max_groups=max_groups,
@@ -282,7 +289,11 @@ class Engine:
             if len(fields) != nfields or self._group_key(rule_index, fields) != key:
                 continue
             time = self._event_time(fields, None, 0)
-            if time is not None and transition.time_ms - width < time <= transition.time_ms and pattern.matches_fields(fields, line):
+            if (
+                time is not None
+                and transition.time_ms - width < time <= transition.time_ms
+                and pattern.matches_fields(fields, line)
+            ):
                 kept.insert(0, line)
         return kept
 
@@ -362,6 +373,11 @@ def required_literal(pattern: Any, nfields: int) -> str | None:
         if len(binding.condition.all_of) != 1:
             continue
         for cmp in binding.condition.all_of[0].cmps:
-            if type(cmp) is TextCmp and cmp.op == "=" and cmp.literal_text and (best is None or len(cmp.literal_text) > len(best)):
+            if (
+                type(cmp) is TextCmp
+                and cmp.op == "="
+                and cmp.literal_text
+                and (best is None or len(cmp.literal_text) > len(best))
+            ):
                 best = cmp.literal_text
     return best

@@ -184,7 +184,9 @@ def _line_offsets(lines: Sequence[str], indexes: list[int]) -> list[int]:
 def _top_tables(tables: Sequence[dict[str, list[int]]]) -> list[tuple[dict[str, int], dict[str, int]]]:
     """(records by key, bytes by key) per dimension from the kernel's tables (key -> the bytes of each
     of its records); the counting and summing run in C."""
-    return [(dict(zip(table, map(len, table.values()))), dict(zip(table, map(sum, table.values())))) for table in tables]
+    return [
+        (dict(zip(table, map(len, table.values()))), dict(zip(table, map(sum, table.values())))) for table in tables
+    ]
 
 
 def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool, top_tables: bool) -> tuple[str, dict]:
@@ -240,7 +242,9 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
         grouped = [bool(rule.group_by) for rule in rules]
 
         # The fast kernel splits at ``sep`` (None: any whitespace), the checked one at whitespace.
-        with code.block(f"def {name}(lines, times, now_ms):" if checked else f"def {name}(lines, times, now_ms, sep=None):"):
+        with code.block(
+            f"def {name}(lines, times, now_ms):" if checked else f"def {name}(lines, times, now_ms, sep=None):"
+        ):
             code("split = _split")
             code("malformed = 0; samples = []; records = 0; blank = 0")
             code("minutes = {}; cur_minute = None; t = now_ms; t_min = None; t_max = None")
@@ -460,7 +464,12 @@ def _number_cmps(pattern: Pattern, nfields: int) -> Iterator[tuple[int, NumberCm
 
 
 def _rule_condition(
-    index: int, pattern: Pattern, nfields: int, var: list[str], namespace: dict, facts: dict[int, tuple[str | None, str | None]]
+    index: int,
+    pattern: Pattern,
+    nfields: int,
+    var: list[str],
+    namespace: dict,
+    facts: dict[int, tuple[str | None, str | None]],
 ) -> str | None:
     """A Python expression over the field variables, or None when the rule cannot match."""
     if pattern.kind == "all":
@@ -501,7 +510,9 @@ def _rule_condition(
     return " and ".join(parts) or "True"
 
 
-def _one_of_source(binding: Binding, name: str, facts: dict[int, tuple[str | None, str | None]], namespace: dict) -> str | None:
+def _one_of_source(
+    binding: Binding, name: str, facts: dict[int, tuple[str | None, str | None]], namespace: dict
+) -> str | None:
     """``field=a || field=b || ...`` as one set membership test (one hash lookup instead of a
     comparison per value), when every alternative is a single ``=`` on plain text, or every one a
     single ``=`` on an integer with the field's number facts at hand; else None."""
@@ -519,7 +530,9 @@ def _one_of_source(binding: Binding, name: str, facts: dict[int, tuple[str | Non
     number, odd = facts[binding.target]
     exact = " or ".join(number_cmp.exact_source(name) for number_cmp in numbers)
     if number is not None:
-        return f"{number} in {{{', '.join(str(cmp.int_value) for cmp in numbers)}}} if {number} is not None else ({exact})"
+        return (
+            f"{number} in {{{', '.join(str(cmp.int_value) for cmp in numbers)}}} if {number} is not None else ({exact})"
+        )
     if odd is not None:
         # Canonical digit strings equal a value only as its own text (see NumberCmp.source_given).
         return f"{name} in {{{', '.join(repr(str(cmp.int_value)) for cmp in numbers)}}} or {odd} and ({exact})"

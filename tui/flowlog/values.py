@@ -52,4 +52,6 @@ def to_text(token: str) -> str | None:
     return None if token == ABSENT else token
 
 
-CONVERTERS: Mapping[str, Converter] = MappingProxyType({"int": to_int, "epoch": to_epoch, "str": to_text, "ip": to_text})
+CONVERTERS: Mapping[str, Converter] = MappingProxyType(
+    {"int": to_int, "epoch": to_epoch, "str": to_text, "ip": to_text}
+)

@@ -156,12 +156,16 @@ class _Parser:
         if keyword == "IS" and second == "NOT":
             raise scanner.error("'IS NOT' is not supported (use '!=' or 'NOT EXISTS')", start)
         if keyword == "IS":
-            raise scanner.error(f"Expected NULL, TRUE or FALSE after 'IS' but found {scanner.describe_next()}", second_at)
+            raise scanner.error(
+                f"Expected NULL, TRUE or FALSE after 'IS' but found {scanner.describe_next()}", second_at
+            )
         if keyword == "EXISTS":
             raise scanner.error("'EXISTS' is not supported (only 'NOT EXISTS' is)", start)
         if keyword == "NOT":
             raise scanner.error("Expected 'EXISTS' after 'NOT'", second_at)
-        raise scanner.error(f"Expected an operator after the selector but found '{scanner.text[start:second_at].strip()}'", start)
+        raise scanner.error(
+            f"Expected an operator after the selector but found '{scanner.text[start:second_at].strip()}'", start
+        )
 
     def parse_selector(self) -> tuple[Step, ...]:
         """`$` then `.name`, `.*`, `.['key']`, `[N]`, `[*]` or `['key']` steps."""
@@ -198,7 +202,9 @@ class _Parser:
         else:
             digits = scanner.read_while(lambda c: "0" <= c <= "9")
             if not digits:
-                raise scanner.error(f"Expected an array index, '*' or a quoted key after '[' but found {scanner.describe_next()}")
+                raise scanner.error(
+                    f"Expected an array index, '*' or a quoted key after '[' but found {scanner.describe_next()}"
+                )
             step = int(digits)
         scanner.expect("]")
         return step

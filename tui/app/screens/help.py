@@ -78,7 +78,11 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box", classes="modal-box"):
-            yield Static("Keys  (the command palette, ctrl+p, runs the same actions by name)", classes="modal-title", markup=False)
+            yield Static(
+                "Keys  (the command palette, ctrl+p, runs the same actions by name)",
+                classes="modal-title",
+                markup=False,
+            )
             yield DataTable(id="help-table", cursor_type="row")
 
     def on_mount(self) -> None:
