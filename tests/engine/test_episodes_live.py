@@ -14,13 +14,14 @@ import boto3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.rules.test_episodes import reference_episodes
 from tui.config import load_config
 from tui.engine.batch import Buckets
 from tui.engine.engine import Engine, RuleDef
 from tui.flowlog import FlowFormat
 from tui.patterns import compile_pattern
 from tui.run.live import open_live
+
+from tests.rules.test_episodes import reference_episodes
 
 S = 1000
 BASE = 1_700_000_000

@@ -12,10 +12,11 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.rules.test_bulk import batches_of
 from tui.engine.batch import Buckets
 from tui.rules import RuleSet, RuleSpec
 from tui.rules.measures import Measure
+
+from tests.rules.test_bulk import batches_of
 
 S = 1000
 

@@ -11,11 +11,12 @@ episode take them in one step.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterable, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from tui.engine.batch import Buckets
-from tui.rules.measures import Measure
+from tui.rules.measures import Measure, SumAccumulator
 from tui.rules.window import ALARM, OK, Episode, GroupWindow, Stretch
 
 
@@ -138,7 +139,7 @@ class RuleState:
             if end is not None and time > end and additive and window.state is OK:
                 # The common case, inlined (it runs once per bucket): a newer bucket for a group
                 # that is not alarming slides the window forward.
-                times, parts, acc = window.times, window.parts, window.acc
+                times, parts, acc = window.times, window.parts, cast(SumAccumulator, window.acc)
                 times.append(time)
                 parts[time] = partial
                 value = acc.value + partial
@@ -147,7 +148,7 @@ class RuleState:
                 while times[lo] <= limit:
                     value -= parts[times[lo]]
                     lo += 1
-                acc.value = value  # type: ignore[misc]  # additive: a SumAccumulator
+                acc.value = value
                 window.lo = lo
                 window.end = time
                 if value >= threshold:
@@ -354,6 +355,8 @@ class RuleSet:
 
     def _maybe_prune(self) -> None:
         watermark = self.watermark
+        if watermark is None:
+            return
         step = max([rule.spec.window_ms for rule in self.rules] + [60_000])
         if self._pruned_at is None:
             self._pruned_at = watermark

@@ -19,9 +19,9 @@ one sweep over the buckets within a window of it (:meth:`GroupWindow.sweep`).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from tui.rules.measures import Accumulator, Measure
+from tui.rules.measures import Accumulator, Measure, SumAccumulator
 
 OK = "OK"
 ALARM = "ALARM"
@@ -143,7 +143,7 @@ class GroupWindow:
             return False
         if len(new) > 1 and new != sorted(new):
             return False
-        acc = self.acc
+        acc = cast(SumAccumulator, self.acc)  # the caller takes this path for additive measures only
         total = sum(run.values())
         if acc.value + total >= threshold:
             return False
@@ -158,7 +158,7 @@ class GroupWindow:
         lo = self.lo
         cut = bisect_right(times, last - self.width, lo)
         removed = sum(map(parts.__getitem__, times[lo:cut])) if cut > lo else 0
-        acc.value = acc.value + total - removed  # type: ignore[misc]  # additive: a SumAccumulator
+        acc.value = acc.value + total - removed
         self.lo = cut
         self.end = last
         return True
@@ -252,7 +252,10 @@ class GroupWindow:
             self.lo -= cut
         episodes = self.episodes
         gone = 0
-        while gone < len(episodes) and episodes[gone].end is not None and episodes[gone].end < keep_from:  # type: ignore[operator]
+        while gone < len(episodes):
+            end = episodes[gone].end
+            if end is None or end >= keep_from:
+                break
             gone += 1
         if gone:
             del episodes[:gone]
