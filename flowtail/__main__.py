@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 # tui/__init__.py sets this; another distribution's ``tui`` does not.
 MARKER = "__flowtail__"

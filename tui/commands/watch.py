@@ -13,8 +13,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--config", required=True, help="YAML configuration file")
     parser.add_argument(
         "--since",
-        help="where following starts: a duration back (30m) or an ISO-8601 time (2026-12-02T14:05Z; UTC without an offset); "
-        "overrides follow.lookback",
+        help="where following starts: a duration back (30m) or an ISO-8601 time (2026-12-02T14:05Z; "
+        "UTC without an offset); overrides follow.lookback",
     )
     parser.add_argument("--profile", help="AWS profile (default: the standard boto3 chain)")
     parser.add_argument("--region", help="AWS region")
@@ -75,4 +75,5 @@ def check_sources(config: Any, *, wait: bool) -> None:
             continue
         if not wait:
             raise FlowtailError(f"{fault.message} (--wait starts anyway and keeps retrying)")
-        print(f"flowtail: {source.log_group}: {fault.message} (waiting: retrying until it is fixed)", file=sys.stderr, flush=True)
+        waiting = "(waiting: retrying until it is fixed)"
+        print(f"flowtail: {source.log_group}: {fault.message} {waiting}", file=sys.stderr, flush=True)
