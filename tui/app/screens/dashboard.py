@@ -9,13 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
-from tui.app.widgets.banners import AlertBanner, ErrorBanner
 from tui.app.widgets.filter_bar import FilterBar
 from tui.app.widgets.flows_table import FlowsTable
+from tui.app.widgets.footer import KeysFooter
+from tui.app.widgets.live_top import LiveTop
 from tui.app.widgets.rules_panel import RulesPanel
-from tui.app.widgets.status_bar import StatusBar
 from tui.app.widgets.top_panel import TopPanel
 from tui.app.widgets.traffic_panel import TrafficPanel
 
@@ -37,6 +36,7 @@ class DashboardScreen(Screen):
         Binding("n", "top_next", "Top-N", id="top_next", tooltip="Next top-N table: sources, destinations, ports, protocols, ENIs"),
         Binding("b", "top_bytes", "Bytes", id="top_bytes", tooltip="Rank the top-N table by bytes or by records"),
         Binding("t", "clock", "UTC/local", id="clock", tooltip="Show times in UTC or local time", show=False),
+        Binding("e", "errors", "Errors", id="errors", tooltip="Every error of this run, in full"),
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (150, "-wide")]
@@ -47,9 +47,7 @@ class DashboardScreen(Screen):
         self._flows_rows = flows_rows
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        yield ErrorBanner(id="error-banner")
-        yield AlertBanner(id="alert-banner")
+        yield LiveTop(id="live-top")
         with Horizontal(id="panels"):
             with Vertical(id="left"):
                 yield RulesPanel(id="rules")
@@ -57,7 +55,7 @@ class DashboardScreen(Screen):
             yield TopPanel(id="top")
         yield FlowsTable(self._flows_rows, id="flows")
         yield FilterBar(id="filter-bar")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).display = False
@@ -83,16 +81,11 @@ class DashboardScreen(Screen):
     def show(self, snapshot: Any, rate: float | None) -> None:
         """Render one snapshot (the caller wraps this in ``batch_update``)."""
         app = self.app
-        self.query_one(StatusBar).show(snapshot, app.now(), app.utc, rate, self.flows.paused)
-        self.query_one(ErrorBanner).show(snapshot.error)
-        self.show_alerts()
+        app.show_live_top()
         self.query_one(RulesPanel).show(snapshot, app.session.engine.rule_defs)
         self.top.show(snapshot)
         self.query_one(TrafficPanel).show(snapshot)
         self.flows.ingest(snapshot, app.session.engine.fmt)
-
-    def show_alerts(self) -> None:
-        self.query_one(AlertBanner).show(self.app.alerts.shown, self.app.key_label("ack"), self.app.key_label("history"))
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -141,6 +134,9 @@ class DashboardScreen(Screen):
 
     def action_history(self) -> None:
         self.app.open_history()
+
+    def action_errors(self) -> None:
+        self.app.open_errors()
 
     def action_top_next(self) -> None:
         self.top.cycle()

@@ -3,7 +3,7 @@ the selected (rule, group) from here."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from rich.text import Text
 from textual import on
@@ -11,22 +11,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from tui.app.alertbook import pair_key
 from tui.app.format import clock_time, duration, human_count, severity
 from tui.app.safe import plain_text, safe_text
+from tui.app.screens.live_modal import LiveModal
 from tui.rules.alerts import Alert
 
-if TYPE_CHECKING:
-    from tui.app.app import FlowtailApp
-
-
-class HistoryScreen(ModalScreen[None]):
+class HistoryScreen(LiveModal):
     """Newest transition first; the samples of the highlighted one are shown below the table."""
-
-    app: "FlowtailApp"
 
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close", id="close"),
@@ -39,7 +33,7 @@ class HistoryScreen(ModalScreen[None]):
         self._alerts = list(reversed(alerts))
         self._utc = utc
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         with Vertical(id="history-box", classes="modal-box"):
             yield Static(Content(f"Alert history: {len(self._alerts)} transitions, newest first"), classes="modal-title", markup=False)
             yield DataTable(id="history-table", cursor_type="row")

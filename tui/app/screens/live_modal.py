@@ -1,0 +1,38 @@
+"""The base of the modal views: the live status line and banners on top, the view's own keys below."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+
+from tui.app.widgets.footer import KeysFooter
+from tui.app.widgets.live_top import LiveTop
+
+if TYPE_CHECKING:
+    from tui.app.app import FlowtailApp
+
+
+class LiveModal(ModalScreen[None]):
+    """A modal view whose subclass composes its box in :meth:`compose_body`.
+
+    A modal screen stops the key chain before the app's bindings, so ``?`` (keys) is bound here
+    again; ctrl+c and ctrl+q are priority bindings and work everywhere.
+    """
+
+    app: "FlowtailApp"
+
+    BINDINGS = [Binding("question_mark", "app.help", "Keys", id="help", tooltip="Every key and what it does")]
+
+    def compose(self) -> ComposeResult:
+        yield LiveTop(id="live-top")
+        yield from self.compose_body()
+        yield KeysFooter()
+
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def on_screen_resume(self) -> None:
+        self.call_after_refresh(self.app.show_live_top)
