@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -20,6 +20,8 @@ from tui.app.screens.detail import DetailScreen
 from tui.app.screens.errors import ErrorsScreen
 from tui.app.screens.help import HelpScreen, binding_rows
 from tui.app.screens.history import HistoryScreen
+from tui.app.screens.rule import RuleScreen
+from tui.app.widgets.rules_panel import group_label
 from tui.app.widgets.live_top import LiveTop
 
 SNOOZE_S = 15 * 60
@@ -145,6 +147,15 @@ class FlowtailApp(App[int]):
     def open_history(self) -> None:
         alerts = self.snapshot.engine.alerts if self.snapshot is not None else ()
         self.push_screen(HistoryScreen(alerts, self.utc))
+
+    def open_rule(self, index: int, on_filter: Callable[[str | None], None]) -> None:
+        """The rule's view; ``on_filter`` gets its pattern when the user filters the flows by it."""
+        if self.snapshot is None:
+            return
+        rule = self.config.rules[index]
+        status = self.snapshot.engine.rules[index]
+        top = "-" if status.top_group is None else group_label(rule.group_by, status.top_group)
+        self.push_screen(RuleScreen(rule, status, top, self.snapshot.engine.alerts, self.utc), on_filter)
 
     def open_errors(self) -> None:
         self.push_screen(ErrorsScreen(self.error_log.entries, self.utc))

@@ -40,7 +40,7 @@ def decoded(record: FlowRecord, name: str, utc: bool) -> str:
     return ""
 
 
-class DetailScreen(LiveModal):
+class DetailScreen(LiveModal[None]):
     """Opened with ``enter`` on a flow row; ``escape`` or ``q`` closes it."""
 
     BINDINGS = [Binding("escape,q", "dismiss", "Close", id="close")]

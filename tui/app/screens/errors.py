@@ -18,7 +18,7 @@ from tui.app.safe import plain_text, safe_text
 from tui.app.screens.live_modal import LiveModal
 
 
-class ErrorsScreen(LiveModal):
+class ErrorsScreen(LiveModal[None]):
     """Newest first; the highlighted error's whole text is shown, wrapped, below the table."""
 
     BINDINGS = [Binding("escape,q", "dismiss", "Close", id="close")]

@@ -75,7 +75,7 @@ def _describe(binding: Binding) -> str:
     return f"{binding.description}: {text}" if binding.tooltip and binding.description else text
 
 
-class HelpScreen(LiveModal):
+class HelpScreen(LiveModal[None]):
     """A table of keys; ``escape``, ``q`` or ``?`` (the app's help action toggles it) closes it."""
 
     BINDINGS = [

@@ -19,7 +19,7 @@ from tui.app.safe import plain_text, safe_text
 from tui.app.screens.live_modal import LiveModal
 from tui.rules.alerts import Alert
 
-class HistoryScreen(LiveModal):
+class HistoryScreen(LiveModal[None]):
     """Newest transition first; the samples of the highlighted one are shown below the table."""
 
     BINDINGS = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     from tui.app.app import FlowtailApp
 
 
-class LiveModal(ModalScreen[None]):
+ResultT = TypeVar("ResultT")
+
+
+class LiveModal(ModalScreen[ResultT]):
     """A modal view whose subclass composes its box in :meth:`compose_body`.
 
     A modal screen stops the key chain before the app's bindings, so ``?`` (keys) is bound here
