@@ -30,7 +30,9 @@ def test_two_remapped_actions_on_one_key_are_both_named(tmp_path, capsys):
     assert "display.keys.history: 'x' is also the key of ack" in err
 
 
-@pytest.mark.parametrize(("key", "what"), [("ctrl+p", "the command palette"), ("tab", "the next panel"), ("ctrl+c", "quit")])
+@pytest.mark.parametrize(("key", "what"), [
+    ("ctrl+p", "the command palette"), ("tab", "the next panel"), ("ctrl+c", "quit"),
+])
 def test_a_built_in_key_is_refused(tmp_path, capsys, key, what):
     code, err = check(tmp_path, capsys, f"    pause: {key}\n")
     assert code == 2

@@ -9,8 +9,9 @@ runs every feed on each refresh tick; a new feature adds its errors by appending
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 ErrorFeed = Callable[[Any], Iterable[tuple[str, str]]]
 
@@ -53,9 +54,9 @@ class ErrorLog:
 
     def update(self, snapshot: Any, now: float) -> None:
         seen = {pair for feed in self.feeds for pair in feed(snapshot)}
-        for key, entry in self._entries.items():
-            if entry.active and key not in seen:
-                entry.active = False
+        for key, known in self._entries.items():
+            if known.active and key not in seen:
+                known.active = False
         for key in seen:
             entry = self._entries.get(key)
             if entry is None:

@@ -7,7 +7,7 @@ defaults are the app's bindings.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 # screen -> action -> its default keys (comma-separated, as in a Textual Binding)
 DEFAULT_KEYS: dict[str, dict[str, str]] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual import on
@@ -62,5 +62,7 @@ class ErrorsScreen(LiveModal[None]):
             box.update(Content.styled("No errors in this run.", "$text-muted"))
             return
         entry = self._entries[index]
-        seen = f"first seen {clock_time(entry.first_seen, self._utc)}, {entry.count} time{'s' if entry.count != 1 else ''}"
-        box.update(Content.assemble((safe_text(entry.where, 200), "bold"), f"  ({seen})\n", safe_text(entry.text, 2000)))
+        times = f"{entry.count} time{'s' if entry.count != 1 else ''}"
+        seen = f"first seen {clock_time(entry.first_seen, self._utc)}, {times}"
+        where = (safe_text(entry.where, 200), "bold")
+        box.update(Content.assemble(where, f"  ({seen})\n", safe_text(entry.text, 2000)))

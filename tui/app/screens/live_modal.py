@@ -25,7 +25,7 @@ class LiveModal(ModalScreen[ResultT]):
     again; ctrl+c and ctrl+q are priority bindings and work everywhere.
     """
 
-    app: "FlowtailApp"
+    app: FlowtailApp
 
     BINDINGS = [Binding("question_mark", "app.help", "Keys", id="help", tooltip="Every key and what it does")]
 

@@ -3,7 +3,8 @@ group that alarmed in this run with its latest value and samples; ``f`` filters 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -47,7 +48,8 @@ class RuleScreen(LiveModal[str]):
     def compose_body(self) -> ComposeResult:
         rule, status = self._rule, self._status
         with Vertical(id="rule-box", classes="modal-box"):
-            yield Static(Content.assemble(("Rule ", "bold"), safe_text(rule.name, 80)), classes="modal-title", markup=False)
+            title = Content.assemble(("Rule ", "bold"), safe_text(rule.name, 80))
+            yield Static(title, classes="modal-title", markup=False)
             by = ", ".join(rule.group_by) or "(one group)"
             yield Static(
                 Content.assemble(
@@ -67,7 +69,8 @@ class RuleScreen(LiveModal[str]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, key in (("group", "group"), ("state", "state"), ("value", "value"), ("peak", "peak"), ("since", "time")):
+        for label, key in (("group", "group"), ("state", "state"), ("value", "value"), ("peak", "peak"),
+                           ("since", "time")):
             table.add_column(label, key=key)
         for index, alert in enumerate(self._groups):
             table.add_row(

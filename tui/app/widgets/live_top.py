@@ -3,7 +3,8 @@ so a modal view (history, detail, keys, errors) never hides a new alarm or freez
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -18,8 +19,8 @@ class LiveTop(Vertical):
         yield ErrorBanner(id="error-banner")
         yield AlertBanner(id="alert-banner")
 
-    def show(self, snapshot: Any, now: float, utc: bool, rate: float | None, paused: bool, errors: int) -> None:
-        self.query_one(StatusBar).show(snapshot, now, utc, rate, paused, errors)
+    def show(self, snapshot: Any, now: float, utc: bool, rate: float | None, paused: bool, errors_hint: str) -> None:
+        self.query_one(StatusBar).show(snapshot, now, utc, rate, paused, errors_hint)
         self.query_one(ErrorBanner).show(snapshot.error)
 
     def show_alerts(self, shown: Sequence[Any], ack_key: str, history_key: str) -> None:

@@ -29,7 +29,9 @@ class StatusBar(Horizontal):
         yield Static(id="status-sources", markup=False)
         yield Static(id="status-clock", markup=False)
 
-    def show(self, snapshot: Any, now: float, utc: bool, rate: float | None, paused: bool, errors_hint: str = "") -> None:
+    def show(
+        self, snapshot: Any, now: float, utc: bool, rate: float | None, paused: bool, errors_hint: str = ""
+    ) -> None:
         """``errors_hint`` (e.g. ``2 errors: e``) stays on the right, never cut: a long error on the
         left may be cut, and the hint says where to read it in full."""
         if snapshot.sources:

@@ -42,9 +42,8 @@ class TrafficPanel(Horizontal):
     def show(self, snapshot: Any) -> None:
         stats = snapshot.engine.stats
         bars = self.query(Sparkline).first().content_region.width if self.query(Sparkline) else 0
-        self.border_title = (
-            f"Traffic · totals since start · bars: one a minute, last {bars}m" if bars else "Traffic · totals since start"
-        )
+        title = "Traffic · totals since start"
+        self.border_title = f"{title} · bars: one a minute, last {bars}m" if bars else title
         for series in SERIES:
             cell = self.query_one(f"#traffic-{series.column}", Vertical)
             total = stats.totals[MINUTE_COLUMNS.index(series.column)] if stats.totals else 0
