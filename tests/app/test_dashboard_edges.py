@@ -348,3 +348,18 @@ async def test_enter_on_a_top_row_filters_the_flows_to_that_key(view):
         await feed(pilot, ALL_LINES[-500:])
         assert flows.row_count > 0
         assert {flows.row_cells(i)["source"] for i in range(flows.row_count)} == {key}
+
+
+@pytest.mark.parametrize(("setting", "inherited", "expected"), [
+    ("never", False, True), ("always", True, False), ("auto", True, True), ("auto", False, False),
+])
+def test_display_color_decides_no_color(monkeypatch, setting, inherited, expected):
+    import dataclasses
+
+    if inherited:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    base = sample_config()
+    config = dataclasses.replace(base, display=dataclasses.replace(base.display, color=setting))
+    assert build_app(config).no_color is expected

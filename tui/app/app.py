@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from functools import partial
 from pathlib import Path
@@ -28,6 +29,15 @@ SNOOZE_S = 15 * 60
 TOP_N = 10
 
 
+def apply_color_setting(color: str) -> None:
+    """``display.color``: ``never`` is NO_COLOR; ``always`` ignores an inherited NO_COLOR; ``auto``
+    leaves the environment to decide."""
+    if color == "never":
+        os.environ["NO_COLOR"] = "1"
+    elif color == "always":
+        os.environ.pop("NO_COLOR", None)
+
+
 class FlowtailApp(App[int]):
     """The terminal UI over one :class:`tui.run.session.Session`.
 
@@ -50,6 +60,7 @@ class FlowtailApp(App[int]):
     def __init__(
         self, session: Any, config: Any, *, clock: Clock = time.time, live: bool = True, duration_s: float | None = None
     ) -> None:
+        apply_color_setting(config.display.color)  # Textual reads NO_COLOR while it is made
         super().__init__()
         self.duration_s = duration_s
         self.session = session
