@@ -12,28 +12,16 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.test_live import CONFIG
 from tui.cli import main
 from tui.durations import parse_since
 
 REPO = Path(__file__).resolve().parents[1]
 
-CONFIG = """
-aws:
-  region: us-east-1
-  endpoint_url: {endpoint}
-sources:
-  - log_group: {group}
-rules:
-  - name: any-reject
-    pattern: REJECT
-    threshold: 3
-    window: 60s
-"""
-
-
 def write_config(tmp_path: Path, endpoint: str, group: str) -> str:
+    """test_live's watch configuration (a bastion rule notifying SNS) for ``group``."""
     path = tmp_path / "watch.yaml"
-    path.write_text(CONFIG.format(endpoint=endpoint, group=group))
+    path.write_text(CONFIG.format(endpoint=endpoint, group=group, topic="arn:aws:sns:us-east-1:123456789012:alerts"))
     return str(path)
 
 

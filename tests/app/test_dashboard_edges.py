@@ -310,14 +310,20 @@ async def test_the_palette_lists_keys_once(view):
 # -- enter drills down -----------------------------------------------------------------------------
 
 
+async def focus_fed(pilot, panel_type):
+    """Feed the sample, focus the dashboard's ``panel_type`` panel, return it."""
+    await feed(pilot, ALL_LINES)
+    panel = pilot.app.screen.query_one(panel_type)
+    panel.focus()
+    await pilot.pause()
+    return panel
+
+
 async def test_enter_on_a_rule_shows_its_groups_and_f_filters_the_flows_by_it(view):
     size, _ = view
     app = build_app()
     async with app.run_test(size=size) as pilot:
-        await feed(pilot, ALL_LINES)
-        panel = app.screen.query_one(RulesPanel)
-        panel.focus()
-        await pilot.pause()
+        panel = await focus_fed(pilot, RulesPanel)
         index = panel.selected_rule()
         name = app.config.rules[index].name
         await pilot.press("enter")
@@ -337,10 +343,7 @@ async def test_enter_on_a_top_row_filters_the_flows_to_that_key(view):
     size, _ = view
     app = build_app()
     async with app.run_test(size=size) as pilot:
-        await feed(pilot, ALL_LINES)
-        top = app.screen.query_one(TopPanel)
-        top.focus()
-        await pilot.pause()
+        top = await focus_fed(pilot, TopPanel)
         key = top.selected_key()
         await pilot.press("enter")
         flows = app.screen.query_one("#flows")

@@ -22,8 +22,8 @@ from tui.app.screens.errors import ErrorsScreen
 from tui.app.screens.help import HelpScreen, binding_rows
 from tui.app.screens.history import HistoryScreen
 from tui.app.screens.rule import RuleScreen
-from tui.app.widgets.rules_panel import group_label
 from tui.app.widgets.live_top import LiveTop
+from tui.app.widgets.rules_panel import group_label
 
 SNOOZE_S = 15 * 60
 TOP_N = 10

@@ -18,7 +18,6 @@ from tui.app.widgets.live_top import LiveTop
 from tui.app.widgets.rules_panel import RulesPanel
 from tui.app.widgets.top_panel import TopPanel
 from tui.app.widgets.traffic_panel import TrafficPanel
-
 from tui.patterns import compile_pattern
 
 if TYPE_CHECKING:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,10 +14,10 @@ from textual.widgets import DataTable, Static
 from tui.app.errorlog import ErrorEntry
 from tui.app.format import clock_time
 from tui.app.safe import plain_text, safe_text
-from tui.app.screens.live_modal import LiveModal
+from tui.app.screens.live_modal import TableModal
 
 
-class ErrorsScreen(LiveModal[None]):
+class ErrorsScreen(TableModal[None]):
     """Newest first; the highlighted error's whole text is shown, wrapped, below the table."""
 
     BINDINGS = [Binding("escape,q", "dismiss", "Close", id="close")]
@@ -50,13 +49,10 @@ class ErrorsScreen(LiveModal[None]):
                 key=str(index),
             )
         table.focus()
-        self._show_text(0)
+        self.show_row(0)
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_text(event.cursor_row)
-
-    def _show_text(self, index: int) -> None:
+    def show_row(self, index: int) -> None:
+        """The highlighted error's whole text."""
         box = self.query_one("#errors-text", Static)
         if not self._entries:
             box.update(Content.styled("No errors in this run.", "$text-muted"))

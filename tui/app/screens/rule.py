@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,7 +15,7 @@ from textual.widgets import DataTable, Static
 
 from tui.app.format import clock_time, duration, human_count
 from tui.app.safe import plain_text, safe_text
-from tui.app.screens.live_modal import LiveModal
+from tui.app.screens.live_modal import TableModal, samples_content
 from tui.rules.alerts import Alert
 
 
@@ -29,7 +28,7 @@ def latest_per_group(alerts: Sequence[Alert], rule: str) -> list[Alert]:
     return sorted(latest.values(), key=lambda alert: alert.time_ms, reverse=True)
 
 
-class RuleScreen(LiveModal[str]):
+class RuleScreen(TableModal[str]):
     """Dismissed with the rule's pattern text when the user asks to filter the flows by it."""
 
     BINDINGS = [
@@ -82,21 +81,15 @@ class RuleScreen(LiveModal[str]):
                 key=str(index),
             )
         table.focus()
-        self._show_samples(0)
+        self.show_row(0)
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_samples(event.cursor_row)
-
-    def _show_samples(self, index: int) -> None:
+    def show_row(self, index: int) -> None:
+        """The samples of the highlighted group's latest transition."""
         box = self.query_one("#rule-samples", Static)
         if not self._groups:
             box.update(Content.styled("No group of this rule has alarmed in this run.", "$text-muted"))
             return
-        alert = self._groups[index]
-        lines = [Content.assemble(("samples ", "bold"), f"({len(alert.samples)})  ", safe_text(alert.group_label, 80))]
-        lines += [Content(f"  {safe_text(sample, 300)}") for sample in alert.samples]
-        box.update(Content("\n").join(lines))
+        box.update(samples_content(self._groups[index], self._groups[index].group_label))
 
     def action_filter_flows(self) -> None:
         self.dismiss(self._rule.pattern_text)
