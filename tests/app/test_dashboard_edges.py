@@ -137,6 +137,13 @@ async def test_every_modal_shows_its_own_keys_and_question_mark_works_there(view
         assert isinstance(app.screen, screen)
 
 
+async def fed_with_filter_typed(pilot, text: str) -> None:
+    """Feed the sample, open the filter bar and paste ``text`` into it (not applied yet)."""
+    await feed(pilot, ALL_LINES)
+    await pilot.press("slash")
+    await paste(pilot, text)
+
+
 def rendered_table(table) -> str:
     return "\n".join(" ".join(cell.plain for cell in table.get_row_at(i)) for i in range(table.row_count))
 
@@ -145,9 +152,7 @@ async def test_the_80_column_footer_keeps_quit_with_a_filter_set(view):
     size, _ = view
     app = build_app()
     async with app.run_test(size=size) as pilot:
-        await feed(pilot, ALL_LINES)
-        await pilot.press("slash")
-        await paste(pilot, "REJECT")
+        await fed_with_filter_typed(pilot, "REJECT")
         await pilot.press("enter")
         assert app.screen.query_one("#flows").pattern_text == "REJECT"
         [quit_key] = [key for key in app.screen.query(FooterKey) if key.action == "quit"]
@@ -286,9 +291,7 @@ async def test_filter_bar_says_when_the_filter_is_applied(view):
     size, _ = view
     app = build_app()
     async with app.run_test(size=size) as pilot:
-        await feed(pilot, ALL_LINES)
-        await pilot.press("slash")
-        await paste(pilot, "REJECT")
+        await fed_with_filter_typed(pilot, "REJECT")
         hint = app.screen.query_one("#filter-error")
         assert "enter applies it" in rendered(hint)
         await pilot.press("enter")
@@ -359,10 +362,9 @@ async def test_enter_on_a_top_row_filters_the_flows_to_that_key(view):
 def test_display_color_decides_no_color(monkeypatch, setting, inherited, expected):
     import dataclasses
 
-    if inherited:
-        monkeypatch.setenv("NO_COLOR", "1")
-    else:
-        monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")  # recorded, so whatever the app sets is undone after the test
+    if not inherited:
+        monkeypatch.delenv("NO_COLOR")
     base = sample_config()
     config = dataclasses.replace(base, display=dataclasses.replace(base.display, color=setting))
     assert build_app(config).no_color is expected
