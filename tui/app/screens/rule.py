@@ -49,12 +49,12 @@ class RuleScreen(TableModal[str]):
         with Vertical(id="rule-box", classes="modal-box"):
             title = Content.assemble(("Rule ", "bold"), safe_text(rule.name, 80))
             yield Static(title, classes="modal-title", markup=False)
-            by = ", ".join(rule.group_by) or "(one group)"
+            by = f"per {', '.join(rule.group_by)}" if rule.group_by else "over all records (no group_by)"
             yield Static(
                 Content.assemble(
                     ("pattern  ", "bold"), safe_text(rule.pattern_text, 1000), "\n",
                     ("alarm    ", "bold"),
-                    f"{rule.measure_text} ≥ {human_count(rule.threshold)} within {duration(rule.window_s)}, per {by}",
+                    f"{rule.measure_text} ≥ {human_count(rule.threshold)} within {duration(rule.window_s)}, {by}",
                     "\n",
                     ("now      ", "bold"),
                     f"{status.alarming} alarming of {status.groups} live groups; busiest ",
