@@ -22,6 +22,7 @@ COLORS = ("auto", "always", "never")
 KEY_ACTIONS = (
     "quit", "help", "pause", "filter", "clear_filter", "ack", "history", "top_next", "top_bytes", "clock",
     "detail", "ack_selected", "snooze", "close",
+    "errors", "order", "filter_rule",
 )
 
 

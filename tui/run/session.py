@@ -95,6 +95,11 @@ class Session:
     def set_sources(self, statuses: Sequence[Any]) -> None:
         self._sources = tuple(statuses)
 
+    @property
+    def sources(self) -> tuple[Any, ...]:
+        """The followers' latest statuses (cheap: no engine snapshot)."""
+        return self._sources
+
     def _announce(self, alerts: list[Alert]) -> None:
         for alert in alerts:
             for listener in self._listeners:

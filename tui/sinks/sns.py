@@ -135,6 +135,7 @@ class SnsNotifier:
         from botocore.exceptions import (  # lazily, as boto3: only reached after a publish was tried
             ClientError,
             ConnectionError,
+            CredentialRetrievalError,
             HTTPClientError,
             NoCredentialsError,
         )
@@ -154,6 +155,9 @@ class SnsNotifier:
                 return (f"SNS cannot use the topic's KMS key ({code}): the IAM principal needs "
                         "kms:GenerateDataKey and kms:Decrypt on it")
             return f"SNS publish failed ({code}): {message}"
+        if isinstance(exc, CredentialRetrievalError):  # never echo a credential_process's output
+            return (f"no usable AWS credentials for SNS: the {exc.kwargs.get('provider', 'credential')} provider "
+                    "failed (its output is not shown): refresh them (e.g. aws sso login)")
         if isinstance(exc, NoCredentialsError):
             return "no AWS credentials found for SNS (environment, profile, SSO or instance role)"
         if isinstance(exc, (ConnectionError, HTTPClientError)):
