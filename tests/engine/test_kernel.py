@@ -172,8 +172,25 @@ def test_splitting_at_single_spaces_changes_nothing(spacing):
     kernel = kernel_for(PATTERNS, group_by=("srcaddr",))
     picked = kernel._pick(text, lines)
     assert (picked == kernel._fast_spaced) == (spacing == "single")
-    assert picked in (kernel._fast, kernel._fast_spaced)
+    # A tab is no field separator for CloudWatch: str.split() cannot be trusted with it.
+    assert picked in ((kernel._checked,) if spacing == "tab" else (kernel._fast, kernel._fast_spaced))
     assert kernel.process_text(text) == kernel._checked(split_lines(text), None, 0)
+
+
+def test_a_tab_is_no_field_separator_for_rules_in_the_kernel():
+    """CloudWatch splits a message at spaces only: a record whose fields a tab separates is still a
+    record (str.split() reads it), but a rule on its fields sees the tab inside a field."""
+    lines = flow_lines(40)
+    victim = "2 123456789010 eni-1 10.0.0.155 10.0.0.1 1024 22 6 1 1 1700000000 1700000060 REJECT OK"
+    lines[5] = victim.replace(" 22 ", "\t22 ")
+    text = "\n".join(lines) + "\n"
+    rule = "[version, account, eni, srcaddr, dstaddr, srcport, dstport=22, protocol, packets, bytes, start, end, action=REJECT, status]"
+    assert not compile_pattern(rule).matches(lines[5])
+    for kernel in (kernel_for([rule]), Kernel(DEFAULT, kernel_for([rule]).rules, event_times=True)):
+        times = [1_700_000_000_000] * len(lines)
+        batch = kernel.process(lines, times) if kernel.event_times else kernel.process_text(text)
+        assert batch.records == 40
+        assert counts_by_rule(batch) == [sum(1 for line in lines if compile_pattern(rule).matches(line))]
 
 
 def test_a_message_with_a_newline_inside_splits_there_as_at_any_whitespace():

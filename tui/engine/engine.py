@@ -277,7 +277,7 @@ class Engine:
             if len(fields) != nfields or self._group_key(rule_index, fields) != key:
                 continue
             time = self._event_time(fields, None, 0)
-            if time is not None and transition.time_ms - width < time <= transition.time_ms and pattern.matches_fields(fields, line):
+            if time is not None and transition.time_ms - width < time <= transition.time_ms and pattern.matches_split(fields, line):
                 kept.insert(0, line)
         return kept
 
@@ -323,7 +323,7 @@ class Engine:
                 width = self.rules.rules[rule_index].spec.window_ms
                 if transition.time_ms - width < time <= transition.time_ms and self.rule_defs[
                     rule_index
-                ].pattern.matches_fields(fields, line):
+                ].pattern.matches_split(fields, line):
                     kept.insert(0, line)
                     if len(kept) == self.max_samples:
                         open_pairs -= 1

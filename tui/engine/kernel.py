@@ -23,11 +23,14 @@ from tui.engine.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult, Bucket
 from tui.flowlog import FlowFormat
 from tui.flowlog.values import MILLISECONDS_ABOVE
 from tui.patterns import SIMPLE_LINE, Binding, Pattern, Rest
+from tui.patterns.fields import SPLIT_DIFFERS
 from tui.patterns.compare import INT_FAST_DIGITS, NumberCmp, TextCmp, number_source, odd_source
 
-# Characters that can make ``str.split`` disagree with CloudWatch's field splitting (on ASCII text).
-_UNSIMPLE = '"[\x0b\x0c\r\x1c\x1d\x1e\x1f'
-_NOT_SINGLE_SPACED = ("  ", "\t", " \n", "\n ")
+# Characters that can make ``str.split`` disagree with CloudWatch's field splitting, on ASCII text
+# whose lines are separated by newlines (the one rule, from tui.patterns.fields): tabs included.
+_UNSIMPLE = "".join(char for char in SPLIT_DIFFERS if char.isascii() and char != "\n")
+# With none of those (tabs included), these are all that can stand between fields but one space.
+_NOT_SINGLE_SPACED = ("  ", " \n", "\n ")
 _MALFORMED_SAMPLES = 3
 _SAMPLE_CHARS = 200
 _kernel_ids = itertools.count()
@@ -79,7 +82,8 @@ def collector_paused() -> Iterator[None]:
 
 
 def text_is_simple(text: str) -> bool:
-    """True when ``str.split`` splits every line of ``text`` exactly as CloudWatch would."""
+    """True when ``str.split`` splits every line of ``text`` exactly as CloudWatch would (ASCII, and no
+    quote, bracket, tab or other separator CloudWatch does not split at)."""
     return text.isascii() and not any(char in text for char in _UNSIMPLE)
 
 
