@@ -18,9 +18,8 @@ from typing import BinaryIO, Iterator
 
 from tui.errors import FlowtailError
 from tui.patterns import PatternError, compile_pattern
+from tui.text import strip_controls
 
-# What a terminal could act on: C0 controls but tab (ESC included), DEL and C1 controls.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -106,8 +105,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def terminal_safe(message: str) -> str:
-    """The message with every control character (tab excepted) replaced by U+FFFD, for display."""
-    return _CONTROL.sub("\ufffd", message)
+    """The message with every control character (tab excepted: it is a message's own spacing) and
+    bidirectional control replaced by U+FFFD, for display (see :mod:`tui.text`)."""
+    return "\t".join(strip_controls(part, "\ufffd") for part in message.split("\t"))
 
 
 def _messages(path: str | None, jsonl: bool) -> Iterator[str]:
