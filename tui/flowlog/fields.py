@@ -3,8 +3,9 @@
 Kinds say how a raw token is typed (see ``values.py``): ``"int"`` and ``"epoch"`` (Unix seconds)
 become ``int``; ``"str"`` and ``"ip"`` stay text. Every count, port, number or bitmask is ``int``
 (transit-gateway ``packets-lost-*`` counters included), so ``sum:`` and ``<``/``>`` work on it;
-identifiers that look numeric but are not quantities (account IDs, with their leading zeros) are text. ``version`` is ``None`` where AWS documents the
-field but not the version that added it, and for names borrowed from transit-gateway flow logs.
+identifiers that look numeric but are not quantities (account IDs, with their leading zeros) are
+text. ``version`` is ``None`` where AWS documents the field but not the version that added it, and
+for names borrowed from transit-gateway flow logs.
 """
 
 from __future__ import annotations
