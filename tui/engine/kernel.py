@@ -21,7 +21,8 @@ from typing import Callable, Iterator, Sequence
 
 from tui.engine.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult, Buckets
 from tui.flowlog import FlowFormat
-from tui.flowlog.values import MILLISECONDS_ABOVE
+from tui.flowlog.header import detect_header
+from tui.flowlog.values import ABSENT, MILLISECONDS_ABOVE, NUMBER_DIGITS_LIMIT, is_numeric_token
 from tui.patterns import SIMPLE_LINE, Binding, Pattern, Rest
 from tui.patterns.fields import SPLIT_DIFFERS
 from tui.patterns.compare import INT_FAST_DIGITS, NumberCmp, TextCmp, number_source, odd_source
@@ -55,6 +56,14 @@ def split_lines(text: str) -> list[str]:
     if lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+def split_after(text: str, count: int) -> tuple[str, str]:
+    """``text``'s first ``count`` lines (as :func:`split_lines` reads them) and the rest, each as
+    text of whole lines: where a batch that ended at a header of another layout cuts its chunk."""
+    lines = split_lines(text)
+    head, rest = lines[:count], lines[count:]
+    return "\n".join(head) + "\n" if head else "", "\n".join(rest) + "\n" if rest else ""
 
 
 def start_ms(token: str) -> int | None:
@@ -113,7 +122,12 @@ class Kernel:
         self._checked: Callable = namespace["kernel_checked"]
 
     def process_text(self, text: str, now_ms: int = 0) -> BatchResult:
-        """A chunk of a file: whole lines separated by newlines."""
+        """A chunk of a file: whole lines separated by newlines.
+
+        An S3 header line of this layout is skipped (``headers`` counts it); one of another layout
+        ends the batch there: the result's ``next_format`` is that layout, its ``lines`` counts the
+        lines up to the header, and the caller goes on with the rest (:func:`split_after`) under a
+        kernel for the new layout. Kernels with event times (CloudWatch messages) read no headers."""
         lines = split_lines(text)
         with collector_paused():
             return self._pick(text, lines)(lines, None, now_ms)
@@ -198,6 +212,9 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
     }
     nfields = fmt.nfields
     var = [f"v{i}" for i in range(nfields)]
+    # File kernels (no event times) read S3 header lines; CloudWatch messages have none.
+    headers = not event_times
+    namespace.update(_header=detect_header, _fmt=fmt, _numbers_ok=_numbers_ok)
 
     def field_index(name: str | None) -> int | None:
         return fmt.index(name) if name is not None and fmt.has(name) else None
@@ -246,7 +263,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
         # The fast kernel splits at ``sep`` (None: any whitespace), the checked one at whitespace.
         with code.block(f"def {name}(lines, times, now_ms):" if checked else f"def {name}(lines, times, now_ms, sep=None):"):
             code("split = _split")
-            code("malformed = 0; samples = []; records = 0; blank = 0")
+            code("malformed = 0; samples = []; records = 0; blank = 0; headers = 0; switch = None")
             code("minutes = {}; cur_minute = None; t = now_ms; t_min = None; t_max = None")
             code("last_token = None; runs_at = []; runs_t = []; t_run = None")
             code(" = ".join(counters) + " = 0")
@@ -267,24 +284,20 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                     tokens = "split(line)" if checked else "split(line, sep)"
                     code(", ".join(var) + (f", = {tokens}" if nfields == 1 else f" = {tokens}"))
                 with code.block("except ValueError:"):
-                    # Not one token per field: a blank line, or a malformed one.
-                    with code.block("if split(line):"):
-                        code("malformed += 1")
-                        with code.block(f"if len(samples) < {_MALFORMED_SAMPLES}:"):
-                            code(f"samples.append(line[:{_SAMPLE_CHARS}])")
-                    with code.block("else:"):
+                    # Not one token per field: a blank line, or not a record.
+                    with code.block("if not split(line):"):
                         code("blank += 1")
-                    code("continue")
+                        code("continue")
+                    _not_a_record(code, headers)
+                invalid = _invalid_record(fmt, var, checked, headers)
+                if invalid is not None:
+                    with code.block(f"if {invalid}:"):
+                        _not_a_record(code, headers)
                 # Event time and its minute; the minute's counters are flushed when it changes.
                 token = "t" if event_times else start if start is not None else "now_ms"
                 with code.block(f"if {token} != last_token:"):
                     if not event_times and start is not None:
-                        with code.block(f"if not {start}.isdigit():"):
-                            code("malformed += 1")
-                            with code.block(f"if len(samples) < {_MALFORMED_SAMPLES}:"):
-                                code(f"samples.append(line[:{_SAMPLE_CHARS}])")
-                            code("continue")
-                        code(f"t = int({start})")
+                        code(f"t = int({start})")  # a record's start is digits
                         with code.block(f"if t <= {MILLISECONDS_ABOVE}:"):
                             code("t *= 1000")
                     code(f"last_token = {token}")
@@ -293,8 +306,8 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                             with code.block("if t_run is not None and t < t_run:"):
                                 code("runs_t = None")
                             with code.block("else:"):
-                                # Every earlier line was blank, malformed or a record.
-                                code("runs_at.append(records + m0 + malformed + blank); runs_t.append(t)")
+                                # Every earlier line was blank, not a record (malformed or a header) or a record.
+                                code("runs_at.append(records + m0 + malformed + blank + headers); runs_t.append(t)")
                         code("t_run = t")
                     with code.block("if t_max is None or t > t_max:"):
                         code("t_max = t")
@@ -367,15 +380,63 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                 else f"Buckets({{'': run_{r}}} if run_{r} else {{}})"
                 for r in range(nrules)
             )
+            # At a header of another layout the batch ends after it (see Kernel.process_text).
+            code("consumed = len(lines) if switch is None else lines.index(line) + 1")
             code(
-                "return BatchResult(len(lines), records, malformed, samples, t_min, t_max, minutes, "
-                f"{{{top}}}, [{buckets}], time_runs)"
+                "return BatchResult(consumed, records, malformed, samples, t_min, t_max, minutes, "
+                f"{{{top}}}, [{buckets}], time_runs, headers, switch)"
             )
 
     code = _Code()
     emit(code, "kernel_fast", checked=False)
     emit(code, "kernel_checked", checked=True)
     return "\n".join(code.lines) + "\n", namespace
+
+
+def _not_a_record(code: _Code, headers: bool) -> None:
+    """The end of a line's iteration when it is no record: a header line of this layout is skipped,
+    one of another layout ends the batch (``switch``), anything else is malformed."""
+    if headers:
+        code("header = _header(line)")
+        with code.block("if header is not None:"):
+            with code.block("if header == _fmt:"):
+                code("headers += 1")
+                code("continue")
+            code("switch = header")
+            code("break")
+    code("malformed += 1")
+    with code.block(f"if len(samples) < {_MALFORMED_SAMPLES}:"):
+        code(f"samples.append(line[:{_SAMPLE_CHARS}])")
+    code("continue")
+
+
+def _numbers_ok(tokens: tuple[str, ...], start: int) -> bool:
+    """Whether these numeric tokens of a line make it a record (``FlowFormat.split``'s rule): each
+    ``-`` or ASCII digits, and the one at ``start`` (-1: none) not ``-``."""
+    return all(map(is_numeric_token, tokens)) and (start < 0 or tokens[start] != ABSENT)
+
+
+def _invalid_record(fmt: FlowFormat, var: list[str], checked: bool, headers: bool) -> str | None:
+    """An expression, over a line split into one token per field, true when the line is still no
+    record of ``fmt`` (see ``FlowFormat.split``, the definition this code follows); None if none
+    can be. The common case costs one string join and one ``isdigit``: a record whose numeric fields
+    are all digits. ``-`` (NODATA records) takes the exact test."""
+    numeric = fmt.numeric_positions
+    tokens = [var[index] for index in numeric]
+    start = numeric.index(fmt.index("start")) if fmt.has("start") else -1
+    exact = f"not _numbers_ok(({', '.join(tokens)},), {start})"
+    joined = "f'" + "".join(f"{{{token}}}" for token in tokens) + "'"
+    if not numeric:
+        # Nothing tells a header from a record but the header test itself (rare layouts).
+        tests = (["'\\ufffd' in line"] if checked else []) + (["_header(line) is not None"] if headers else [])
+        return " or ".join(tests) or None
+    if not checked:
+        # The fast kernel's lines are ASCII and shorter than NUMBER_DIGITS_LIMIT.
+        return f"not {joined}.isdigit() and {exact}"
+    return (
+        f"'\\ufffd' in line or not ((j := {joined}).isdigit() and j.isascii() and len(j) < {NUMBER_DIGITS_LIMIT})"
+        f" and {exact}"
+    )
 
 
 def _emit_fact(code: _Code, name: str, source: str, token: str, cache: str | None) -> None:

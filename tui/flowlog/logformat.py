@@ -12,7 +12,7 @@ from typing import Iterable
 
 from tui.errors import FlowtailError
 from tui.flowlog.fields import DEFAULT_NAMES, FIELDS, FieldSpec, is_field_name, unknown_field
-from tui.flowlog.values import CONVERTERS, NUMERIC_KINDS, Converter, is_numeric_token
+from tui.flowlog.values import ABSENT, CONVERTERS, NUMERIC_KINDS, Converter, is_numeric_token
 
 DEFAULT_KEYWORD = "default"
 
@@ -139,16 +139,33 @@ class FlowFormat:
         """One converter per position, in record order."""
         return self._converters
 
-    def split(self, line: str) -> tuple[str, ...] | None:
-        """The record's raw tokens, or None when the line does not fit this format.
+    @property
+    def numeric_positions(self) -> tuple[int, ...]:
+        """Where the numeric fields (int and epoch kinds) sit in a record."""
+        return self._numeric
 
-        Splits on runs of whitespace (an AWS documentation record has a double space). A line fits
-        when it has exactly one token per field and every numeric field holds digits or ``-``.
+    def split(self, line: str) -> tuple[str, ...] | None:
+        """The record's raw tokens, or None when the line is not a well-formed record of this format.
+
+        This is the one definition of a record, which the rule kernel generates code for and every
+        count and ``--records`` output follows. A line is a record when:
+
+        - it splits on runs of whitespace (an AWS documentation record has a double space) into
+          exactly one token per field;
+        - every numeric field holds ASCII digits or ``-``, and ``start`` (the event time) digits;
+        - it holds no U+FFFD (where a file had bytes that are not text: a torn write);
+        - for a format without numeric fields, it is not a header line (which any numeric field
+          tells from a record).
         """
         tokens = line.split()
-        if len(tokens) != len(self._names):
+        if len(tokens) != len(self._names) or "\ufffd" in line:
             return None
         if not all(map(is_numeric_token, map(tokens.__getitem__, self._numeric))):
+            return None
+        start = self._index.get("start")
+        if start is not None and tokens[start] == ABSENT:
+            return None
+        if not self._numeric and line_is_header(line):
             return None
         return tuple(tokens)
 
@@ -199,6 +216,13 @@ def _bad_name(name: str, shown: str) -> str:
     if guess in FIELDS:
         message += f"; did you mean {shown.format(guess)!r}?"
     return message
+
+
+def line_is_header(line: str) -> bool:
+    """Whether ``line`` is an S3 header line (see :func:`tui.flowlog.header.detect_header`)."""
+    from tui.flowlog.header import detect_header  # it builds FlowFormats: imported late
+
+    return detect_header(line) is not None
 
 
 DEFAULT_FORMAT = FlowFormat(DEFAULT_NAMES)

@@ -21,12 +21,17 @@ Value = Union[int, str, None]
 Converter = Callable[[str], Value]
 
 
+NUMBER_DIGITS_LIMIT = 600
+"""A numeric token has fewer digits than this (``int()`` refuses more than
+``sys.get_int_max_str_digits()``, never below 640; a 64-bit count has 20)."""
+
+
 def is_numeric_token(token: str) -> bool:
-    """True when a numeric field may hold ``token``: ``-`` or ASCII digits.
+    """True when a numeric field may hold ``token``: ``-`` or ASCII digits (fewer than NUMBER_DIGITS_LIMIT).
 
     Stricter than ``int()``, which would also take ``+5``, ``1_000`` and non-ASCII digits.
     """
-    return token == ABSENT or (token.isascii() and token.isdigit())
+    return token == ABSENT or (token.isascii() and token.isdigit() and len(token) < NUMBER_DIGITS_LIMIT)
 
 
 def to_int(token: str) -> int | None:
