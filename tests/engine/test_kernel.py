@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.engine.conftest import flow_lines
 from tui.engine.batch import TOP_DIMENSIONS, MINUTE_COLUMNS
 from tui.flowlog import FlowFormat, parse_record
-from tui.engine.kernel import Kernel, KernelRule, split_lines, start_ms, text_is_simple
+from tui.engine.kernel import Kernel, KernelRule, split_after, split_lines, start_ms, text_is_simple
 from tui.patterns import compile_pattern
 
 DEFAULT = FlowFormat.parse("default")
@@ -362,3 +364,56 @@ def test_garbage_collection_is_paused_for_a_batch_and_restored():
         assert not gc.isenabled()  # a caller's own pause is left alone
     finally:
         gc.enable()
+
+
+TOKENS = ["22", "0", "-", "abc", "+1", "1.5", "\u0661", "\ufffd", "1700000000", "REJECT", "OK", "x\ty", "9" * 700]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(TOKENS), min_size=13, max_size=15), max_size=12), st.data())
+def test_the_kernel_counts_as_records_exactly_what_parse_record_reads(rows, data):
+    """One definition of a record, whichever kernel path (fast, checked, event times) reads it."""
+    base = flow_lines(30)
+    lines = list(base)
+    for row in rows:
+        line = " ".join(row)
+        lines.insert(data.draw(st.integers(0, len(lines))), line)
+    records = [line for line in lines if parse_record(DEFAULT, line) is not None]
+    kernel = kernel_for(PATTERNS)
+    text = "\n".join(lines) + "\n"
+    for batch in (kernel.process_text(text), kernel._checked(lines, None, 0)):
+        assert (batch.records, batch.malformed) == (len(records), len(lines) - len(records))
+        assert counts_by_rule(batch) == [sum(1 for line in records if compile_pattern(p).matches(line)) for p in PATTERNS]
+    timed = Kernel(DEFAULT, kernel.rules, event_times=True).process(lines, [1_700_000_000_000] * len(lines))
+    assert (timed.records, timed.malformed) == (len(records), len(lines) - len(records))
+
+
+HEADER = " ".join(DEFAULT.names)
+
+
+def test_a_header_line_of_the_layout_is_skipped_and_one_of_another_ends_the_batch():
+    lines = flow_lines(20)
+    other = FlowFormat.parse("${version} ${srcaddr} ${dstaddr} ${start}")
+    text = "\n".join([HEADER, *lines[:10], HEADER, *lines[10:], " ".join(other.names), "5 a b 1700000000"]) + "\n"
+    batch = kernel_for(PATTERNS).process_text(text)
+    assert (batch.records, batch.malformed, batch.headers) == (20, 0, 2)
+    assert batch.next_format == other and batch.lines == 23
+    rest = split_after(text, batch.lines)[1]
+    assert rest == "5 a b 1700000000\n"
+    after = Kernel(other, kernel_for(PATTERNS).rules).process_text(rest)
+    assert (after.records, after.malformed, after.next_format) == (1, 0, None)
+
+
+def test_kernels_with_event_times_read_no_header():
+    """CloudWatch messages have no header: one that looks like it is malformed, nothing switches."""
+    lines = [HEADER, "version srcaddr start", *flow_lines(5)]
+    batch = Kernel(DEFAULT, kernel_for(PATTERNS).rules, event_times=True).process(lines, [1] * len(lines))
+    assert (batch.records, batch.malformed, batch.headers, batch.next_format) == (5, 2, 0, None)
+
+
+def test_a_header_is_no_record_even_in_a_layout_without_numbers():
+    fmt = FlowFormat.parse("${interface-id} ${srcaddr} ${action}")
+    text = "interface-id srcaddr action\neni-1 10.0.0.1 REJECT\ninterface-id srcaddr action\neni-2 10.0.0.2 ACCEPT\n"
+    batch = Kernel(fmt, [KernelRule(compile_pattern("REJECT"))]).process_text(text)
+    assert (batch.records, batch.malformed, batch.headers) == (2, 0, 2)
+    assert [parse_record(fmt, line) is not None for line in split_lines(text)] == [False, True, False, True]
