@@ -6,7 +6,8 @@
     p.matches_fields(line.split(), line)   # the same, on pre-split simple lines (see SIMPLE_LINE)
     p.bind(14)                 # the checks for a 14-field line, for code generation
 
-See ../shared/spec/filter-patterns.md for the language. This package does no I/O and imports no UI.
+See tests/data/spec/filter-patterns.md for the language (with tabs, quoted JSON values and JSON
+types as AWS answers: see README). This package does no I/O and imports no UI.
 """
 
 from __future__ import annotations
