@@ -112,7 +112,7 @@ def test_headless_record_and_status_lines_have_the_contract_keys(aws):
     line = record_line(config.format, event)
     assert line["type"] == "record" and line["eventId"] == "37" and line["logStream"] == "eni-a-all"
     assert line["fields"]["srcaddr"] == "10.0.0.155" and line["ingestionTime"] == 1_700_000_300_000
-    assert record_line(config.format, LogEvent("38", GROUP, "eni-a-all", 0, 0, "2 1 eni-1 a b c 22 6 1 1 1 1 A OK")) is None
+    assert record_line(config.format, LogEvent("38", GROUP, "eni-a-all", 0, 0, "2 1 eni-1 a b 1 22 6 1 1 - 1 A OK")) is None
     live = open_live(config)
     status = live.session.snapshot().sources
     assert status == ()  # nothing polled yet
@@ -180,5 +180,6 @@ def test_watch_records_print_exactly_what_the_engine_counts_as_records(aws):
     engine = engine_from_config(config, event_times=True)
     engine.ingest(messages, [event.timestamp for event in events])
     printed = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert [line["message"] for line in printed] == [messages[0], messages[3]]
+    assert [line["message"] for line in printed] == [messages[0], messages[1], messages[3]]
+    assert printed[1]["fields"]["srcport"] is None  # no number: absent
     assert (engine.records, engine.malformed) == (len(printed), len(messages) - len(printed))

@@ -243,11 +243,11 @@ def test_a_binary_file_is_refused_in_one_line(tmp_path, capsys):
 @pytest.mark.parametrize(
     "line",
     [
-        "2 123456789010 eni-1 10.0.0.1 10.0.0.2 abc 22 6 1 40 1700000000 1700000060 REJECT OK",  # a port not a number
         "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 - 1700000060 REJECT OK",  # no start
-        "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 +1 40 1700000000 1700000060 REJECT OK",
-        "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 4\u0660 1700000000 1700000060 REJECT OK",
+        "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 17000000\u0660 1700000060 REJECT OK",
+        "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 1700000000 1700000060 REJECT",  # cut short
         '{"message":"2 123456789010 eni-1 - - - - - - - 1700000000 1700000060 - NODATA',  # cut JSON
+        "2 123456789010 eni-1 10.0.\ufffd.1 10.0.0.2 1 22 6 1 40 1700000000 1700000060 REJECT OK",
     ],
 )
 def test_a_line_that_is_no_record_is_malformed_everywhere(tmp_path, line):
@@ -257,3 +257,14 @@ def test_a_line_that_is_no_record_is_malformed_everywhere(tmp_path, line):
     expected.malformed = 1
     assert parse_record(DEFAULT_FORMAT, line) is None
     check(*run(tmp_path, ("\n".join(lines) + "\n").encode()), expected)
+
+
+def test_a_record_with_a_number_that_cannot_be_read_is_a_record_everywhere(tmp_path):
+    """A port that is no number: counted, matched and printed as a record, the port absent."""
+    odd = "2 123456789010 eni-1 10.0.0.1 10.0.0.2 abc 22 6 1 40 1700000000 1700000060 REJECT OK"
+    lines, expected = s3_objects([(DEFAULT_FORMAT, 20)])
+    lines[10:10] = [odd]
+    expected.records.insert(9, (DEFAULT_FORMAT, odd))
+    printed, summary = run(tmp_path, ("\n".join(lines) + "\n").encode())
+    check(printed, summary, expected)
+    assert printed[9]["fields"]["srcport"] is None and printed[9]["fields"]["dstport"] == 22

@@ -366,7 +366,7 @@ def test_garbage_collection_is_paused_for_a_batch_and_restored():
         gc.enable()
 
 
-TOKENS = ["22", "0", "-", "abc", "+1", "1.5", "\u0661", "\ufffd", "1700000000", "REJECT", "OK", "x\ty", "9" * 700]
+TOKENS = ["22", "0", "-", "abc", "+1", "1.5", "\u0661", "\ufffd", "{2", "1700000000", "REJECT", "OK", "x\ty", "9" * 700]
 
 
 @settings(max_examples=300, deadline=None)

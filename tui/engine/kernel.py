@@ -22,14 +22,16 @@ from typing import Callable, Iterator, Sequence
 from tui.engine.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult, Buckets
 from tui.flowlog import FlowFormat
 from tui.flowlog.header import detect_header
-from tui.flowlog.values import ABSENT, MILLISECONDS_ABOVE, NUMBER_DIGITS_LIMIT, is_numeric_token
+from tui.flowlog.values import MILLISECONDS_ABOVE, NUMBER_DIGITS_LIMIT
 from tui.patterns import SIMPLE_LINE, Binding, Pattern, Rest
 from tui.patterns.fields import SPLIT_DIFFERS
 from tui.patterns.compare import INT_FAST_DIGITS, NumberCmp, TextCmp, number_source, odd_source
 
 # Characters that can make ``str.split`` disagree with CloudWatch's field splitting, on ASCII text
 # whose lines are separated by newlines (the one rule, from tui.patterns.fields): tabs included.
-_UNSIMPLE = "".join(char for char in SPLIT_DIFFERS if char.isascii() and char != "\n")
+# And "{": a JSON object (a wrapped record, unwrapped or not) is no record, which only the checked
+# kernel tests.
+_UNSIMPLE = "".join(char for char in SPLIT_DIFFERS if char.isascii() and char != "\n") + "{"
 # With none of those (tabs included), these are all that can stand between fields but one space.
 _NOT_SINGLE_SPACED = ("  ", " \n", "\n ")
 _MALFORMED_SAMPLES = 3
@@ -92,7 +94,8 @@ def collector_paused() -> Iterator[None]:
 
 def text_is_simple(text: str) -> bool:
     """True when ``str.split`` splits every line of ``text`` exactly as CloudWatch would (ASCII, and no
-    quote, bracket, tab or other separator CloudWatch does not split at)."""
+    quote, bracket, tab or other separator CloudWatch does not split at), and no line can start with
+    ``{``: what the fast kernel may take."""
     return text.isascii() and not any(char in text for char in _UNSIMPLE)
 
 
@@ -214,7 +217,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
     var = [f"v{i}" for i in range(nfields)]
     # File kernels (no event times) read S3 header lines; CloudWatch messages have none.
     headers = not event_times
-    namespace.update(_header=detect_header, _fmt=fmt, _numbers_ok=_numbers_ok)
+    namespace.update(_header=detect_header, _fmt=fmt)
 
     def field_index(name: str | None) -> int | None:
         return fmt.index(name) if name is not None and fmt.has(name) else None
@@ -289,15 +292,27 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                         code("blank += 1")
                         code("continue")
                     _not_a_record(code, headers)
-                invalid = _invalid_record(fmt, var, checked, headers)
+                invalid = _invalid_record(start, checked, headers)
                 if invalid is not None:
                     with code.block(f"if {invalid}:"):
+                        _not_a_record(code, headers)
+                # A record's start is ASCII digits, fewer than NUMBER_DIGITS_LIMIT (in the fast
+                # kernel's lines every token is ASCII and shorter). Read from the records, it is
+                # tested when it changes: most records repeat the token of the one before.
+                valid = None if start is None else f"{start}.isdigit()" if not checked else (
+                    f"{start}.isdigit() and {start}.isascii() and len({start}) < {NUMBER_DIGITS_LIMIT}"
+                )
+                if valid is not None and event_times:
+                    with code.block(f"if not ({valid}):"):
                         _not_a_record(code, headers)
                 # Event time and its minute; the minute's counters are flushed when it changes.
                 token = "t" if event_times else start if start is not None else "now_ms"
                 with code.block(f"if {token} != last_token:"):
+                    if valid is not None and not event_times:
+                        with code.block(f"if not ({valid}):"):
+                            _not_a_record(code, headers)
                     if not event_times and start is not None:
-                        code(f"t = int({start})")  # a record's start is digits
+                        code(f"t = int({start})")
                         with code.block(f"if t <= {MILLISECONDS_ABOVE}:"):
                             code("t *= 1000")
                     code(f"last_token = {token}")
@@ -410,33 +425,15 @@ def _not_a_record(code: _Code, headers: bool) -> None:
     code("continue")
 
 
-def _numbers_ok(tokens: tuple[str, ...], start: int) -> bool:
-    """Whether these numeric tokens of a line make it a record (``FlowFormat.split``'s rule): each
-    ``-`` or ASCII digits, and the one at ``start`` (-1: none) not ``-``."""
-    return all(map(is_numeric_token, tokens)) and (start < 0 or tokens[start] != ABSENT)
-
-
-def _invalid_record(fmt: FlowFormat, var: list[str], checked: bool, headers: bool) -> str | None:
+def _invalid_record(start: str | None, checked: bool, headers: bool) -> str | None:
     """An expression, over a line split into one token per field, true when the line is still no
-    record of ``fmt`` (see ``FlowFormat.split``, the definition this code follows); None if none
-    can be. The common case costs one string join and one ``isdigit``: a record whose numeric fields
-    are all digits. ``-`` (NODATA records) takes the exact test."""
-    numeric = fmt.numeric_positions
-    tokens = [var[index] for index in numeric]
-    start = numeric.index(fmt.index("start")) if fmt.has("start") else -1
-    exact = f"not _numbers_ok(({', '.join(tokens)},), {start})"
-    joined = "f'" + "".join(f"{{{token}}}" for token in tokens) + "'"
-    if not numeric:
-        # Nothing tells a header from a record but the header test itself (rare layouts).
-        tests = (["'\\ufffd' in line"] if checked else []) + (["_header(line) is not None"] if headers else [])
-        return " or ".join(tests) or None
-    if not checked:
-        # The fast kernel's lines are ASCII and shorter than NUMBER_DIGITS_LIMIT.
-        return f"not {joined}.isdigit() and {exact}"
-    return (
-        f"'\\ufffd' in line or not ((j := {joined}).isdigit() and j.isascii() and len(j) < {NUMBER_DIGITS_LIMIT})"
-        f" and {exact}"
-    )
+    record (see ``FlowFormat.split``, the definition this code follows; ``start`` is tested where
+    the event time is read); None when nothing is left to test, the common case."""
+    # The fast kernel's lines are ASCII, without "{".
+    tests = ["'\\ufffd' in line", "v0[0] == '{'"] if checked else []
+    if start is None and headers:
+        tests.append("_header(line) is not None")  # nothing else tells a header from a record
+    return " or ".join(tests) or None
 
 
 def _emit_fact(code: _Code, name: str, source: str, token: str, cache: str | None) -> None:

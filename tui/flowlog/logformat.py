@@ -131,7 +131,7 @@ class FlowFormat:
         return self.spec(name).kind
 
     def converter(self, name: str) -> Converter:
-        """The exact function that types this field's raw token (``-`` -> None; ValueError for a bad number)."""
+        """The exact function that types this field's raw token (``-``, or no number in a numeric field, -> None)."""
         return self._converters[self.index(name)]
 
     @property
@@ -139,33 +139,29 @@ class FlowFormat:
         """One converter per position, in record order."""
         return self._converters
 
-    @property
-    def numeric_positions(self) -> tuple[int, ...]:
-        """Where the numeric fields (int and epoch kinds) sit in a record."""
-        return self._numeric
-
     def split(self, line: str) -> tuple[str, ...] | None:
-        """The record's raw tokens, or None when the line is not a well-formed record of this format.
+        """The record's raw tokens, or None when the line is no record of this format.
 
         This is the one definition of a record, which the rule kernel generates code for and every
         count and ``--records`` output follows. A line is a record when:
 
         - it splits on runs of whitespace (an AWS documentation record has a double space) into
           exactly one token per field;
-        - every numeric field holds ASCII digits or ``-``, and ``start`` (the event time) digits;
-        - it holds no U+FFFD (where a file had bytes that are not text: a torn write);
-        - for a format without numeric fields, it is not a header line (which any numeric field
-          tells from a record).
+        - its ``start``, the event time, is a number (ASCII digits);
+        - it holds no U+FFFD (where a file had bytes that are not text: a torn write) and does not
+          start with ``{`` (a JSON object, such as a wrapped record: files unwrap those);
+        - it is not a header line (for a format with ``start``, the digits already tell).
+
+        Any other numeric field that holds no number reads as absent, like ``-``.
         """
         tokens = line.split()
-        if len(tokens) != len(self._names) or "\ufffd" in line:
-            return None
-        if not all(map(is_numeric_token, map(tokens.__getitem__, self._numeric))):
+        if len(tokens) != len(self._names) or "\ufffd" in line or tokens[0][0] == "{":
             return None
         start = self._index.get("start")
-        if start is not None and tokens[start] == ABSENT:
-            return None
-        if not self._numeric and line_is_header(line):
+        if start is None:
+            if line_is_header(line):
+                return None
+        elif tokens[start] == ABSENT or not is_numeric_token(tokens[start]):
             return None
         return tuple(tokens)
 

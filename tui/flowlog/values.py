@@ -35,10 +35,9 @@ def is_numeric_token(token: str) -> bool:
 
 
 def to_int(token: str) -> int | None:
-    """An ``int`` field: ``-`` is None; anything but digits raises ValueError."""
-    if not is_numeric_token(token):
-        raise ValueError(f"not a number: {token!r}")
-    return None if token == ABSENT else int(token)
+    """An ``int`` field: ``-`` is None, and so is a token that is no number (``abc``, ``+5``: it could
+    not be read; the record's message keeps the text)."""
+    return int(token) if token != ABSENT and is_numeric_token(token) else None
 
 
 def epoch_seconds(value: int) -> int:
