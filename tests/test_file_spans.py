@@ -52,7 +52,10 @@ def test_a_corrupt_line_inside_text_becomes_a_marked_line_and_the_rest_is_read(t
 
 
 @pytest.mark.parametrize("read", [read_spans, read_chunks])
-@pytest.mark.parametrize("start", [b"\x00\x01binary\n", b"\x89PNG\r\n\x1a\n", b"\x7fELF\x02\x01\x01\x00", b"\xff\xfe" + "2 1".encode("utf-16-le")])
+@pytest.mark.parametrize(
+    "start",
+    [b"\x00\x01binary\n", b"\x89PNG\r\n\x1a\n", b"\x7fELF\x02\x01\x01\x00", b"\xff\xfe" + "2 1".encode("utf-16-le")],
+)
 def test_a_file_binary_from_its_start_is_refused(tmp_path, read, start):
     path = tmp_path / "flows.log"
     path.write_bytes(start + f"{RECORD}\n".encode() * 3)

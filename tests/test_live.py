@@ -112,7 +112,8 @@ def test_headless_record_and_status_lines_have_the_contract_keys(aws):
     line = record_line(config.format, event)
     assert line["type"] == "record" and line["eventId"] == "37" and line["logStream"] == "eni-a-all"
     assert line["fields"]["srcaddr"] == "10.0.0.155" and line["ingestionTime"] == 1_700_000_300_000
-    assert record_line(config.format, LogEvent("38", GROUP, "eni-a-all", 0, 0, "2 1 eni-1 a b 1 22 6 1 1 - 1 A OK")) is None
+    no_start = LogEvent("38", GROUP, "eni-a-all", 0, 0, "2 1 eni-1 a b 1 22 6 1 1 - 1 A OK")
+    assert record_line(config.format, no_start) is None
     live = open_live(config)
     status = live.session.snapshot().sources
     assert status == ()  # nothing polled yet
@@ -172,7 +173,10 @@ def test_watch_records_print_exactly_what_the_engine_counts_as_records(aws):
         "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 - 1700000060 REJECT OK",
         " ".join(config.format.names),  # a header: CloudWatch messages have none, so it is malformed
     ]
-    events = [LogEvent(str(i), GROUP, "eni-a-all", 1_700_000_000_000, 1_700_000_000_000, m) for i, m in enumerate(messages)]
+    events = [
+        LogEvent(str(i), GROUP, "eni-a-all", 1_700_000_000_000, 1_700_000_000_000, message)
+        for i, message in enumerate(messages)
+    ]
     out = io.StringIO()
     printer = Headless(JsonLines(out), records=True)
     printer.fmt = config.format

@@ -115,7 +115,9 @@ def s3_objects(parts: list[tuple[FlowFormat, int]], seed: int = 5) -> tuple[list
     return lines, Expected(records, 0)
 
 
-def run(tmp_path, data: bytes, *, workers: int = 1, chunk_bytes: int = 1 << 20, records: bool = True) -> tuple[list[dict], str]:
+def run(
+    tmp_path, data: bytes, *, workers: int = 1, chunk_bytes: int = 1 << 20, records: bool = True,
+) -> tuple[list[dict], str]:
     path = tmp_path / "flows.log"
     path.write_bytes(data)
     (tmp_path / "rules.yaml").write_text(CONFIG)
@@ -214,8 +216,12 @@ def test_json_wrapped_records_are_read_as_their_message(tmp_path, workers):
 
 
 @pytest.mark.parametrize(("workers", "chunk_bytes"), [(1, 1 << 20), (2, 20_000)])
-@pytest.mark.parametrize("corrupt", [b"\x00\x00\x00\x00", b"2 123456789010 eni-1 \xff\xfe 10.0.0.1", b"2 1\x00 x", b"\xc3"])
-def test_a_corrupt_line_in_the_middle_of_a_large_file_is_malformed_and_the_rest_is_read(tmp_path, workers, chunk_bytes, corrupt):
+@pytest.mark.parametrize(
+    "corrupt", [b"\x00\x00\x00\x00", b"2 123456789010 eni-1 \xff\xfe 10.0.0.1", b"2 1\x00 x", b"\xc3"],
+)
+def test_a_corrupt_line_in_the_middle_of_a_large_file_is_malformed_and_the_rest_is_read(
+    tmp_path, workers, chunk_bytes, corrupt,
+):
     """A torn write (NUL bytes, invalid UTF-8) deep inside a file of records: that line is counted
     malformed, every other line is read; nothing stops the replay."""
     lines, expected = s3_objects([(DEFAULT_FORMAT, 3000), (V5, 1000)])

@@ -24,8 +24,8 @@ from tui.flowlog import FlowFormat
 from tui.flowlog.header import detect_header
 from tui.flowlog.values import MILLISECONDS_ABOVE, NUMBER_DIGITS_LIMIT
 from tui.patterns import SIMPLE_LINE, Binding, Pattern, Rest
-from tui.patterns.fields import SPLIT_DIFFERS
 from tui.patterns.compare import INT_FAST_DIGITS, NumberCmp, TextCmp, number_source, odd_source
+from tui.patterns.fields import SPLIT_DIFFERS
 
 # Characters that can make ``str.split`` disagree with CloudWatch's field splitting, on ASCII text
 # whose lines are separated by newlines (the one rule, from tui.patterns.fields): tabs included.

@@ -83,7 +83,9 @@ def _payload(chunk: Chunk | FileSpan) -> str | FileSpan:
     return chunk if isinstance(chunk, FileSpan) else chunk.text
 
 
-def _yield_parts(chunk: Chunk | FileSpan, parts: list[Part]) -> Iterator[tuple[FlowFormat, Chunk | FileSpan, BatchResult]]:
+def _yield_parts(
+    chunk: Chunk | FileSpan, parts: list[Part],
+) -> Iterator[tuple[FlowFormat, Chunk | FileSpan, BatchResult]]:
     """(layout, chunk, result) for each part: the chunk itself when it is one part, else a Chunk of
     the part's lines (rare: read here, in the parent)."""
     if len(parts) == 1:
