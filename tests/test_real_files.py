@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.flowlog.test_flowlog_fields import TGW_V6 as TGW
 from tui.cli import main
 from tui.config import load_config
 from tui.flowlog import DEFAULT_FORMAT, FlowFormat, parse_record
@@ -28,14 +29,6 @@ V5 = FlowFormat.parse(
     "${version} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${account-id} ${type} ${srcaddr} ${dstaddr} "
     "${srcport} ${dstport} ${pkt-srcaddr} ${pkt-dstaddr} ${protocol} ${bytes} ${packets} ${start} ${end} ${action} "
     "${tcp-flags} ${log-status} ${region} ${flow-direction} ${traffic-path}"
-)
-TGW = FlowFormat.parse(
-    "${version} ${resource-type} ${account-id} ${tgw-id} ${tgw-attachment-id} ${tgw-src-vpc-account-id} "
-    "${tgw-dst-vpc-account-id} ${tgw-src-vpc-id} ${tgw-dst-vpc-id} ${tgw-src-subnet-id} ${tgw-dst-subnet-id} "
-    "${tgw-src-eni} ${tgw-dst-eni} ${tgw-src-az-id} ${tgw-dst-az-id} ${tgw-pair-attachment-id} ${srcaddr} "
-    "${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${log-status} ${type} "
-    "${packets-lost-no-route} ${packets-lost-blackhole} ${packets-lost-mtu-exceeded} ${packets-lost-ttl-expired} "
-    "${tcp-flags} ${region} ${flow-direction} ${pkt-src-aws-service} ${pkt-dst-aws-service}"
 )
 
 CONFIG = """
