@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.flowlog.test_flowlog_fields import TGW_V6 as TGW
 from tui.cli import main
 from tui.config import load_config
 from tui.flowlog import DEFAULT_FORMAT, FlowFormat, parse_record
 from tui.patterns import compile_pattern
 from tui.run.replay import Replay
+
+from tests.flowlog.test_flowlog_fields import TGW_V6 as TGW
 
 BASE = 1_700_000_000
 V5 = FlowFormat.parse(

@@ -3,10 +3,11 @@ them, whether the lines come as a chunk of text (replay) or as a batch of lines 
 
 from __future__ import annotations
 
-from tests.engine.conftest import BASE, flow_lines
 from tui.engine.engine import Engine, RuleDef
 from tui.flowlog import DEFAULT_FORMAT, FlowFormat
 from tui.patterns import compile_pattern
+
+from tests.engine.conftest import BASE, flow_lines
 
 CUSTOM = FlowFormat.parse("${srcaddr} ${dstport} ${action} ${start} ${bytes}")
 
