@@ -11,7 +11,7 @@ FIELD_SEPARATOR = " "
 
 # A field: "quoted text" or [bracketed text] (delimiters stripped), else a run of anything but a space.
 # An unterminated quote or bracket fails its alternative and falls through to ordinary text.
-_FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|([^ ]+)')
+_FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|([^' + FIELD_SEPARATOR + "]+)")
 
 SPLIT_DIFFERS = (
     '"['  # quoted and bracketed fields
