@@ -164,9 +164,12 @@ def status_line(status: Any) -> dict[str, Any]:
     }
 
 
-def record_line(fmt: Any, event: Any) -> dict[str, Any]:
-    """A CloudWatch event as a headless ``{"type": "record"}`` object."""
+def record_line(fmt: Any, event: Any) -> dict[str, Any] | None:
+    """A CloudWatch event as a headless ``{"type": "record"}`` object; None when its message is no
+    record of ``fmt`` (the engine counts it malformed: ``--records`` prints exactly the records)."""
     record = parse_record(fmt, event.message)
+    if record is None:
+        return None
     return {
         "type": "record",
         "eventId": event.event_id,
@@ -175,7 +178,7 @@ def record_line(fmt: Any, event: Any) -> dict[str, Any]:
         "timestamp": event.timestamp,
         "ingestionTime": event.ingestion_time,
         "message": event.message,
-        "fields": None if record is None else record.to_dict(),
+        "fields": record.to_dict(),
     }
 
 
@@ -216,7 +219,9 @@ class Headless:
     def on_events(self, events: list) -> None:
         if self.records:
             for event in events:
-                self.write(record_line(self.fmt, event))
+                line = record_line(self.fmt, event)
+                if line is not None:
+                    self.write(line)
 
     def run(self, live: Live, duration_s: float | None = None) -> int:
         session = live.session

@@ -14,15 +14,12 @@ from typing import Any
 
 from tui.durations import format_duration
 from tui.rules.alerts import Alert, iso_utc
+from tui.text import one_line
 
 SUBJECT_MAX = 99  # SNS: "ASCII text ... less than 100 characters", no line breaks or control characters
 MAX_SAMPLES = 5
 SAMPLE_MAX_CHARS = 1000  # a sample is one log event; this keeps five of them far below SNS's 256 KB
 _TOPIC_REGION = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):")
-# C0 and C1 controls and DEL (ESC included), and the Unicode bidirectional overrides and isolates,
-# which make text display in another order than it is stored in.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_LINE_BREAKS = re.compile("[\t\n\v\f\r]")
 _DENIED = {"AuthorizationError", "AccessDenied", "AccessDeniedException"}
 _MISSING = {"NotFound", "NotFoundException"}
 _THROTTLED = {"Throttling", "ThrottlingException", "Throttled", "TooManyRequestsException"}
@@ -31,8 +28,9 @@ _BAD_CREDENTIALS = {"InvalidClientTokenId", "UnrecognizedClientException", "Expi
 
 
 def clean_text(text: str) -> str:
-    """``text`` without control characters: tabs and line breaks become spaces, the others go."""
-    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+    """``text`` without control characters: tabs and line breaks become spaces, the others go
+    (bidirectional controls too; see :mod:`tui.text`)."""
+    return one_line(text)
 
 
 class SnsNotifier:
