@@ -8,6 +8,7 @@ from rich.color import ColorSystem
 from textual.widgets._footer import FooterKey
 
 from tui.app.drill import key_filter
+from tui.app.format import human_count
 from tui.app.sample import FrozenClock, sample_config
 from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
@@ -17,7 +18,7 @@ from tui.app.screens.history import HistoryScreen
 from tui.app.screens.rule import RuleScreen
 from tui.app.widgets.filter_bar import FilterBar
 from tui.app.widgets.live_top import LiveTop
-from tui.app.widgets.rules_panel import RulesPanel
+from tui.app.widgets.rules_panel import RulesPanel, group_label
 from tui.app.widgets.top_panel import TopPanel
 from tui.sources.follower import FollowerStatus
 
@@ -334,8 +335,17 @@ async def test_enter_on_a_rule_shows_its_groups_and_f_filters_the_flows_by_it(vi
         assert isinstance(app.screen, RuleScreen)
         groups = app.screen.query_one("#rule-groups")
         alarmed = {a.group_label for a in app.snapshot.engine.alerts if a.rule == name}
-        assert groups.row_count == len(alarmed) > 0
-        assert "samples" in rendered(app.screen.query_one("#rule-samples"))
+        rule = app.config.rules[index]
+        live = {group_label(rule.group_by, key): value for key, value, _ in app.session.busiest_groups(index)}
+        rows = [groups.get_row_at(i) for i in range(groups.row_count)]
+        labels = [str(row[0]) for row in rows]
+        assert len(labels) == len(set(labels)) and set(labels) == set(live) | alarmed and alarmed
+        for row in rows:  # a live group shows its value now
+            if str(row[0]) in live:
+                assert str(row[2]) == human_count(live[str(row[0])])
+        first = app.screen._groups[0]
+        expected = "samples" if first.alert is not None else "No alert for this group"
+        assert expected in rendered(app.screen.query_one("#rule-samples"))
         await pilot.press("f")
         assert isinstance(app.screen, DashboardScreen)
         flows = app.screen.query_one("#flows")

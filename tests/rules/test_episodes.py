@@ -292,3 +292,15 @@ def test_straggler_reopening_a_cleared_episode_pages_nothing_and_clears_silently
     assert flush(rules, 100) == []
     assert engine_episodes(rules)["s"] == [(1, 11, 3)]
     assert rules.rules[0].status(rules.watermark).alarming == 0
+
+
+def test_busiest_ranks_live_groups_by_value_now_and_keeps_every_alarming_one():
+    rules = make(3, 60, "count")
+    feed(rules, [("a", 100, 1), ("a", 101, 1), ("b", 102, 1), ("c", 103, 1), ("c", 104, 1), ("c", 105, 1)])
+    feed(rules, [("old", 10, 1)])  # stale: its window ended long before the watermark
+    state = rules.rules[0]
+    assert state.busiest(rules.watermark, 2) == [("c", 3, True), ("a", 2, False)]
+    assert state.busiest(rules.watermark, 1) == [("c", 3, True)]
+    feed(rules, [("z", 400, 1)])
+    # c's episode closed once the watermark moved on; nothing is live but z.
+    assert state.busiest(rules.watermark, 5) == [("z", 1, False)]

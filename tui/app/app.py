@@ -166,7 +166,11 @@ class FlowtailApp(App[int]):
         rule = self.config.rules[index]
         status = self.snapshot.engine.rules[index]
         top = "-" if status.top_group is None else group_label(rule.group_by, status.top_group)
-        self.push_screen(RuleScreen(rule, status, top, self.snapshot.engine.alerts, self.utc), on_filter)
+        live = [
+            (group_label(rule.group_by, key), value, alarming)
+            for key, value, alarming in self.session.busiest_groups(index)
+        ]
+        self.push_screen(RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc), on_filter)
 
     def open_errors(self) -> None:
         self.push_screen(ErrorsScreen(self.error_log.entries, self.utc))

@@ -10,8 +10,9 @@ episode take them in one step.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
@@ -261,12 +262,25 @@ class RuleState:
         for key in idle:
             del self.groups[key]
 
-    def status(self, watermark: int | None) -> RuleStatus:
-        top_key, top_value = None, 0.0
+    def live_groups(self, watermark: int | None) -> Iterator[tuple[Hashable, GroupWindow]]:
+        """The groups with a record in their window, which ends within a window of the watermark (the
+        others' value is stale or zero)."""
         live_after = None if watermark is None else watermark - self.spec.window_ms
         for key, window in self.groups.items():
-            if live_after is not None and (window.end is None or window.end <= live_after):
-                continue
+            if window.value and (live_after is None or (window.end is not None and window.end > live_after)):
+                yield key, window
+
+    def busiest(self, watermark: int | None, count: int) -> list[tuple[Hashable, float, bool]]:
+        """The ``count`` live groups with the highest value now, highest first, alarming ones
+        included whatever their value: (group, value, alarming)."""
+        ranked = heapq.nlargest(count, self.live_groups(watermark), key=lambda item: item[1].value)
+        shown = {key for key, _ in ranked}
+        ranked += [(key, window) for key, window in self.alarming.items() if key not in shown]
+        return [(key, window.value, window.state is ALARM) for key, window in ranked]
+
+    def status(self, watermark: int | None) -> RuleStatus:
+        top_key, top_value = None, 0.0
+        for key, window in self.live_groups(watermark):
             if window.value > top_value:
                 top_key, top_value = key, window.value
         return RuleStatus(

@@ -137,6 +137,12 @@ class Session:
 
     # -- reading side ----------------------------------------------------------------------------
 
+    def busiest_groups(self, rule_index: int, count: int = 50) -> list[tuple[Any, float, bool]]:
+        """A rule's busiest live groups now (and every alarming one): (group key, value, alarming)."""
+        with self._lock:
+            rules = self.engine.rules
+            return rules.rules[rule_index].busiest(rules.watermark, count)
+
     def snapshot(self, minutes: int = 60, top_n: int = 10) -> SessionSnapshot:
         with self._lock:
             engine = self.engine.snapshot(minutes, top_n)

@@ -1,9 +1,11 @@
-"""One rule in depth (``enter`` on the rules panel): its definition, its busiest group now, and every
-group that alarmed in this run with its latest value and samples; ``f`` filters the flows by it."""
+"""One rule in depth (``enter`` on the rules panel): its definition, its busiest live groups with their
+value now (every alarming one included), and every group that alarmed in this run with its latest
+transition and samples; ``f`` filters the flows by it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -19,13 +21,27 @@ from tui.app.screens.live_modal import TableModal, samples_content
 from tui.rules.alerts import Alert
 
 
-def latest_per_group(alerts: Sequence[Alert], rule: str) -> list[Alert]:
-    """The newest transition of each group of ``rule``, the most recent first."""
+@dataclass(frozen=True)
+class GroupRow:
+    """One line of the rule's groups: its value now (None when not live) and its latest alert."""
+
+    label: str
+    value: float | None
+    alarming: bool
+    alert: Alert | None
+
+
+def group_rows(live: Sequence[tuple[str, float, bool]], alerts: Sequence[Alert], rule: str) -> list[GroupRow]:
+    """The live groups (busiest first, as the engine ranked them), then the groups that alarmed in
+    this run and are not live any more, the most recent first."""
     latest: dict[str, Alert] = {}
     for alert in alerts:
         if alert.rule == rule:
             latest[alert.group_label] = alert
-    return sorted(latest.values(), key=lambda alert: alert.time_ms, reverse=True)
+    rows = [GroupRow(label, value, alarming, latest.get(label)) for label, value, alarming in live]
+    shown = {row.label for row in rows}
+    past = sorted((a for label, a in latest.items() if label not in shown), key=lambda a: a.time_ms, reverse=True)
+    return rows + [GroupRow(alert.group_label, None, False, alert) for alert in past]
 
 
 class RuleScreen(TableModal[str]):
@@ -36,12 +52,16 @@ class RuleScreen(TableModal[str]):
         Binding("f", "filter_flows", "Filter flows", id="filter_rule", tooltip="Show only the flows this rule matches"),
     ]
 
-    def __init__(self, rule: Any, status: Any, top_group: str, alerts: Sequence[Alert], utc: bool) -> None:
+    def __init__(
+        self, rule: Any, status: Any, top_group: str, live: Sequence[tuple[str, float, bool]],
+        alerts: Sequence[Alert], utc: bool,
+    ) -> None:
+        """``live``: (group label, value now, alarming) of the busiest live groups, busiest first."""
         super().__init__()
         self._rule = rule  # a tui.config RuleConfig
         self._status = status  # its RuleStatus in the last snapshot
         self._top_group = top_group
-        self._groups = latest_per_group(alerts, rule.name)
+        self._groups = group_rows(live, alerts, rule.name)
         self._utc = utc
 
     def compose_body(self) -> ComposeResult:
@@ -68,28 +88,33 @@ class RuleScreen(TableModal[str]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, key in (("group", "group"), ("state", "state"), ("value", "value"), ("peak", "peak"),
-                           ("since", "time")):
+        for label, key in (("group", "group"), ("now", "state"), ("value now", "value"), ("peak", "peak"),
+                           ("last alert", "time")):
             table.add_column(label, key=key)
-        for index, alert in enumerate(self._groups):
+        for index, row in enumerate(self._groups):
+            alert = row.alert
             table.add_row(
-                plain_text(alert.group_label, limit=80),
-                Text("▲ ALARM" if alert.state == "ALARM" else "✔ OK"),
-                Text(human_count(alert.value), justify="right"),
-                Text(human_count(alert.peak) if alert.peak is not None else "-", justify="right"),
-                Text(clock_time(alert.time_ms / 1000, self._utc)),
+                plain_text(row.label, limit=80),
+                Text("▲ ALARM" if row.alarming else ("ok" if row.value is not None else "not live")),
+                Text("-" if row.value is None else human_count(row.value), justify="right"),
+                Text("-" if alert is None or alert.peak is None else human_count(alert.peak), justify="right"),
+                Text("-" if alert is None else f"{alert.state} {clock_time(alert.time_ms / 1000, self._utc)}"),
                 key=str(index),
             )
         table.focus()
         self.show_row(0)
 
     def show_row(self, index: int) -> None:
-        """The samples of the highlighted group's latest transition."""
+        """The samples of the highlighted group's latest alert."""
         box = self.query_one("#rule-samples", Static)
         if not self._groups:
-            box.update(Content.styled("No group of this rule has alarmed in this run.", "$text-muted"))
+            box.update(Content.styled("No live group and no alert of this rule in this run.", "$text-muted"))
             return
-        box.update(samples_content(self._groups[index], self._groups[index].group_label))
+        row = self._groups[index]
+        if row.alert is None:
+            box.update(Content.styled("No alert for this group in this run.", "$text-muted"))
+            return
+        box.update(samples_content(row.alert, row.label))
 
     def action_filter_flows(self) -> None:
         self.dismiss(self._rule.pattern_text)
