@@ -76,6 +76,7 @@ class LiveTailServer:
         split = urlsplit(upstream)
         self.upstream = (split.hostname or "127.0.0.1", split.port or 80)
         self.heartbeat_s = heartbeat_s
+        self.heartbeat_sampled = False  # True: the empty updates say "sampled" (a sustained burst)
         self.actions: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self.requests: list[dict[str, Any]] = []  # StartLiveTail request bodies, one per session
         self.targets: Counter[str] = Counter()  # every X-Amz-Target received, forwarded or not
@@ -194,7 +195,7 @@ class LiveTailServer:
                     try:
                         action = server.actions.get(timeout=server.heartbeat_s)
                     except queue.Empty:
-                        action = ("update", [], False)
+                        action = ("update", [], server.heartbeat_sampled)
                     kind = action[0]
                     if kind == "update":
                         update = {"sessionMetadata": {"sampled": action[2]}, "sessionResults": action[1]}

@@ -188,11 +188,20 @@ class LiveTailSource:
         self._worker = threading.Thread(target=self.run, name=f"live-tail {self.ref.name}", daemon=True)
         self._worker.start()
 
-    def stop(self, timeout: float | None = 5.0) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop and wait (up to ``timeout`` per thread) for the threads to end.
+
+        The reader notices at its next update (AWS sends one a second) or when its wait ends.
+        """
         self.stop_event.set()
         self._queue_wake()
-        if self._worker is not None:
-            self._worker.join(timeout)
+        for thread in (self._worker, self._reader):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout)
+
+    def running(self) -> bool:
+        """True while the worker or the reader thread is alive."""
+        return any(thread is not None and thread.is_alive() for thread in (self._worker, self._reader))
 
     def run(self) -> None:
         """Read and deliver in the calling thread (the reader gets a thread of its own) until stopped.
@@ -459,9 +468,8 @@ class LiveTailSource:
         """Owe a backfill from ``from_ms`` (for a lookback: exactly; for a gap: minus max_delay)."""
         start = from_ms if lookback else from_ms - self._max_delay_ms - MARGIN_MS
         gap = self._gap
-        if not lookback:
-            self._gaps += 1
-        if gap.from_ms is None:
+        if gap.from_ms is None:  # a new gap; one opening while another is owed merges into it
+            self._gaps += 0 if lookback else 1
             gap.from_ms, gap.opened_at = start, self._clock()
         else:
             gap.from_ms = min(gap.from_ms, start)
