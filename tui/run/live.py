@@ -139,8 +139,9 @@ def _delivery(config: Any, journal: Any) -> Any:
 
 
 def status_line(status: Any) -> dict[str, Any]:
-    """A follower's status as a headless ``{"type": "status"}`` object."""
-    return {
+    """A follower's status as a headless ``{"type": "status"}`` object (plus what a Live Tail
+    source adds: sampled updates, gaps, reconnections, backfilled events)."""
+    line = {
         "type": "status",
         "logGroup": status.log_group,
         "state": status.state,
@@ -155,6 +156,15 @@ def status_line(status: Any) -> dict[str, Any]:
         "events": status.events,
         "lastError": status.last_error,
     }
+    if hasattr(status, "sampled"):
+        line.update(
+            via=status.via,
+            sampled=status.sampled,
+            gaps=status.gaps,
+            reconnects=status.reconnects,
+            backfilled=status.backfilled,
+        )
+    return line
 
 
 def record_line(fmt: Any, event: Any) -> dict[str, Any]:
