@@ -7,7 +7,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -69,7 +70,10 @@ class Scenario:
             self._streams.add(stream)
         now = int((time.time() - late_s) * 1000)
         first, self._next = self._next, self._next + n
-        messages = [f"2 123456789012 {stream} 10.0.0.{i % 250} 10.0.1.1 443 {40000 + i} 6 1 40 1 2 REJECT OK #{i}" for i in range(first, self._next)]
+        messages = [
+            f"2 123456789012 {stream} 10.0.0.{i % 250} 10.0.1.1 443 {40000 + i} 6 1 40 1 2 REJECT OK #{i}"
+            for i in range(first, self._next)
+        ]
         self.logs.put_log_events(
             logGroupName=GROUP,
             logStreamName=stream,
@@ -88,7 +92,9 @@ class Scenario:
     def _all(self) -> list[dict[str, Any]]:
         events, token = [], None
         while True:
-            page = self.logs.filter_log_events(logGroupName=GROUP, interleaved=True, **({"nextToken": token} if token else {}))
+            page = self.logs.filter_log_events(
+                logGroupName=GROUP, interleaved=True, **({"nextToken": token} if token else {})
+            )
             events += page["events"]
             token = page.get("nextToken")
             if not token:
@@ -120,14 +126,18 @@ def budget() -> RequestBudget:
 
 
 @pytest.fixture
-def source_for(server: LiveTailServer, collector: Collector, budget: RequestBudget) -> Iterator[Callable[..., LiveTailSource]]:
+def source_for(
+    server: LiveTailServer, collector: Collector, budget: RequestBudget
+) -> Iterator[Callable[..., LiveTailSource]]:
     """Build and start a source on the Live Tail server (stopped at the end of the test)."""
     started: list[LiveTailSource] = []
 
     def build(log_group: str = GROUP, **options: Any) -> LiveTailSource:
         options.setdefault("lookback_s", 0)
         options.setdefault("stall_s", STALL_S)
-        source = LiveTailSource(live_tail_client_factory("us-east-1", None, server.url), log_group, collector, budget=budget, **options)
+        source = LiveTailSource(
+            live_tail_client_factory("us-east-1", None, server.url), log_group, collector, budget=budget, **options
+        )
         source.start()
         started.append(source)
         return source

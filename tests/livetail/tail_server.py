@@ -26,8 +26,9 @@ import struct
 import threading
 import zlib
 from collections import Counter
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 START_LIVE_TAIL = "Logs_20140328.StartLiveTail"
@@ -97,7 +98,7 @@ class LiveTailServer:
         with self._lock:
             return len(self.requests)
 
-    def start(self) -> "LiveTailServer":
+    def start(self) -> LiveTailServer:
         self._thread.start()
         return self
 

@@ -38,11 +38,17 @@ def assert_exactly_once(scenario: Scenario, collector: Collector, backfilled: li
     by_message = {event.message: event for event in collector.events}
     for stored in backfilled:
         event = by_message[stored["message"]]
-        assert (event.event_id, event.timestamp, event.log_stream) == (stored["eventId"], stored["timestamp"], stored["logStreamName"])
+        assert (event.event_id, event.timestamp, event.log_stream) == (
+            stored["eventId"],
+            stored["timestamp"],
+            stored["logStreamName"],
+        )
         assert event.log_group == GROUP
 
 
-def test_events_stream_through_with_no_gap_and_no_backfill(scenario: Scenario, collector: Collector, source_for, server: LiveTailServer) -> None:
+def test_events_stream_through_with_no_gap_and_no_backfill(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
     source = source_for()
     wait_live(collector, source)
     for _ in range(3):
@@ -57,7 +63,9 @@ def test_events_stream_through_with_no_gap_and_no_backfill(scenario: Scenario, c
     assert server.requests == [{"logGroupIdentifiers": [scenario.arn]}]  # the ARN, without ":*"
 
 
-def test_session_timeout_reconnects_and_backfills_the_gap(scenario: Scenario, collector: Collector, source_for, server: LiveTailServer) -> None:
+def test_session_timeout_reconnects_and_backfills_the_gap(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
     source = source_for()
     wait_live(collector, source)
     scenario.tail(scenario.put(5))
@@ -92,7 +100,9 @@ def test_stream_error_or_dropped_connection_reconnects_and_backfills(
     assert status.state == "live" and status.last_error is None
 
 
-def test_sampled_update_opens_a_gap_that_the_backfill_fills(scenario: Scenario, collector: Collector, source_for) -> None:
+def test_sampled_update_opens_a_gap_that_the_backfill_fills(
+    scenario: Scenario, collector: Collector, source_for
+) -> None:
     source = source_for()
     wait_live(collector, source)
     burst = scenario.put(12)
@@ -103,7 +113,9 @@ def test_sampled_update_opens_a_gap_that_the_backfill_fills(scenario: Scenario, 
     assert status.sampled == 1 and status.gaps == 1 and status.reconnects == 0
 
 
-def test_sampling_that_goes_on_is_backfilled_every_period(scenario: Scenario, collector: Collector, source_for, server: LiveTailServer) -> None:
+def test_sampling_that_goes_on_is_backfilled_every_period(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
     source = source_for(backfill_every_s=0.2)
     wait_live(collector, source)
     server.heartbeat_sampled = True  # every update sampled from now on: the stream never settles
@@ -145,7 +157,9 @@ def test_updates_dropped_by_a_full_queue_are_backfilled(scenario: Scenario, coll
     assert source.status().gaps >= 1
 
 
-def test_lookback_is_backfilled_at_the_start_without_counting_a_gap(scenario: Scenario, collector: Collector, source_for) -> None:
+def test_lookback_is_backfilled_at_the_start_without_counting_a_gap(
+    scenario: Scenario, collector: Collector, source_for
+) -> None:
     before = scenario.put(5, late_s=300)
     source = source_for(lookback_s=600)
     settle(scenario, collector, source, backfills=1)
@@ -167,7 +181,9 @@ def test_every_backfill_call_passes_the_request_budget(
     assert budget.granted == server.targets[FILTER_LOG_EVENTS]
 
 
-def test_stream_prefix_is_sent_and_checked_locally(scenario: Scenario, collector: Collector, source_for, server: LiveTailServer) -> None:
+def test_stream_prefix_is_sent_and_checked_locally(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
     source = source_for(stream_prefix="eni-0a")
     wait_live(collector, source)
     wanted = scenario.put(2, stream="eni-0a1b2c3d")
@@ -181,7 +197,9 @@ def test_stream_prefix_is_sent_and_checked_locally(scenario: Scenario, collector
     assert server.requests[0]["logStreamNamePrefixes"] == ["eni-0a"]
 
 
-def test_missing_log_group_is_an_error_in_the_status_not_a_crash(collector: Collector, source_for, server: LiveTailServer) -> None:
+def test_missing_log_group_is_an_error_in_the_status_not_a_crash(
+    collector: Collector, source_for, server: LiveTailServer
+) -> None:
     source = source_for("/vpc/no-such-group")
     collector.wait_until(lambda: source.status().state == "error", "the error")
     status = source.status()

@@ -20,7 +20,9 @@ def key(i: int) -> bytes:
 
 @settings(max_examples=300, deadline=None)
 @given(n=st.integers(1, 40), data=st.data(), seed=st.integers(0, 2**32 - 1))
-def test_each_event_is_delivered_once_whatever_the_stream_and_backfills_saw(n: int, data: st.DataObject, seed: int) -> None:
+def test_each_event_is_delivered_once_whatever_the_stream_and_backfills_saw(
+    n: int, data: st.DataObject, seed: int
+) -> None:
     """Event ``i`` is stored at step ``i``; the stream sends it some steps later or never (a gap);
     backfills run at random steps (and once at the end) and return every event stored so far, shuffled.
     So the stream may deliver an event before or after a backfill returned it."""

@@ -29,14 +29,16 @@ or not) also opens a gap: the server may have dropped what it buffered meanwhile
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import queue
 import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from tui.sources.aws_errors import CallContext, Fault, FaultKind, classify
@@ -52,8 +54,8 @@ _RECONNECT = Backoff(base_s=1.0, cap_s=30.0)
 _SLOW_BACKOFF = Backoff(base_s=15.0, cap_s=60.0, floor=0.5)  # credentials, IAM, missing group
 _BACKOFF = {FaultKind.THROTTLED: Backoff(base_s=0.5, cap_s=20.0), FaultKind.TRANSIENT: _RECONNECT}
 _IAM_ACTION = {"describe": "logs:DescribeLogGroups", "tail": "logs:StartLiveTail", "backfill": "logs:FilterLogEvents"}
-_WAKE = object()
-_IDLE_WAIT_S = 0.5  # how soon an idle worker notices a stop event set from outside  # queued to wake the worker when a gap opens or closes
+_WAKE = object()  # queued to wake the worker when a gap opens or closes
+_IDLE_WAIT_S = 0.5  # how soon an idle worker notices a stop event set from outside
 
 
 @dataclass(frozen=True)
@@ -368,14 +370,13 @@ class LiveTailSource:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     item = None
-            if cursor is not None and not self.stop_event.is_set():
-                if self._read_page(cursor):
-                    cursor = None
-                    with self._lock:
-                        self._gap.running_from_ms = None
-                        self._backfills += 1
-                        if self._state == "backfilling":
-                            self._state = "live" if self._live else self._state
+            if cursor is not None and not self.stop_event.is_set() and self._read_page(cursor):
+                cursor = None
+                with self._lock:
+                    self._gap.running_from_ms = None
+                    self._backfills += 1
+                    if self._state == "backfilling":
+                        self._state = "live" if self._live else self._state
             self._keys.expire(self._horizon_ms())
 
     def _take_gap(self) -> _Backfill | None:
@@ -433,7 +434,8 @@ class LiveTailSource:
             copy = self._keys.from_tail(key, timestamp)
             if copy:
                 event_id = f"lt-{key.hex()}" + (f"-{copy}" if copy > 1 else "")
-                new.append(LogEvent(event_id, self.ref.name, stream, timestamp, int(raw.get("ingestionTime") or 0), message))
+                ingested = int(raw.get("ingestionTime") or 0)
+                new.append(LogEvent(event_id, self.ref.name, stream, timestamp, ingested, message))
         self._hand_over(new)
 
     def _deliver_backfill(self, cursor: _Backfill, events: Iterable[dict[str, Any]]) -> None:
@@ -447,7 +449,8 @@ class LiveTailSource:
             key = content_key(stream, timestamp, message)
             cursor.copies[key] += 1
             if self._keys.from_backfill(key, timestamp, cursor.copies[key]):
-                new.append(LogEvent(raw["eventId"], self.ref.name, stream, timestamp, raw.get("ingestionTime", 0), message))
+                ingested = int(raw.get("ingestionTime") or 0)
+                new.append(LogEvent(raw["eventId"], self.ref.name, stream, timestamp, ingested, message))
         self._backfilled += len(new)
         self._hand_over(new)
 
@@ -482,10 +485,8 @@ class LiveTailSource:
         return min([future, *owed])
 
     def _queue_wake(self) -> None:
-        try:
+        with contextlib.suppress(queue.Full):  # a full queue wakes the worker anyway
             self._queue.put_nowait(_WAKE)
-        except queue.Full:  # the worker has plenty to wake up for
-            pass
 
     def _client_now(self) -> Any:
         if self._client is None or self._renew:
