@@ -19,7 +19,7 @@ from tui.sources.follower import LogEvent
 from tui.sources.livetail import LiveTailSource, live_tail_client_factory
 
 GROUP = "/vpc/flow-logs"
-STALL_S = 0.5  # the tests' silence threshold; the server's heartbeat is 0.05 s
+STALL_S = 1.0  # the tests' silence threshold; the server's heartbeat is 0.05 s
 WAIT_S = 30.0
 
 
@@ -85,9 +85,9 @@ class Scenario:
         self.written += stored
         return stored
 
-    def tail(self, events: list[dict[str, Any]], *, sampled: bool = False) -> None:
-        """Have the Live Tail server send ``events`` in one update."""
-        self.server.update(tail_events(self.arn, events), sampled=sampled)
+    def tail(self, events: list[dict[str, Any]], *, sampled: bool = False, held_ms: int = 0) -> None:
+        """Have the Live Tail server send ``events`` in one update (``held_ms``: after that long in its buffer)."""
+        self.server.update(tail_events(self.arn, events, held_ms), sampled=sampled)
 
     def _all(self) -> list[dict[str, Any]]:
         events, token = [], None

@@ -58,15 +58,16 @@ def exception_frame(exception_type: str, message: str) -> bytes:
     return frame(headers, json.dumps({"message": message}).encode())
 
 
-def tail_events(group_arn: str, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """FilterLogEvents events as Live Tail sends them (LiveTailSessionLogEvent: no eventId)."""
+def tail_events(group_arn: str, events: Iterable[dict[str, Any]], held_ms: int = 0) -> list[dict[str, Any]]:
+    """FilterLogEvents events as Live Tail sends them (LiveTailSessionLogEvent: no eventId);
+    ``held_ms`` makes them look ingested that much earlier (held in the server's buffer)."""
     return [
         {
             "logStreamName": e["logStreamName"],
             "logGroupIdentifier": group_arn,
             "message": e["message"],
             "timestamp": e["timestamp"],
-            "ingestionTime": e["ingestionTime"],
+            "ingestionTime": e["ingestionTime"] - held_ms,
         }
         for e in events
     ]
@@ -78,6 +79,7 @@ class LiveTailServer:
         self.upstream = (split.hostname or "127.0.0.1", split.port or 80)
         self.heartbeat_s = heartbeat_s
         self.heartbeat_sampled = False  # True: the empty updates say "sampled" (a sustained burst)
+        self.refuse: tuple[int, str, str] | None = None  # (status, code, message): StartLiveTail fails
         self.actions: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self.requests: list[dict[str, Any]] = []  # StartLiveTail request bodies, one per session
         self.targets: Counter[str] = Counter()  # every X-Amz-Target received, forwarded or not
@@ -143,7 +145,15 @@ class LiveTailServer:
                 target = self.headers.get("X-Amz-Target", "")
                 with server._lock:
                     server.targets[target] += 1
-                if target == START_LIVE_TAIL:
+                if target == START_LIVE_TAIL and server.refuse is not None:
+                    status, code, message = server.refuse
+                    payload = json.dumps({"__type": code, "message": message}).encode()
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/x-amz-json-1.1")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                elif target == START_LIVE_TAIL:
                     self._live_tail(json.loads(body or b"{}"))
                 else:
                     self._forward(body)

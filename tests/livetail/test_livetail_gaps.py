@@ -49,7 +49,7 @@ def assert_exactly_once(scenario: Scenario, collector: Collector, backfilled: li
 def test_events_stream_through_with_no_gap_and_no_backfill(
     scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
 ) -> None:
-    source = source_for()
+    source = source_for(stall_s=30)  # no silence on a loaded machine is long enough to count
     wait_live(collector, source)
     for _ in range(3):
         scenario.tail(scenario.put(4))
@@ -78,7 +78,7 @@ def test_session_timeout_reconnects_and_backfills_the_gap(
     settle(scenario, collector, source, backfills=1)
     assert_exactly_once(scenario, collector, backfilled=missed)
     status = source.status()
-    assert server.sessions == 2 and status.reconnects == 1 and status.gaps == 1
+    assert server.sessions == 2 and status.reconnects == 1 and status.gaps >= 1
     assert status.errors == 0 and status.state == "live"
 
 
@@ -96,7 +96,7 @@ def test_stream_error_or_dropped_connection_reconnects_and_backfills(
     settle(scenario, collector, source, backfills=1)
     assert_exactly_once(scenario, collector, backfilled=missed)
     status = source.status()
-    assert status.reconnects == 1 and status.gaps == 1 and status.errors == 1
+    assert status.reconnects == 1 and status.gaps >= 1 and status.errors == 1
     assert status.state == "live" and status.last_error is None
 
 
@@ -110,7 +110,7 @@ def test_sampled_update_opens_a_gap_that_the_backfill_fills(
     settle(scenario, collector, source, backfills=1)
     assert_exactly_once(scenario, collector, backfilled=burst[5:])
     status = source.status()
-    assert status.sampled == 1 and status.gaps == 1 and status.reconnects == 0
+    assert status.sampled == 1 and status.gaps >= 1 and status.reconnects == 0
 
 
 def test_sampling_that_goes_on_is_backfilled_every_period(
@@ -142,6 +142,21 @@ def test_updates_dropped_by_the_server_during_a_silence_are_backfilled(
     assert_exactly_once(scenario, collector, backfilled=dropped)
     status = source.status()
     assert status.gaps >= 1 and status.reconnects == 0
+
+
+def test_updates_dropped_while_the_reader_fell_behind_are_backfilled(
+    scenario: Scenario, collector: Collector, source_for
+) -> None:
+    source = source_for()
+    wait_live(collector, source)
+    scenario.tail(scenario.put(3))
+    collector.wait_until(lambda: len(collector.events) == 3, "the first events")
+    dropped = scenario.put(4)  # the oldest buffered updates, dropped: never streamed
+    late = scenario.put(2)
+    scenario.tail(late, held_ms=int(4 * STALL_S * 1000))  # no silence, but this update waited
+    settle(scenario, collector, source, backfills=1)
+    assert_exactly_once(scenario, collector, backfilled=dropped)
+    assert source.status().gaps >= 1
 
 
 def test_updates_dropped_by_a_full_queue_are_backfilled(scenario: Scenario, collector: Collector, source_for) -> None:
@@ -195,6 +210,16 @@ def test_stream_prefix_is_sent_and_checked_locally(
     settle(scenario, collector, source, backfills=1)
     assert_exactly_once(scenario, collector)
     assert server.requests[0]["logStreamNamePrefixes"] == ["eni-0a"]
+
+
+def test_access_denied_names_the_live_tail_permission(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
+    server.refuse = (400, "AccessDeniedException", "User is not authorized to perform: logs:StartLiveTail")
+    source = source_for()
+    collector.wait_until(lambda: source.status().state == "error", "the error")
+    message = source.status().last_error
+    assert message.startswith("access denied") and "logs:StartLiveTail" in message and scenario.arn in message
 
 
 def test_missing_log_group_is_an_error_in_the_status_not_a_crash(

@@ -24,7 +24,9 @@ Two threads: a reader that only reads the stream into a bounded queue (it never 
 consumer, so the server never has to buffer for us; an update that finds the queue full is dropped
 and opens a gap), and a worker that delivers queued updates and runs backfills, one page at a time
 between updates. A silence longer than ``stall_s`` between updates (AWS sends one every second, empty
-or not) also opens a gap: the server may have dropped what it buffered meanwhile.
+or not) also opens a gap: the server may have dropped what it buffered meanwhile; so does an update
+whose events reach us ``stall_s`` later than usual after their ingestion (a reader slower than the
+stream falls behind without ever falling silent).
 """
 
 from __future__ import annotations
@@ -177,6 +179,7 @@ class LiveTailSource:
         self._state = "starting"
         self._last_error: str | None = None
         self._last_update: float | None = None
+        self._delay_floor_ms: int | None = None  # least ingestion-to-arrival delay this session
         self._retry_at: float | None = None
         self._sessions = self._throttled = self._errors = 0
         self._calls_tail = self._calls_backfill = 0  # per thread: each thread writes its own
@@ -302,6 +305,7 @@ class LiveTailSource:
             self._sessions += 1
             self._connected = self._live = True
             self._last_update = self._clock()
+            self._delay_floor_ms = None
             self._state = "live"
             self._last_error = None
         self._queue_wake()
@@ -314,10 +318,13 @@ class LiveTailSource:
         with self._lock:
             previous, self._last_update = self._last_update, now
             silent = previous is not None and now - previous > self._stall_s
+            behind_ms = self._behind_ms(results, now)
             was_live = self._live
             self._received_tail += len(results)
             if silent:  # the server may have dropped the oldest updates it buffered meanwhile
                 self._open_gap_locked(int(previous * 1000) if previous is not None else earliest)
+            if behind_ms > self._stall_s * 1000:  # this update waited in the server's buffer
+                self._open_gap_locked(earliest - behind_ms)
             if sampled:
                 self._sampled += 1
                 self._open_gap_locked(earliest)
@@ -336,6 +343,22 @@ class LiveTailSource:
                     self._open_gap_locked(earliest)
         if silent or (self._live and not was_live):
             self._queue_wake()
+
+    def _behind_ms(self, results: list[dict[str, Any]], now: float) -> int:
+        """How much longer than usual this update's newest event took from ingestion to us.
+
+        The usual delay is the least seen in this session, which also cancels any constant clock
+        skew. An update that comes much later than usual waited in the server's buffer: a reader
+        that keeps falling behind (a slow link) loses the oldest buffered updates without ever
+        falling silent.
+        """
+        newest = max((r.get("ingestionTime") or 0 for r in results), default=0)
+        if not newest:
+            return 0
+        delay = int(now * 1000) - newest
+        if self._delay_floor_ms is None or delay < self._delay_floor_ms:
+            self._delay_floor_ms = delay
+        return delay - self._delay_floor_ms
 
     def _on_stream_failure(self, error: Exception, step: str, failures: int) -> float:
         """Open a gap from the last update, say what happened, and return how long to wait."""
@@ -496,7 +519,7 @@ class LiveTailSource:
 
     def _fault(self, error: Exception, step: str) -> Fault:
         region = None if self._client is None else self._client.meta.region_name
-        fault = classify(error, CallContext(self.ref.label, region, self._profile))
+        fault = classify(error, CallContext(self._arn or self.ref.label, region, self._profile))
         if fault is None:
             raise error
         if fault.kind is FaultKind.ACCESS_DENIED:
