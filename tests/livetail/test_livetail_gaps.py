@@ -222,6 +222,19 @@ def test_access_denied_names_the_live_tail_permission(
     assert message.startswith("access denied") and "logs:StartLiveTail" in message and scenario.arn in message
 
 
+def test_too_many_sessions_says_so_and_backs_off(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
+    server.refuse = (400, "LimitExceededException", "Too many concurrent sessions")
+    source = source_for()
+    collector.wait_until(lambda: source.status().throttled >= 1, "the refusal")
+    status = source.status()
+    assert status.state == "throttled" and "too many Live Tail sessions" in status.last_error
+    server.refuse = None  # a session ends elsewhere: the next attempt gets one
+    wait_live(collector, source)
+    assert source.status().last_error is None
+
+
 def test_missing_log_group_is_an_error_in_the_status_not_a_crash(
     collector: Collector, source_for, server: LiveTailServer
 ) -> None:

@@ -525,6 +525,9 @@ class LiveTailSource:
         if fault.kind is FaultKind.ACCESS_DENIED:
             message = fault.message.replace("logs:FilterLogEvents", _IAM_ACTION[step])
             fault = Fault(fault.kind, fault.code, message)
+        elif step == "tail" and fault.code == "LimitExceededException":
+            message = "too many Live Tail sessions in this account and Region (LimitExceededException): retrying"
+            fault = Fault(fault.kind, fault.code, message)
         elif step == "tail" and fault.kind is FaultKind.INVALID and fault.code.startswith("Session"):
             fault = Fault(FaultKind.TRANSIENT, fault.code, f"Live Tail stream failed ({fault.code}): reconnecting")
         return fault
