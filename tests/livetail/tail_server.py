@@ -79,7 +79,8 @@ class LiveTailServer:
         self.upstream = (split.hostname or "127.0.0.1", split.port or 80)
         self.heartbeat_s = heartbeat_s
         self.heartbeat_sampled = False  # True: the empty updates say "sampled" (a sustained burst)
-        self.refuse: tuple[int, str, str] | None = None  # (status, code, message): StartLiveTail fails
+        # operation (e.g. "StartLiveTail") -> (HTTP status, error code, message): it fails so until removed
+        self.refuse: dict[str, tuple[int, str, str]] = {}
         self.actions: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self.requests: list[dict[str, Any]] = []  # StartLiveTail request bodies, one per session
         self.targets: Counter[str] = Counter()  # every X-Amz-Target received, forwarded or not
@@ -145,8 +146,9 @@ class LiveTailServer:
                 target = self.headers.get("X-Amz-Target", "")
                 with server._lock:
                     server.targets[target] += 1
-                if target == START_LIVE_TAIL and server.refuse is not None:
-                    status, code, message = server.refuse
+                refusal = server.refuse.get(target.rpartition(".")[2])
+                if refusal is not None:
+                    status, code, message = refusal
                     payload = json.dumps({"__type": code, "message": message}).encode()
                     self.send_response(status)
                     self.send_header("Content-Type", "application/x-amz-json-1.1")

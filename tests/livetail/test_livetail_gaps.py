@@ -212,10 +212,31 @@ def test_stream_prefix_is_sent_and_checked_locally(
     assert server.requests[0]["logStreamNamePrefixes"] == ["eni-0a"]
 
 
+def test_a_failing_backfill_retries_while_the_stream_goes_on(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
+    source = source_for()
+    wait_live(collector, source)
+    server.refuse["FilterLogEvents"] = (400, "ThrottlingException", "Rate exceeded")
+    missed = scenario.put(3)
+    server.timeout()
+    collector.wait_until(lambda: source.status().throttled >= 2, "backfill attempts refused")
+    streamed = scenario.put(2)
+    scenario.tail(streamed)  # delivered while the backfill backs off
+    collector.wait_until(lambda: len(collector.events) >= 2, "the streamed events")
+    status = source.status()
+    assert status.state == "throttled" and status.backfills == 0 and status.retry_in_s is not None
+    server.refuse.clear()
+    settle(scenario, collector, source, backfills=1)
+    assert_exactly_once(scenario, collector, backfilled=missed)
+    assert source.status().state == "live" and source.status().last_error is None
+
+
 def test_access_denied_names_the_live_tail_permission(
     scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
 ) -> None:
-    server.refuse = (400, "AccessDeniedException", "User is not authorized to perform: logs:StartLiveTail")
+    denied = "User is not authorized to perform: logs:StartLiveTail"
+    server.refuse["StartLiveTail"] = (400, "AccessDeniedException", denied)
     source = source_for()
     collector.wait_until(lambda: source.status().state == "error", "the error")
     message = source.status().last_error
@@ -225,12 +246,12 @@ def test_access_denied_names_the_live_tail_permission(
 def test_too_many_sessions_says_so_and_backs_off(
     scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
 ) -> None:
-    server.refuse = (400, "LimitExceededException", "Too many concurrent sessions")
+    server.refuse["StartLiveTail"] = (400, "LimitExceededException", "Too many concurrent sessions")
     source = source_for()
     collector.wait_until(lambda: source.status().throttled >= 1, "the refusal")
     status = source.status()
     assert status.state == "throttled" and "too many Live Tail sessions" in status.last_error
-    server.refuse = None  # a session ends elsewhere: the next attempt gets one
+    server.refuse.clear()  # a session ends elsewhere: the next attempt gets one
     wait_live(collector, source)
     assert source.status().last_error is None
 

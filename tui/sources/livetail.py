@@ -180,7 +180,8 @@ class LiveTailSource:
         self._last_error: str | None = None
         self._last_update: float | None = None
         self._delay_floor_ms: int | None = None  # least ingestion-to-arrival delay this session
-        self._retry_at: float | None = None
+        self._retry_at: float | None = None  # the reader's next attempt, while backing off
+        self._backfill_retry_at: float | None = None  # the backfill's next page, while backing off
         self._sessions = self._throttled = self._errors = 0
         self._calls_tail = self._calls_backfill = 0  # per thread: each thread writes its own
         self._received_tail = self._received_backfill = self._delivered = self._backfilled = 0
@@ -241,7 +242,7 @@ class LiveTailSource:
             events=self._delivered,
             dedup_evicted=self._keys.evicted,
             gaps=self._gaps,
-            retry_in_s=None if self._retry_at is None else max(0.0, self._retry_at - now),
+            retry_in_s=_seconds_until(now, self._retry_at, self._backfill_retry_at),
             sampled=self._sampled,
             reconnects=max(0, self._sessions - 1),
             backfills=self._backfills,
@@ -332,7 +333,7 @@ class LiveTailSource:
                 self._state = "sampled"
             else:
                 self._live = True
-                if self._state != "backfilling":
+                if self._state == "sampled":  # a backfill's state (or its trouble) stays shown
                     self._state = "live"
         if results:
             try:
@@ -382,8 +383,11 @@ class LiveTailSource:
         while not self.stop_event.is_set():
             if cursor is None:
                 cursor = self._take_gap()
-            try:  # with no backfill to read, wait for an update (or a wake-up, or stop)
-                item = self._queue.get(timeout=_IDLE_WAIT_S) if cursor is None else self._queue.get_nowait()
+            # A backfill page is due unless it is backing off; otherwise wait for an update, a
+            # wake-up or the end of the backoff (the stream keeps being delivered meanwhile).
+            wait = _IDLE_WAIT_S if cursor is None else min(_IDLE_WAIT_S, cursor.retry_at - self._clock())
+            try:
+                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
             except queue.Empty:
                 item = None
             while item is not None:
@@ -393,7 +397,8 @@ class LiveTailSource:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     item = None
-            if cursor is not None and not self.stop_event.is_set() and self._read_page(cursor):
+            due = cursor is not None and self._clock() >= cursor.retry_at
+            if cursor is not None and due and not self.stop_event.is_set() and self._read_page(cursor):
                 cursor = None
                 with self._lock:
                     self._gap.running_from_ms = None
@@ -437,11 +442,13 @@ class LiveTailSource:
                 cursor.restart()  # most likely an expired page token: read the range again
             delay = _BACKOFF.get(fault.kind, _SLOW_BACKOFF).delay(cursor.failures, self._rng)
             cursor.failures += 1
-            self._retry_at = self._clock() + delay
-            self.stop_event.wait(delay)
-            self._retry_at = None
+            cursor.retry_at = self._backfill_retry_at = self._clock() + delay
             return False
         cursor.failures = 0
+        self._backfill_retry_at = None
+        if self._state in ("error", "throttled"):
+            with self._lock:
+                self._state, self._last_error = "backfilling", None
         self._deliver_backfill(cursor, page.get("events", ()))
         cursor.token = page.get("nextToken")
         return cursor.token is None  # only a missing token ends a range: empty pages may carry one
@@ -544,6 +551,12 @@ class LiveTailSource:
             self._last_error = fault.message
 
 
+def _seconds_until(now: float, *times: float | None) -> float | None:
+    """Seconds until the earliest of ``times`` that is set (never negative), or None."""
+    pending = [t for t in times if t is not None]
+    return max(0.0, min(pending) - now) if pending else None
+
+
 class _Backfill:
     """One backfill range being read: its bounds, page token, and copies seen per content key."""
 
@@ -552,6 +565,7 @@ class _Backfill:
         self.end_ms = end_ms
         self.token: str | None = None
         self.failures = 0
+        self.retry_at = 0.0  # clock s; a page may be read from then on
         self.copies: Counter[bytes] = Counter()
 
     def restart(self) -> None:
