@@ -180,6 +180,7 @@ class LiveTailSource:
         self._last_error: str | None = None
         self._last_update: float | None = None
         self._delay_floor_ms: int | None = None  # least ingestion-to-arrival delay this session
+        self._newest_ingested_ms: int | None = None  # the newest ingestion time streamed so far
         self._retry_at: float | None = None  # the reader's next attempt, while backing off
         self._backfill_retry_at: float | None = None  # the backfill's next page, while backing off
         self._sessions = self._throttled = self._errors = 0
@@ -319,13 +320,15 @@ class LiveTailSource:
         with self._lock:
             previous, self._last_update = self._last_update, now
             silent = previous is not None and now - previous > self._stall_s
+            streamed_to_ms = self._newest_ingested_ms  # where the updates received before this one end
             behind_ms = self._behind_ms(results, now)
             was_live = self._live
             self._received_tail += len(results)
             if silent:  # the server may have dropped the oldest updates it buffered meanwhile
                 self._open_gap_locked(int(previous * 1000) if previous is not None else earliest)
             if behind_ms > self._stall_s * 1000:  # this update waited in the server's buffer
-                self._open_gap_locked(earliest - behind_ms)
+                # the dropped ones, if any, were the oldest buffered: right after what we received
+                self._open_gap_locked(streamed_to_ms if streamed_to_ms is not None else earliest - behind_ms)
             if sampled:
                 self._sampled += 1
                 self._open_gap_locked(earliest)
@@ -356,6 +359,7 @@ class LiveTailSource:
         newest = max((r.get("ingestionTime") or 0 for r in results), default=0)
         if not newest:
             return 0
+        self._newest_ingested_ms = max(newest, self._newest_ingested_ms or 0)
         delay = int(now * 1000) - newest
         if self._delay_floor_ms is None or delay < self._delay_floor_ms:
             self._delay_floor_ms = delay
@@ -508,10 +512,16 @@ class LiveTailSource:
             gap.from_ms = min(gap.from_ms, start)
 
     def _horizon_ms(self) -> int:
-        """The earliest timestamp a backfill owed or running can still reach; keys before it can go."""
+        """The earliest timestamp a backfill owed or running can still reach; keys before it can go.
+
+        A gap not yet noticed (a silence is noticed when it ends, a broken connection when the read
+        fails) starts no earlier than the last update received, less a margin: so the horizon for
+        future gaps follows that update, not the clock.
+        """
         with self._lock:
             owed = [ms for ms in (self._gap.from_ms, self._gap.running_from_ms) if ms is not None]
-        future = int(self._clock() * 1000) - self._max_delay_ms - 2 * MARGIN_MS
+            last = self._clock() if self._last_update is None else self._last_update
+        future = int(last * 1000) - self._max_delay_ms - 2 * MARGIN_MS
         return min([future, *owed])
 
     def _queue_wake(self) -> None:
