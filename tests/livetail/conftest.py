@@ -135,6 +135,7 @@ def source_for(
     def build(log_group: str = GROUP, **options: Any) -> LiveTailSource:
         options.setdefault("lookback_s", 0)
         options.setdefault("stall_s", STALL_S)
+        options.setdefault("min_session_s", 0)  # the scripted timeouts come seconds into a session
         source = LiveTailSource(
             live_tail_client_factory("us-east-1", None, server.url), log_group, collector, budget=budget, **options
         )

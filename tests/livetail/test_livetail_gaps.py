@@ -82,6 +82,16 @@ def test_session_timeout_reconnects_and_backfills_the_gap(
     assert status.errors == 0 and status.state == "live"
 
 
+def test_a_session_that_times_out_at_once_is_renewed_with_backoff(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
+    source = source_for(min_session_s=60)
+    wait_live(collector, source)
+    server.timeout()
+    collector.wait_until(lambda: server.sessions == 2 and source.status().state == "live", "a new session")
+    assert source.status().errors == 1  # not a normal end: counted, and retried after a backoff
+
+
 @pytest.mark.parametrize("fail", ["streaming_error", "close"])
 def test_stream_error_or_dropped_connection_reconnects_and_backfills(
     fail: str, scenario: Scenario, collector: Collector, source_for, server: LiveTailServer

@@ -52,6 +52,7 @@ from tui.sources.tail_keys import DeliveredKeys, content_key
 SESSION_TIMEOUT = "SessionTimeoutException"
 MARGIN_MS = 60_000  # clock skew between this host and CloudWatch, and the update's own delay
 BACKFILL_EVERY_S = 60.0  # while every update is sampled, backfill this often instead of never
+MIN_SESSION_S = 60.0  # a session that timed out sooner is not a normal end: reconnect with backoff
 _RECONNECT = Backoff(base_s=1.0, cap_s=30.0)
 _SLOW_BACKOFF = Backoff(base_s=15.0, cap_s=60.0, floor=0.5)  # credentials, IAM, missing group
 _BACKOFF = {FaultKind.THROTTLED: Backoff(base_s=0.5, cap_s=20.0), FaultKind.TRANSIENT: _RECONNECT}
@@ -120,7 +121,8 @@ class LiveTailSource:
     ``lookback_s`` is backfilled at the start (0: only new events); ``max_delay_s`` is how late an
     event may be ingested after its timestamp and still be recovered by a backfill. ``stop`` ends
     ``run()``. ``stall_s``, ``queue_updates`` and ``backfill_every_s`` are the gap detectors'
-    thresholds (see the module docstring). ``clock`` is epoch seconds.
+    thresholds (see the module docstring); a session that times out after ``min_session_s`` is
+    renewed at once, a shorter one with backoff. ``clock`` is epoch seconds.
     """
 
     def __init__(
@@ -137,6 +139,7 @@ class LiveTailSource:
         stall_s: float = 8.0,
         queue_updates: int = 64,
         backfill_every_s: float = BACKFILL_EVERY_S,
+        min_session_s: float = MIN_SESSION_S,
         page_limit: int = 10000,
         dedup_cap: int = 2_000_000,
         profile: str | None = None,
@@ -161,6 +164,7 @@ class LiveTailSource:
         self._max_delay_ms = int(max_delay_s * 1000)
         self._stall_s = stall_s
         self._backfill_every_s = backfill_every_s
+        self._min_session_s = min_session_s
         self._page_limit = page_limit
         self._clock = clock
         self._rng = rng or random.Random()
@@ -179,6 +183,7 @@ class LiveTailSource:
         self._state = "starting"
         self._last_error: str | None = None
         self._last_update: float | None = None
+        self._session_started: float | None = None
         self._delay_floor_ms: int | None = None  # least ingestion-to-arrival delay this session
         self._newest_ingested_ms: int | None = None  # the newest ingestion time streamed so far
         self._retry_at: float | None = None  # the reader's next attempt, while backing off
@@ -306,7 +311,7 @@ class LiveTailSource:
         with self._lock:
             self._sessions += 1
             self._connected = self._live = True
-            self._last_update = self._clock()
+            self._last_update = self._session_started = self._clock()
             self._delay_floor_ms = None
             self._state = "live"
             self._last_error = None
@@ -372,9 +377,11 @@ class LiveTailSource:
                 self._open_gap_locked(int((self._last_update or self._clock()) * 1000))
             self._connected = self._live = False
         code = getattr(error, "response", {}).get("Error", {}).get("Code")
-        if code == SESSION_TIMEOUT:  # the normal end of a three-hour session: reconnect at once
-            self._state, self._last_error = "starting", "Live Tail session timed out (3 hours): reconnecting"
-            return 0.0
+        lasted = self._clock() - self._session_started if self._session_started is not None else 0.0
+        if code == SESSION_TIMEOUT and lasted >= self._min_session_s:  # the normal end of a long session
+            with self._lock:
+                self._state, self._last_error = "starting", "Live Tail session timed out (3 hours): reconnecting"
+            return 0.0  # at once: the gap grows while we wait
         fault = self._fault(error, step)
         self._record_fault(fault)
         policy = _BACKOFF.get(fault.kind, _SLOW_BACKOFF)
