@@ -37,11 +37,12 @@ sys.path[:0] = [str(ROOT.parent), str(ROOT)]  # tui and the tests' helpers; benc
 
 from bench_follow import GROUP, STREAMS, scenario  # noqa: E402
 
-from tests.cloudwatch.cw_sim import Planned  # noqa: E402
-from tests.livetail.tail_server import LiveTailServer  # noqa: E402
 from tui.sources.budget import RequestBudget  # noqa: E402
 from tui.sources.follower import LogEvent  # noqa: E402
 from tui.sources.livetail import LiveTailSource, live_tail_client_factory  # noqa: E402
+
+from tests.cloudwatch.cw_sim import Planned  # noqa: E402
+from tests.livetail.tail_server import LiveTailServer  # noqa: E402
 
 MAX_DELAY_S = 1200.0
 _stamp = itemgetter("timestamp")
@@ -112,7 +113,9 @@ def run_live_tail(planned: Sequence[Planned], endpoint: str, *, interruptions: i
                 events += [{**e, "logStreamName": stream, "ingestionTime": now_ms} for e in batch]
             if streamed:
                 server.update(events)
-        delivered.wait(lambda: source.status().backfills >= interruptions, "the backfills")
+            else:  # as in AWS, the backfill runs right after the new session starts, before more arrive
+                ended = sum(1 for c in cut_at if c <= index)
+                delivered.wait(lambda ended=ended: source.status().backfills >= ended, "a backfill")
         marker = f"marker {time.time()}"
         server.update([{"logStreamName": STREAMS[0], "timestamp": int(time.time() * 1000), "message": marker}])
         delivered.wait(lambda: delivered.messages[marker] > 0, "the marker")

@@ -13,10 +13,11 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.livetail.tail_server import LiveTailServer, tail_events
 from tui.sources.budget import RequestBudget
 from tui.sources.follower import LogEvent
 from tui.sources.livetail import LiveTailSource, live_tail_client_factory
+
+from tests.livetail.tail_server import LiveTailServer, tail_events
 
 GROUP = "/vpc/flow-logs"
 STALL_S = 1.0  # the tests' silence threshold; the server's heartbeat is 0.05 s

@@ -3,9 +3,10 @@ the reader's handlers fed parsed updates directly: no stream needed for these bo
 
 from __future__ import annotations
 
-from tests.cloudwatch.cw_sim import FakeClock
 from tui.sources.budget import RequestBudget
 from tui.sources.livetail import MARGIN_MS, LiveTailSource
+
+from tests.cloudwatch.cw_sim import FakeClock
 
 T0 = 1_800_000_000.0
 MAX_DELAY_MS = 1_200_000

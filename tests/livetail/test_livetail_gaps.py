@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.livetail.conftest import GROUP, STALL_S, Collector, Scenario
-from tests.livetail.tail_server import LiveTailServer
 from tui.sources.budget import RequestBudget
 from tui.sources.livetail import LiveTailSource
+
+from tests.livetail.conftest import GROUP, STALL_S, Collector, Scenario
+from tests.livetail.tail_server import LiveTailServer
 
 FILTER_LOG_EVENTS = "Logs_20140328.FilterLogEvents"
 

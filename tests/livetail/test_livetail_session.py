@@ -8,8 +8,6 @@ import threading
 import time
 from pathlib import Path
 
-from tests.livetail.conftest import GROUP, Scenario
-from tests.livetail.tail_server import LiveTailServer
 from tui.config import load_config
 from tui.engine.engine import engine_from_config
 from tui.rules.alerts import Alert
@@ -17,6 +15,9 @@ from tui.run.session import Session
 from tui.sources.budget import RequestBudget
 from tui.sources.follower import LogEvent
 from tui.sources.livetail import LiveTailSource, live_tail_client_factory
+
+from tests.livetail.conftest import GROUP, Scenario
+from tests.livetail.tail_server import LiveTailServer
 
 CONFIG = """
 sources:
