@@ -84,7 +84,7 @@ class LiveTailServer:
         self.actions: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self.requests: list[dict[str, Any]] = []  # StartLiveTail request bodies, one per session
         self.targets: Counter[str] = Counter()  # every X-Amz-Target received, forwarded or not
-        self.sessions_ended = threading.Semaphore(0)
+        self._open: list[queue.Queue[tuple[Any, ...]]] = []  # each open session's own updates
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -101,6 +101,11 @@ class LiveTailServer:
         with self._lock:
             return len(self.requests)
 
+    @property
+    def open_sessions(self) -> int:
+        with self._lock:
+            return len(self._open)
+
     def start(self) -> LiveTailServer:
         self._thread.start()
         return self
@@ -114,6 +119,12 @@ class LiveTailServer:
 
     def update(self, events: list[dict[str, Any]], *, sampled: bool = False) -> None:
         self.actions.put(("update", events, sampled))
+
+    def broadcast(self, events: list[dict[str, Any]]) -> None:
+        """Send ``events`` on every open session (two overlap while one renews the other)."""
+        with self._lock:
+            for own in self._open:
+                own.put(("update", events, False))
 
     def pause(self, seconds: float) -> None:
         """Send nothing for ``seconds``, then go on with the script (updates skipped meanwhile are lost)."""
@@ -181,9 +192,11 @@ class LiveTailServer:
                 self.wfile.flush()
 
             def _live_tail(self, request: dict[str, Any]) -> None:
+                own: queue.Queue[tuple[Any, ...]] = queue.Queue()
                 with server._lock:
                     server.requests.append(request)
                     session = len(server.requests)
+                    server._open.append(own)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/vnd.amazon.eventstream")
                 self.send_header("Transfer-Encoding", "chunked")
@@ -193,22 +206,26 @@ class LiveTailServer:
                     self._chunk(frame({":message-type": "event", ":event-type": "initial-response"}, b"{}"))
                     start = {"requestId": f"req-{session}", "sessionId": f"session-{session}", **request}
                     self._chunk(event_frame("sessionStart", start))
-                    if self._play():
+                    if self._play(own):
                         self.wfile.write(b"0\r\n\r\n")
                         self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client went away (it was stopped, or gave up on the session)
                 finally:
                     self.close_connection = True
-                    server.sessions_ended.release()
+                    with server._lock:
+                        server._open.remove(own)
 
-            def _play(self) -> bool:
+            def _play(self, own: queue.Queue[tuple[Any, ...]]) -> bool:
                 """Send the script until the session ends; False when the connection was dropped."""
                 while not server._closing.is_set():
                     try:
-                        action = server.actions.get(timeout=server.heartbeat_s)
+                        action = own.get_nowait()
                     except queue.Empty:
-                        action = ("update", [], server.heartbeat_sampled)
+                        try:
+                            action = server.actions.get(timeout=server.heartbeat_s)
+                        except queue.Empty:
+                            action = ("update", [], server.heartbeat_sampled)
                     kind = action[0]
                     if kind == "update":
                         update = {"sessionMetadata": {"sampled": action[2]}, "sessionResults": action[1]}

@@ -20,7 +20,7 @@ def update(*ingested_ms: int, sampled: bool = False) -> dict:
 def source_at(clock: FakeClock) -> LiveTailSource:
     options = {"budget": RequestBudget(5), "clock": clock, "lookback_s": 0, "stall_s": 8}
     source = LiveTailSource(lambda: None, "/vpc/flow-logs", lambda batch: None, **options)
-    source._on_session_start()
+    source._on_session_start(1)
     return source
 
 

@@ -13,7 +13,7 @@ from tui.sources.budget import RequestBudget
 from tui.sources.livetail import LiveTailSource
 
 from tests.livetail.conftest import GROUP, STALL_S, Collector, Scenario
-from tests.livetail.tail_server import LiveTailServer
+from tests.livetail.tail_server import LiveTailServer, tail_events
 
 FILTER_LOG_EVENTS = "Logs_20140328.FilterLogEvents"
 
@@ -109,6 +109,27 @@ def test_stream_error_or_dropped_connection_reconnects_and_backfills(
     status = source.status()
     assert status.reconnects == 1 and status.gaps >= 1 and status.errors == 1
     assert status.state == "live" and status.last_error is None
+
+
+def test_a_session_is_renewed_before_it_times_out_with_no_gap_and_no_backfill(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
+    """While the old and the new session are both open, both send every new event (as AWS does);
+    each is delivered once. Sessions are renewed every second or two here (every 2 h 50 min in use)."""
+    source = source_for(renew_after_s=1.0, overlap_s=1.5)
+    wait_live(collector, source)
+    server.broadcast(tail_events(scenario.arn, scenario.put(3)))
+    collector.wait_until(lambda: server.open_sessions == 2, "a renewal in progress")
+    server.broadcast(tail_events(scenario.arn, scenario.put(4)))  # sent by both sessions
+    collector.wait_until(lambda: source.status().renewals >= 1, "a renewal")
+    server.broadcast(tail_events(scenario.arn, scenario.put(3)))
+    marker = scenario.put(1)
+    server.broadcast(tail_events(scenario.arn, marker))
+    collector.wait_until(lambda: collector.messages()[marker[0]["message"]] >= 1, "the marker")
+    assert_exactly_once(scenario, collector)
+    status = source.status()
+    assert (status.gaps, status.reconnects, status.backfills) == (0, 0, 0)
+    assert server.targets[FILTER_LOG_EVENTS] == 0
 
 
 def test_sampled_update_opens_a_gap_that_the_backfill_fills(

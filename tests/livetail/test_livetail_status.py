@@ -25,16 +25,18 @@ def test_status_line_shows_what_live_tail_adds() -> None:
         gaps=3,
         sampled=2,
         reconnects=1,
+        renewals=4,
         backfills=3,
         backfilled=41,
     )
     line = status_line(status)
     assert line["state"] == "sampled" and line["events"] == 900 and line["rereadRatio"] == 1.02
-    assert {k: line[k] for k in ("via", "sampled", "gaps", "reconnects", "backfilled")} == {
+    assert {k: line[k] for k in ("via", "sampled", "gaps", "reconnects", "renewals", "backfilled")} == {
         "via": "live-tail",
         "sampled": 2,
         "gaps": 3,
         "reconnects": 1,
+        "renewals": 4,
         "backfilled": 41,
     }
 

@@ -140,7 +140,7 @@ def _delivery(config: Any, journal: Any) -> Any:
 
 def status_line(status: Any) -> dict[str, Any]:
     """A follower's status as a headless ``{"type": "status"}`` object (plus what a Live Tail
-    source adds: sampled updates, gaps, reconnections, backfilled events)."""
+    source adds: sampled updates, gaps, reconnections, renewals, backfilled events)."""
     line = {
         "type": "status",
         "logGroup": status.log_group,
@@ -162,6 +162,7 @@ def status_line(status: Any) -> dict[str, Any]:
             sampled=status.sampled,
             gaps=status.gaps,
             reconnects=status.reconnects,
+            renewals=status.renewals,
             backfilled=status.backfilled,
         )
     return line

@@ -13,14 +13,17 @@ need no re-reads. Its limits, from the API reference, and what this source does 
   (``SessionStreamingException``) or broken connection;
 - a reader that falls behind loses the oldest of the (at most 10) updates buffered for it.
 
-Each of these opens a *gap*: events ingested during it may never come through the stream. Once the
+Each of these opens a *gap*: events ingested during it may never come through the stream. (Except
+the three-hour end when all goes well: at ``renew_after_s`` (2 h 50 min) a second session is opened;
+both stream the same new events for ``overlap_s``, copies counted per session, then the old one is
+closed: no gap. A renewal that fails to start is retried; at worst the session times out.) Once the
 stream is live again (and no longer sampled) one FilterLogEvents backfill reads every event whose
 timestamp lies in ``[gap start - max_delay - margin, now + margin]`` (an event ingested in the gap is
 at most ``max_delay`` late, ``margin`` absorbs clock skew), page by page under the process-wide
 ``RequestBudget``, and delivers the ones not delivered yet (``tail_keys.py``). Gaps that open while
 a backfill is pending merge into it.
 
-Two threads: a reader that only reads the stream into a bounded queue (it never waits for the
+Two threads (three during a renewal): a reader that only reads the stream into a bounded queue (it never waits for the
 consumer, so the server never has to buffer for us; an update that finds the queue full is dropped
 and opens a gap), and a worker that delivers queued updates and runs backfills, one page at a time
 between updates. A silence longer than ``stall_s`` between updates (AWS sends one every second, empty
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import math
 import queue
 import random
 import threading
@@ -53,6 +57,9 @@ SESSION_TIMEOUT = "SessionTimeoutException"
 MARGIN_MS = 60_000  # clock skew between this host and CloudWatch, and the update's own delay
 BACKFILL_EVERY_S = 60.0  # while every update is sampled, backfill this often instead of never
 MIN_SESSION_S = 60.0  # a session that timed out sooner is not a normal end: reconnect with backoff
+RENEW_AFTER_S = 10_200.0  # 2 h 50 min: open the next session before this one times out (at 3 h)
+OVERLAP_S = 10.0  # how long both stream, so that the old one has sent all it had
+RENEW_RETRY_S = 60.0  # after a renewal that failed to start
 _RECONNECT = Backoff(base_s=1.0, cap_s=30.0)
 _SLOW_BACKOFF = Backoff(base_s=15.0, cap_s=60.0, floor=0.5)  # credentials, IAM, missing group
 _BACKOFF = {FaultKind.THROTTLED: Backoff(base_s=0.5, cap_s=20.0), FaultKind.TRANSIENT: _RECONNECT}
@@ -72,7 +79,8 @@ class LiveTailStatus(FollowerStatus):
 
     via: str = "live-tail"
     sampled: int = 0  # updates that carried a sample only (more than 500 events in their second)
-    reconnects: int = 0  # sessions started after the first
+    reconnects: int = 0  # sessions started after the first, renewals aside
+    renewals: int = 0  # sessions replaced before their three-hour end, with no gap
     backfills: int = 0  # backfill ranges read to their end
     backfilled: int = 0  # events that only a backfill delivered
     dropped_updates: int = 0  # updates dropped because the worker's queue was full
@@ -140,6 +148,8 @@ class LiveTailSource:
         queue_updates: int = 64,
         backfill_every_s: float = BACKFILL_EVERY_S,
         min_session_s: float = MIN_SESSION_S,
+        renew_after_s: float = RENEW_AFTER_S,
+        overlap_s: float = OVERLAP_S,
         page_limit: int = 10000,
         dedup_cap: int = 2_000_000,
         profile: str | None = None,
@@ -165,6 +175,8 @@ class LiveTailSource:
         self._stall_s = stall_s
         self._backfill_every_s = backfill_every_s
         self._min_session_s = min_session_s
+        self._renew_after_s = renew_after_s
+        self._overlap_s = overlap_s
         self._page_limit = page_limit
         self._clock = clock
         self._rng = rng or random.Random()
@@ -178,12 +190,18 @@ class LiveTailSource:
         self._live = False  # ... and its last update was not sampled
         self._arn: str | None = self.ref.arn
         self._renew = False
-        self._reader: threading.Thread | None = None
         self._worker: threading.Thread | None = None
         self._state = "starting"
         self._last_error: str | None = None
         self._last_update: float | None = None
-        self._session_started: float | None = None
+        self._last_sid = 0
+        self._current_sid = 0  # the session whose end is a gap (the newest one started)
+        self._renewing = False  # a successor session is being opened
+        self._handover_at: float | None = None  # when the successor started, while the old one is open
+        self._overlap_until = 0.0  # until then, queued updates may repeat another session's events
+        self._next_renewal_at = 0.0
+        self._renewals = self._reconnects = 0
+        self._readers: list[threading.Thread] = []
         self._delay_floor_ms: int | None = None  # least ingestion-to-arrival delay this session
         self._newest_ingested_ms: int | None = None  # the newest ingestion time streamed so far
         self._retry_at: float | None = None  # the reader's next attempt, while backing off
@@ -207,13 +225,13 @@ class LiveTailSource:
         """
         self.stop_event.set()
         self._queue_wake()
-        for thread in (self._worker, self._reader):
+        for thread in (self._worker, *self._readers):
             if thread is not None and thread is not threading.current_thread():
                 thread.join(timeout)
 
     def running(self) -> bool:
         """True while the worker or the reader thread is alive."""
-        return any(thread is not None and thread.is_alive() for thread in (self._worker, self._reader))
+        return any(thread is not None and thread.is_alive() for thread in (self._worker, *self._readers))
 
     def run(self) -> None:
         """Read and deliver in the calling thread (the reader gets a thread of its own) until stopped.
@@ -222,8 +240,9 @@ class LiveTailSource:
         """
         if self._lookback_ms:
             self._open_gap(int(self._clock() * 1000) - self._lookback_ms, lookback=True)
-        self._reader = threading.Thread(target=self._read_loop, name=f"live-tail reader {self.ref.name}", daemon=True)
-        self._reader.start()
+        reader = threading.Thread(target=self._read_loop, name=f"live-tail reader {self.ref.name}", daemon=True)
+        self._readers.append(reader)
+        reader.start()
         try:
             self._work_loop()
         finally:
@@ -250,7 +269,8 @@ class LiveTailSource:
             gaps=self._gaps,
             retry_in_s=_seconds_until(now, self._retry_at, self._backfill_retry_at),
             sampled=self._sampled,
-            reconnects=max(0, self._sessions - 1),
+            reconnects=self._reconnects,
+            renewals=self._renewals,
             backfills=self._backfills,
             backfilled=self._backfilled,
             dropped_updates=self._dropped,
@@ -258,10 +278,18 @@ class LiveTailSource:
 
     # -- the reader thread -------------------------------------------------------------------------
 
-    def _read_loop(self) -> None:
+    def _read_loop(self, successor: bool = False) -> None:
+        """Open sessions one after another until stopped.
+
+        A ``successor`` is started by a session nearing its three-hour end: if it fails before its
+        session starts, it gives up and the old session goes on (and simply times out, at worst).
+        Once its session starts it is the reader, and the old one closes after ``overlap_s``.
+        """
         failures = 0
         while not self.stop_event.is_set():
             step = "describe"
+            sid = self._new_session_id()
+            started: float | None = None
             try:
                 client = self._client_now()
                 if self._arn is None:
@@ -277,17 +305,25 @@ class LiveTailSource:
                         if self.stop_event.is_set():
                             return
                         if "sessionStart" in event:
-                            self._on_session_start()
-                            failures = 0
+                            started = self._clock()
+                            self._on_session_start(sid)
+                            failures, successor = 0, False
                         elif "sessionUpdate" in event:
-                            self._on_update(event["sessionUpdate"])
+                            self._on_update(event["sessionUpdate"], sid)
+                        if started is not None and self._renewal_due(sid, started):
+                            self._start_successor()
+                        if self._superseded(sid):
+                            return  # the successor streams everything from here on
                 finally:
                     stream.close()
                 raise ConnectionError("the Live Tail stream ended")
             except Exception as error:
                 if self.stop_event.is_set():
                     return
-                delay = self._on_stream_failure(error, step, failures)
+                if successor or (started is not None and sid != self._current_sid):
+                    self._side_session_failed(error, step, started is not None)
+                    return
+                delay = self._on_stream_failure(error, step, failures, started)
                 failures += 1
                 self._retry_at = self._clock() + delay
                 self.stop_event.wait(delay)
@@ -307,17 +343,76 @@ class LiveTailSource:
         message = f"log group {self.ref.name} does not exist"
         raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": message}}, "DescribeLogGroups")
 
-    def _on_session_start(self) -> None:
+    def _on_session_start(self, sid: int) -> None:
         with self._lock:
+            now = self._clock()
             self._sessions += 1
+            self._current_sid = sid
+            if self._renewing:  # a renewal: both sessions stream the same events for a while
+                self._renewing = False
+                self._handover_at, self._overlap_until = now, math.inf
+            elif self._sessions > 1:
+                self._reconnects += 1
             self._connected = self._live = True
-            self._last_update = self._session_started = self._clock()
+            self._last_update = now
             self._delay_floor_ms = None
             self._state = "live"
             self._last_error = None
         self._queue_wake()
 
-    def _on_update(self, update: dict[str, Any]) -> None:
+    # -- renewing a session before it times out (no gap, so no backfill) ---------------------------
+
+    def _new_session_id(self) -> int:
+        with self._lock:
+            self._last_sid += 1
+            return self._last_sid
+
+    def _renewal_due(self, sid: int, started: float) -> bool:
+        now = self._clock()
+        with self._lock:
+            return (
+                sid == self._current_sid
+                and not self._renewing
+                and self._handover_at is None  # one renewal at a time
+                and now - started >= self._renew_after_s
+                and now >= self._next_renewal_at
+            )
+
+    def _start_successor(self) -> None:
+        with self._lock:
+            self._renewing = True
+        thread = threading.Thread(target=self._read_loop, kwargs={"successor": True}, daemon=True)
+        self._readers.append(thread)
+        thread.start()
+
+    def _superseded(self, sid: int) -> bool:
+        """True once a newer session has streamed alongside this one for ``overlap_s``."""
+        with self._lock:
+            if sid == self._current_sid or self._handover_at is None:
+                return False
+            if self._clock() - self._handover_at < self._overlap_s:
+                return False
+            # Updates already received may still be queued, and the successor's next ones may repeat
+            # what this session sent last: count copies per session a little longer.
+            self._overlap_until = self._clock() + self._overlap_s
+            self._handover_at = None
+            self._renewals += 1
+            return True
+
+    def _side_session_failed(self, error: Exception, step: str, was_open: bool) -> None:
+        """A successor that never started, or a superseded session that failed during the overlap."""
+        fault = self._fault(error, step)
+        with self._lock:
+            if self._renewing and not was_open:  # the successor: try again in a while
+                self._renewing = False
+                self._next_renewal_at = self._clock() + RENEW_RETRY_S
+            elif was_open:  # the old session, before the overlap ended: what it had not sent yet
+                self._handover_at = None
+                self._overlap_until = self._clock() + self._overlap_s
+                self._open_gap_locked(int((self._last_update or self._clock()) * 1000))
+        self._record_fault(fault)
+
+    def _on_update(self, update: dict[str, Any], sid: int = 0) -> None:
         now = self._clock()
         sampled = bool(update.get("sessionMetadata", {}).get("sampled"))
         results = update.get("sessionResults") or []
@@ -345,7 +440,7 @@ class LiveTailSource:
                     self._state = "live"
         if results:
             try:
-                self._queue.put_nowait(results)
+                self._queue.put_nowait((sid, now < self._overlap_until, results))
             except queue.Full:
                 with self._lock:
                     self._dropped += 1
@@ -370,14 +465,14 @@ class LiveTailSource:
             self._delay_floor_ms = delay
         return delay - self._delay_floor_ms
 
-    def _on_stream_failure(self, error: Exception, step: str, failures: int) -> float:
+    def _on_stream_failure(self, error: Exception, step: str, failures: int, started: float | None) -> float:
         """Open a gap from the last update, say what happened, and return how long to wait."""
         with self._lock:
             if self._connected:  # a gap from the last update; later failed attempts extend it
                 self._open_gap_locked(int((self._last_update or self._clock()) * 1000))
             self._connected = self._live = False
         code = getattr(error, "response", {}).get("Error", {}).get("Code")
-        lasted = self._clock() - self._session_started if self._session_started is not None else 0.0
+        lasted = 0.0 if started is None else self._clock() - started
         if code == SESSION_TIMEOUT and lasted >= self._min_session_s:  # the normal end of a long session
             with self._lock:
                 self._state, self._last_error = "starting", "Live Tail session timed out (3 hours): reconnecting"
@@ -403,7 +498,7 @@ class LiveTailSource:
                 item = None
             while item is not None:
                 if item is not _WAKE:
-                    self._deliver_tail(item)
+                    self._deliver_tail(*item)
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
@@ -464,7 +559,7 @@ class LiveTailSource:
         cursor.token = page.get("nextToken")
         return cursor.token is None  # only a missing token ends a range: empty pages may carry one
 
-    def _deliver_tail(self, results: list[dict[str, Any]]) -> None:
+    def _deliver_tail(self, sid: int, overlapping: bool, results: list[dict[str, Any]]) -> None:
         new = []
         for raw in results:
             stream = raw.get("logStreamName", "")
@@ -472,7 +567,7 @@ class LiveTailSource:
                 continue
             timestamp, message = int(raw.get("timestamp", 0)), raw.get("message", "")
             key = content_key(stream, timestamp, message)
-            copy = self._keys.from_tail(key, timestamp)
+            copy = self._keys.from_tail(key, timestamp, sid, overlapping)
             if copy:
                 event_id = f"lt-{key.hex()}" + (f"-{copy}" if copy > 1 else "")
                 ingested = int(raw.get("ingestionTime") or 0)

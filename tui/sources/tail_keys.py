@@ -4,8 +4,11 @@ Live Tail events carry no ``eventId`` (the API's LiveTailSessionLogEvent has str
 ingestion time and message only), so an event is known by its *content key*: a digest of log stream,
 timestamp and message. Copies with the same key are counted, per source:
 
-- Live Tail never sends one stored event twice, so its ``n``-th copy of a key is a new event when
-  fewer than ``n`` copies of that key were delivered so far;
+- a Live Tail session never sends one stored event twice, and sessions one after another send
+  different events, so the stream's ``n``-th copy of a key is a new event when fewer than ``n``
+  copies of that key were delivered so far. Two sessions open at once (one renewing the other) send
+  the same events while both are open: then each session's copies are counted on their own, like a
+  backfill's;
 - a backfill (FilterLogEvents over a time range) returns every stored copy whose timestamp lies in
   the range, so its ``n``-th copy *within that backfill* is new under the same rule.
 
@@ -43,26 +46,32 @@ class DeliveredKeys:
             raise ValueError(f"dedup cap must be positive, not {cap!r}")
         self.cap = cap
         self.evicted = 0
-        self._counts: dict[bytes, tuple[int, int]] = {}  # key -> (delivered, sent by Live Tail)
+        # key -> (copies delivered, copies sent by Live Tail, the session that sent the last of those)
+        self._counts: dict[bytes, tuple[int, int, int]] = {}
         self._buckets: dict[int, list[bytes]] = {}
         self._order: list[int] = []  # heap of bucket keys
 
     def __len__(self) -> int:
         return len(self._counts)
 
-    def from_tail(self, key: bytes, timestamp_ms: int) -> int:
-        """Count one more Live Tail copy of ``key``; its copy number when it is new, else 0."""
-        delivered, tail = self._counts.get(key) or self._remember(key, timestamp_ms)
+    def from_tail(self, key: bytes, timestamp_ms: int, session: int = 0, overlapping: bool = False) -> int:
+        """Count one more copy of ``key`` from Live Tail ``session``; its copy number when new, else 0.
+
+        ``overlapping``: another session may have sent the same events (a renewal in progress).
+        """
+        delivered, tail, sender = self._counts.get(key) or self._remember(key, timestamp_ms)
+        if sender != session and overlapping:
+            tail = 0
         tail += 1
-        self._counts[key] = (max(delivered, tail), tail)
+        self._counts[key] = (max(delivered, tail), tail, session)
         return tail if tail > delivered else 0
 
     def from_backfill(self, key: bytes, timestamp_ms: int, copy: int) -> bool:
         """True when the ``copy``-th copy of ``key`` in one backfill was not delivered before."""
-        delivered, tail = self._counts.get(key) or self._remember(key, timestamp_ms)
+        delivered, tail, sender = self._counts.get(key) or self._remember(key, timestamp_ms)
         if copy <= delivered:
             return False
-        self._counts[key] = (copy, tail)
+        self._counts[key] = (copy, tail, sender)
         return True
 
     def expire(self, horizon_ms: int) -> None:
@@ -71,17 +80,17 @@ class DeliveredKeys:
             for key in self._buckets.pop(heapq.heappop(self._order)):
                 self._counts.pop(key, None)
 
-    def _remember(self, key: bytes, timestamp_ms: int) -> tuple[int, int]:
+    def _remember(self, key: bytes, timestamp_ms: int) -> tuple[int, int, int]:
         bucket_key = timestamp_ms // _BUCKET_MS
         bucket = self._buckets.get(bucket_key)
         if bucket is None:
             bucket = self._buckets[bucket_key] = []
             heapq.heappush(self._order, bucket_key)
         bucket.append(key)
-        self._counts[key] = (0, 0)
+        self._counts[key] = (0, 0, -1)
         if len(self._counts) > self.cap:
             self._evict_oldest(keep=key)
-        return (0, 0)
+        return (0, 0, -1)
 
     def _evict_oldest(self, keep: bytes) -> None:
         bucket_key = self._order[0]
