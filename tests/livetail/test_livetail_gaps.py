@@ -132,6 +132,21 @@ def test_a_session_is_renewed_before_it_times_out_with_no_gap_and_no_backfill(
     assert server.targets[FILTER_LOG_EVENTS] == 0
 
 
+def test_a_renewal_that_fails_to_start_leaves_the_session_streaming(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
+    source = source_for(renew_after_s=0.5)
+    wait_live(collector, source)
+    server.refuse["StartLiveTail"] = (503, "ServiceUnavailableException", "try later")
+    collector.wait_until(lambda: source.status().errors >= 1, "the failed renewal")
+    scenario.tail(scenario.put(3))
+    collector.wait_until(lambda: len(collector.events) == 3, "the events")
+    assert_exactly_once(scenario, collector)
+    status = source.status()
+    assert status.state == "live" and status.renewals == 0 and status.gaps == 0 and server.open_sessions == 1
+    assert "unavailable" in status.last_error
+
+
 def test_sampled_update_opens_a_gap_that_the_backfill_fills(
     scenario: Scenario, collector: Collector, source_for
 ) -> None:

@@ -410,7 +410,7 @@ class LiveTailSource:
                 self._handover_at = None
                 self._overlap_until = self._clock() + self._overlap_s
                 self._open_gap_locked(int((self._last_update or self._clock()) * 1000))
-        self._record_fault(fault)
+        self._record_fault(fault, shown_as_state=False)
 
     def _on_update(self, update: dict[str, Any], sid: int = 0) -> None:
         now = self._clock()
@@ -651,14 +651,16 @@ class LiveTailSource:
             fault = Fault(FaultKind.TRANSIENT, fault.code, f"Live Tail stream failed ({fault.code}): reconnecting")
         return fault
 
-    def _record_fault(self, fault: Fault) -> None:
+    def _record_fault(self, fault: Fault, *, shown_as_state: bool = True) -> None:
+        """Count ``fault`` and show its message; ``shown_as_state`` also makes it the source's state
+        (not for a renewal that failed while the current session streams on)."""
         with self._lock:
             if fault.kind is FaultKind.THROTTLED:
                 self._throttled += 1
-                self._state = "throttled"
             else:
                 self._errors += 1
-                self._state = "error"
+            if shown_as_state:
+                self._state = "throttled" if fault.kind is FaultKind.THROTTLED else "error"
             self._renew = fault.kind is FaultKind.CREDENTIALS
             self._last_error = fault.message
 
