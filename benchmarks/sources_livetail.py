@@ -130,7 +130,7 @@ def run_live_tail(planned: Sequence[Planned], endpoint: str, *, interruptions: i
     transferred = round(status.reread_ratio * status.events) - 1  # the marker came through the stream
     distinct = sum(1 for message in got if message in expected)
     return {
-        "source": "live-tail" + (f" ({interruptions} session end(s))" if interruptions else ""),
+        "source": "live-tail" + (f", {interruptions} session(s) lost" if interruptions else ""),
         "events": len(planned),
         "lost": sum((expected - got).values()),
         "duplicated": sum(n - 1 for n in got.values() if n > 1),
