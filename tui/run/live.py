@@ -146,8 +146,9 @@ def _delivery(config: Any, journal: Any) -> Any:
 
 
 def status_line(status: Any) -> dict[str, Any]:
-    """A follower's status as a headless ``{"type": "status"}`` object."""
-    return {
+    """A follower's status as a headless ``{"type": "status"}`` object (plus what a Live Tail
+    source adds: sampled updates, gaps, reconnections, renewals, backfilled events)."""
+    line = {
         "type": "status",
         "logGroup": status.log_group,
         "state": status.state,
@@ -162,6 +163,16 @@ def status_line(status: Any) -> dict[str, Any]:
         "events": status.events,
         "lastError": status.last_error,
     }
+    if hasattr(status, "sampled"):
+        line.update(
+            via=status.via,
+            sampled=status.sampled,
+            gaps=status.gaps,
+            reconnects=status.reconnects,
+            renewals=status.renewals,
+            backfilled=status.backfilled,
+        )
+    return line
 
 
 def record_line(fmt: Any, event: Any) -> dict[str, Any] | None:

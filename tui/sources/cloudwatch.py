@@ -32,14 +32,22 @@ CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 30  # FilterLogEvents can scan for a while before answering
 
 
-def make_logs_client(region: str | None = None, profile: str | None = None, endpoint_url: str | None = None) -> Any:
+def make_logs_client(
+    region: str | None = None,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    *,
+    inject_host_prefix: bool = True,
+) -> Any:
     """A CloudWatch Logs client from the standard credential chain (env, SSO, profile, instance role).
 
     botocore's own retries are off (``total_max_attempts=1``; its ``max_attempts`` would count retries
     only): the follower owns retries and backoff, so every HTTP request passes the process-wide
     request budget and every throttle shows in the status.
     ``endpoint_url`` defaults to boto3's own resolution, which honours ``AWS_ENDPOINT_URL`` and
-    ``AWS_ENDPOINT_URL_CLOUDWATCH_LOGS``. Raises botocore errors (unknown profile, no region).
+    ``AWS_ENDPOINT_URL_CLOUDWATCH_LOGS``. ``inject_host_prefix=False`` keeps botocore from prefixing
+    the host of StartLiveTail (``stream-127.0.0.1`` does not resolve; see ``livetail.py``).
+    Raises botocore errors (unknown profile, no region).
     """
     import boto3
     from botocore.config import Config
@@ -50,6 +58,7 @@ def make_logs_client(region: str | None = None, profile: str | None = None, endp
         read_timeout=READ_TIMEOUT_S,
         tcp_keepalive=True,
         user_agent_extra="flowtail",
+        inject_host_prefix=inject_host_prefix,
     )
     session = boto3.Session(profile_name=profile, region_name=region)
     return session.client("logs", endpoint_url=endpoint_url, config=config)
