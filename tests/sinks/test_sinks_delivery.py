@@ -8,6 +8,8 @@ import pytest
 from tui.sinks.delivery import Delivery, exponential_backoff
 from tui.sinks.journal import Journal, JournalEntry
 
+from conftest import T0_MS
+
 WAIT_S = 15
 
 
@@ -92,9 +94,10 @@ def test_cooldown_suppresses_repeats_per_rule_group_and_state(topic, journal, ma
     delivery = running(Delivery(journal, {"sns": topic.notifier(cooldown_s=600)}, clock=clock))
 
     delivery.submit(make_alert())
+    delivery.submit(make_alert(state="OK", value=3, time_ms=T0_MS + 119_000))  # the episode ends
     assert delivery.drain(WAIT_S)
     clock.now += 300
-    repeat = delivery.submit(make_alert())  # same rule and source, within the cooldown
+    repeat = delivery.submit(make_alert(time_ms=T0_MS + 359_000))  # same rule and source, a new episode, within the cooldown
     delivery.submit(make_alert(src="198.51.100.23"))  # another source
     delivery.submit(make_alert(rule="port-scan"))  # another rule, same source
     assert delivery.drain(WAIT_S)
@@ -104,8 +107,9 @@ def test_cooldown_suppresses_repeats_per_rule_group_and_state(topic, journal, ma
     (suppressed,) = [entry for entry in journal.recent(10) if entry.id == repeat]
     assert suppressed.suppressed == {"sns": "cooldown"} and not suppressed.pending_for("sns")
 
+    delivery.submit(make_alert(state="OK", value=3, time_ms=T0_MS + 419_000, episode_start_ms=T0_MS + 359_000))
     clock.now += 300  # 600 s after the first publish
-    delivery.submit(make_alert())
+    delivery.submit(make_alert(time_ms=T0_MS + 659_000))
     assert delivery.drain(WAIT_S)
     assert sources(topic.messages()) == ["203.0.113.7"]
 
@@ -113,21 +117,24 @@ def test_cooldown_suppresses_repeats_per_rule_group_and_state(topic, journal, ma
 def test_ok_is_published_only_when_configured_and_not_held_back_by_the_alarm(topic, journal, make_alert, running):
     clock = Clock()
     alarms_only = running(Delivery(journal, {"sns": topic.notifier()}, clock=clock))
-    alarms_only.submit(make_alert())
-    recovered = alarms_only.submit(make_alert(state="OK", value=3))
+    alarm = alarms_only.submit(make_alert())
+    recovered = alarms_only.submit(make_alert(state="OK", value=3, time_ms=T0_MS + 119_000))
     assert alarms_only.drain(WAIT_S)
     assert [envelope["Subject"].split()[1] for envelope in topic.messages()] == ["ALARM"]
-    (ok,) = [entry for entry in journal.recent(10) if entry.id == recovered]
-    assert ok.sinks == () and not ok.unresolved  # journaled for the history, owed to nobody
+    assert recovered is None  # an OK nobody wants is not journaled ...
+    (entry,) = journal.recent(10)
+    assert entry.id == alarm and entry.closed == {"*": str(T0_MS + 119_000)}  # ... only the end of its episode
 
     both = running(Delivery(journal, {"sns": topic.notifier(states=("ALARM", "OK"))}, clock=clock))
-    both.submit(make_alert(src="198.51.100.5"))
+    flap = [T0_MS + 59_000, T0_MS + 300_000]  # two episodes, further apart than the window
+    both.submit(make_alert(src="198.51.100.5", time_ms=flap[0]))
     clock.now += 10
-    both.submit(make_alert(src="198.51.100.5", state="OK", value=3))
+    both.submit(make_alert(src="198.51.100.5", state="OK", value=3, time_ms=flap[0] + 60_000, episode_start_ms=flap[0]))
     clock.now += 10
-    both.submit(make_alert(src="198.51.100.5"))  # flapping: within the cooldown of the sent ALARM
+    both.submit(make_alert(src="198.51.100.5", time_ms=flap[1]))  # flapping: within the cooldown of the sent ALARM
     clock.now += 10
-    both.submit(make_alert(src="198.51.100.5", state="OK", value=3))  # ... and of the sent OK
+    both.submit(make_alert(src="198.51.100.5", state="OK", value=3, time_ms=flap[1] + 60_000,
+                           episode_start_ms=flap[1]))  # ... and of the sent OK
     assert both.drain(WAIT_S)
     assert [envelope["Subject"].split()[1] for envelope in topic.messages()] == ["ALARM", "OK"]
     assert both.status().suppressed == 2
@@ -154,7 +161,7 @@ def test_stop_does_not_wait_for_sns_and_leaves_the_alert_owed(topic, proxy, jour
 
     delivery.stop(timeout=WAIT_S)  # interrupts the hour-long backoff
 
-    assert not delivery._thread.is_alive()
+    assert not any(thread.is_alive() for thread in delivery._threads)
     assert [entry.id for entry in journal.pending("sns")] == [alert_id]
 
 
