@@ -1,0 +1,27 @@
+"""The `flowtail` console script and `python -m tui`.
+
+Ctrl-C must never print a traceback, not even in the first milliseconds: until the command line is
+read, SIGINT keeps its default action (the process ends quietly, status 130); from then on it raises
+KeyboardInterrupt, which every command turns into an orderly stop; once the command has returned,
+the default action is back for the interpreter's shutdown.
+"""
+
+import signal
+
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+import sys  # noqa: E402 - after the signal disposition, on purpose
+
+
+def main() -> int:
+    from tui.cli import main as run
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return run()
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
