@@ -6,11 +6,13 @@ KeyboardInterrupt, which every command turns into an orderly stop; once the comm
 the default action is back for the interpreter's shutdown.
 """
 
-import signal
+# The C module: `signal` itself imports enum, which takes milliseconds the Ctrl-C could land in.
+import _signal
 
-signal.signal(signal.SIGINT, signal.SIG_DFL)
+_signal.signal(_signal.SIGINT, _signal.SIG_DFL)
 
-import sys  # noqa: E402 - after the signal disposition, on purpose
+import signal  # noqa: E402 - after the disposition, on purpose
+import sys  # noqa: E402
 
 
 def main() -> int:
