@@ -3,6 +3,8 @@ after a restart, and keeps a flapping source from paging over and over."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tui.sinks.delivery import Delivery, exponential_backoff
@@ -182,3 +184,146 @@ def test_exponential_backoff_grows_to_its_cap_with_jitter():
     assert 4 <= delay(3) <= 8
     assert 30 <= delay(50) <= 60
     assert len({delay(10) for _ in range(20)}) > 1
+
+
+def client_error(code: str, message: str = "") -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code, "Message": message}}, "Publish")
+
+
+class Failing:
+    """The real SNS notifier, except that the alerts of ``sources`` fail with ``error`` (a fault
+    injected in front of moto) for their first ``times`` attempts. Records the journal's state at
+    each publish."""
+
+    def __init__(self, real, sources, error, times: int = 10**9, journal=None) -> None:
+        self.real, self.sources, self.error, self.times = real, set(sources), error, times
+        self.states, self.cooldown_s = real.states, real.cooldown_s
+        self.attempts: dict[str, int] = {}
+        self.journal = journal
+        self.journaled_before_publish: list[bool] = []
+
+    def publish(self, alert) -> str:
+        if self.journal is not None:
+            self.journaled_before_publish.append(alert.id in {entry.id for entry in self.journal.entries()})
+        src = alert.group["srcaddr"]
+        self.attempts[src] = self.attempts.get(src, 0) + 1
+        if src in self.sources and self.attempts[src] <= self.times:
+            raise self.error
+        return self.real.publish(alert)
+
+    def describe_error(self, exc: BaseException) -> str:
+        return self.real.describe_error(exc)
+
+    def is_permanent(self, exc: BaseException) -> bool:
+        return self.real.is_permanent(exc)
+
+
+def test_a_restart_that_finds_the_same_episodes_again_sends_nothing_twice(topic, journal_path, make_alert, running):
+    alerts = [make_alert(src=f"10.1.0.{i}", episode_start_ms=T0_MS + i) for i in range(3)]
+    first = running(Delivery(Journal(journal_path), {"sns": topic.notifier(cooldown_s=0)}))
+    for alert in alerts:
+        first.submit(alert)
+    assert first.drain(WAIT_S)
+    first.stop()
+    assert len(topic.messages()) == 3
+
+    again = running(Delivery(Journal(journal_path), {"sns": topic.notifier(cooldown_s=0)}))
+    assert [again.submit(alert) for alert in alerts] == [None, None, None]
+    moved = make_alert(src="10.1.0.0", episode_start_ms=T0_MS - 5_000, time_ms=T0_MS + 55_000)  # start moved earlier
+    assert again.submit(moved) is None
+    ok = again.submit(make_alert(src="10.1.0.0", state="OK", value=1, episode_start_ms=T0_MS - 5_000,
+                                 time_ms=T0_MS + 200_000))
+    assert ok is None  # nobody wants OKs, but the episode's end is journaled
+    assert again.drain(WAIT_S)
+    assert topic.messages() == [] and again.status().duplicates == 4
+    next_episode = make_alert(src="10.1.0.0", episode_start_ms=T0_MS + 400_000, time_ms=T0_MS + 400_000)
+    assert again.submit(next_episode) == next_episode.id
+    assert again.drain(WAIT_S)
+    assert sources(topic.messages()) == ["10.1.0.0"]
+
+
+def test_the_cooldown_survives_a_restart(topic, journal_path, make_alert, running):
+    clock = Clock()
+    first = running(Delivery(Journal(journal_path), {"sns": topic.notifier(cooldown_s=600)}, clock=clock))
+    first.submit(make_alert())
+    first.submit(make_alert(state="OK", value=1, time_ms=T0_MS + 120_000))
+    assert first.drain(WAIT_S)
+    first.stop()
+    clock.now += 60
+
+    again = running(Delivery(Journal(journal_path), {"sns": topic.notifier(cooldown_s=600)}, clock=clock))
+    again.submit(make_alert(time_ms=T0_MS + 300_000))  # a new episode 60 s (wall clock) after the page
+    assert again.drain(WAIT_S)
+    assert sources(topic.messages()) == ["203.0.113.7"] and again.status().suppressed == 1
+
+
+def test_a_rejected_alert_is_dead_lettered_once_and_does_not_hold_back_the_rest(topic, journal_path, make_alert, running):
+    notifier = Failing(topic.notifier(), ["10.2.0.1"], client_error("InvalidParameter", "Message too long"))
+    reports: list[str] = []
+    delivery = Delivery(Journal(journal_path), {"sns": notifier})
+    delivery.on_report(reports.append)
+    running(delivery)
+    for i in range(4):
+        delivery.submit(make_alert(src=f"10.2.0.{i}"))
+    assert delivery.drain(WAIT_S)
+
+    assert sources(topic.messages()) == ["10.2.0.0", "10.2.0.2", "10.2.0.3"]
+    status = delivery.status()
+    assert (status.dead_lettered, status.pending, status.failed) == (1, 0, 0)
+    assert notifier.attempts["10.2.0.1"] == 1
+    (dead,) = [entry for entry in Journal(journal_path).entries() if entry.dead_lettered]
+    assert dead.dead_lettered == {"sns": "SNS rejected the message (InvalidParameter): Message too long"}
+    assert len(reports) == 1 and "dead-lettered for sns, not retried" in reports[0]
+
+    restarted = running(Delivery(Journal(journal_path), {"sns": notifier}))
+    assert restarted.drain(WAIT_S) and notifier.attempts["10.2.0.1"] == 1  # not owed any more
+
+
+def test_a_failing_alert_is_retried_in_order_while_the_ones_behind_it_go(topic, journal, make_alert, running,
+                                                                       recording_backoff):
+    notifier = Failing(topic.notifier(), ["10.3.0.0"], client_error("Throttling", "Rate exceeded"), times=3)
+    backoff = recording_backoff(after=3)
+    reports: list[str] = []
+    delivery = Delivery(journal, {"sns": notifier}, backoff=backoff)
+    delivery.on_report(reports.append)
+    running(delivery)
+    for i in range(3):
+        delivery.submit(make_alert(src=f"10.3.0.{i}"))
+    assert delivery.drain(WAIT_S)
+
+    assert sources(topic.messages()) == ["10.3.0.1", "10.3.0.2", "10.3.0.0"]
+    assert notifier.attempts == {"10.3.0.0": 4, "10.3.0.1": 1, "10.3.0.2": 1}
+    status = delivery.status()
+    assert (status.sent, status.failed_attempts, status.failed, status.last_error) == (3, 3, 0, None)
+    assert reports == ["SNS is throttling publishes; retrying with backoff", "alert delivery recovered"]
+
+
+def test_submit_never_waits_for_the_journal_and_the_journal_is_written_before_the_publish(topic, journal_path,
+                                                                                            make_alert, running):
+    gate = threading.Event()
+
+    class SlowDisk(Journal):
+        def append_many(self, entries):
+            gate.wait(WAIT_S)
+            super().append_many(entries)
+
+    journal = SlowDisk(journal_path)
+    notifier = Failing(topic.notifier(), [], None, journal=journal)
+    delivery = running(Delivery(journal, {"sns": notifier}))
+    alert_id = delivery.submit(make_alert())  # returns although the disk is stuck
+
+    assert alert_id is not None and delivery.status().pending == 1 and journal.entries() == []
+    gate.set()
+    assert delivery.drain(WAIT_S)
+    assert notifier.journaled_before_publish == [True]
+
+
+def test_the_status_counts_what_the_journal_could_not_keep(topic, journal_path, make_alert):
+    journal = Journal(journal_path, max_bytes=6_000)
+    delivery = Delivery(journal, {"sns": topic.notifier()})  # not started: everything stays owed
+    for i in range(12):
+        journal.append(JournalEntry.new(make_alert(src=f"10.4.0.{i}"), ["sns"], 1000.0))
+    assert journal.dropped > 0
+    assert delivery.status().lost == journal.dropped
