@@ -7,7 +7,7 @@ the default action is back for the interpreter's shutdown.
 """
 
 # The C module: `signal` itself imports enum, which takes milliseconds the Ctrl-C could land in.
-import _signal
+import _signal  # type: ignore[import-not-found]  # the C module has no stub; see the comment above
 
 _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
 

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import boto3
 import pytest
+from conftest import SwitchableProxy
 
 from tui.app.widgets.status_bar import delivery_status
 from tui.config import load_config
 from tui.run.live import Headless, open_live
 from tui.sinks.journal import Journal
 from tui.sinks.jsonl import JsonLines
-
-from conftest import SwitchableProxy
 
 REPO = Path(__file__).resolve().parents[2]
 GROUP = "/vpc/flow-logs"
@@ -41,7 +40,8 @@ follow:
   lookback: 20m
 rules:
   - name: web-reject
-    pattern: '[version, account, eni, source, destination, srcport, destport="80", protocol="6", packets, bytes, windowstart, windowend, action="REJECT", flowlogstatus]'
+    pattern: '[version, account, eni, source, destination, srcport, destport="80", protocol="6", packets, bytes,
+      windowstart, windowend, action="REJECT", flowlogstatus]'
     threshold: 3
     window: 300s
     group_by: [srcaddr]
@@ -116,7 +116,8 @@ def world(aws_endpoint, tmp_path):
 
 def write_config(world, endpoint: str, topic: str | None = None) -> Path:
     path = world["tmp"] / "watch.yaml"
-    path.write_text(CONFIG.format(endpoint=endpoint, group=GROUP, topic=topic or world["topic"], journal=world["journal"]))
+    text = CONFIG.format(endpoint=endpoint, group=GROUP, topic=topic or world["topic"], journal=world["journal"])
+    path.write_text(text)
     return path
 
 
@@ -200,7 +201,8 @@ def test_killed_mid_publish_and_restarted_twice_every_alert_arrives_exactly_once
         assert second.stop() == (0, "")
 
         third = Watch(config)
-        status = third.wait_for(lambda line: line["type"] == "status" and line["delivery"]["duplicates"] >= len(SOURCES))
+        status = third.wait_for(lambda line: line["type"] == "status"
+                                and line["delivery"]["duplicates"] >= len(SOURCES))
         assert third.alerts() == []  # nothing printed again either
         assert status["delivery"]["sent"] == 0 and status["delivery"]["pending"] == 0
         assert third.stop(signal.SIGHUP) == (0, "")
@@ -356,7 +358,8 @@ def test_ctrl_c_at_any_moment_of_start_up_prints_no_traceback_from_flowtail(worl
     has run the first line of ``tui/__main__.py`` (a few ms: Python's own start-up and site), Python
     itself may print a KeyboardInterrupt traceback and nothing in flowtail can prevent it; from that
     line on, no traceback may come out (the first ~50 ms used to print one from the imports)."""
-    process = subprocess.Popen([str(FLOWTAIL), "watch", "-c", str(write_config(world, world["endpoint"])), "--headless"],
+    config = write_config(world, world["endpoint"])
+    process = subprocess.Popen([str(FLOWTAIL), "watch", "-c", str(config), "--headless"],
                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     threading.Event().wait(moment * 0.008)  # the moment of the Ctrl-C is what this test varies
     process.send_signal(signal.SIGINT)
@@ -373,7 +376,8 @@ def test_sigterm_restores_the_terminal_of_the_tui(world):
     leader, follower = pty.openpty()
     os.set_blocking(leader, True)
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
-    process = subprocess.Popen([sys.executable, "-m", "tui", "watch", "-c", str(write_config(world, world["endpoint"]))],
+    config = write_config(world, world["endpoint"])
+    process = subprocess.Popen([sys.executable, "-m", "tui", "watch", "-c", str(config)],
                                cwd=REPO, stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True)
     os.close(follower)
     screen = bytearray()

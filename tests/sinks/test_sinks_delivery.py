@@ -6,11 +6,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from conftest import T0_MS
 
 from tui.sinks.delivery import Delivery, exponential_backoff
 from tui.sinks.journal import Journal, JournalEntry
-
-from conftest import T0_MS
 
 WAIT_S = 15
 
@@ -99,7 +98,8 @@ def test_cooldown_suppresses_repeats_per_rule_group_and_state(topic, journal, ma
     delivery.submit(make_alert(state="OK", value=3, time_ms=T0_MS + 119_000))  # the episode ends
     assert delivery.drain(WAIT_S)
     clock.now += 300
-    repeat = delivery.submit(make_alert(time_ms=T0_MS + 359_000))  # same rule and source, a new episode, within the cooldown
+    # same rule and source, a new episode, within the cooldown
+    repeat = delivery.submit(make_alert(time_ms=T0_MS + 359_000))
     delivery.submit(make_alert(src="198.51.100.23"))  # another source
     delivery.submit(make_alert(rule="port-scan"))  # another rule, same source
     assert delivery.drain(WAIT_S)
@@ -259,7 +259,8 @@ def test_the_cooldown_survives_a_restart(topic, journal_path, make_alert, runnin
     assert sources(topic.messages()) == ["203.0.113.7"] and again.status().suppressed == 1
 
 
-def test_a_rejected_alert_is_dead_lettered_once_and_does_not_hold_back_the_rest(topic, journal_path, make_alert, running):
+def test_a_rejected_alert_is_dead_lettered_once_and_does_not_hold_back_the_rest(topic, journal_path, make_alert,
+                                                                               running):
     notifier = Failing(topic.notifier(), ["10.2.0.1"], client_error("InvalidParameter", "Message too long"))
     reports: list[str] = []
     delivery = Delivery(Journal(journal_path), {"sns": notifier})

@@ -3,10 +3,10 @@ stays bounded."""
 
 from __future__ import annotations
 
+from conftest import T0_MS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import T0_MS
 from tui.sinks.episodes import EpisodeMemory
 
 WINDOW_MS = 60_000

@@ -15,6 +15,7 @@ lookback window pages nothing twice and keeps the cooldowns (see :mod:`tui.sinks
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import threading
@@ -309,7 +310,7 @@ class Delivery:
             try:
                 self._deliver(job)
             except Exception as exc:  # noqa: BLE001 - a dead worker would silently stop all alerting
-                self._set_error("worker", f"alert delivery failed unexpectedly ({exc!r}); the alert stays in the journal")
+                self._set_error("worker", f"alert delivery failed unexpectedly ({exc!r}); the alert stays owed")
                 self._finish(job)
             finally:
                 with self._cond:
@@ -440,7 +441,5 @@ class Delivery:
 
     def _tell(self, line: str) -> None:
         for report in self._reporters:
-            try:
+            with contextlib.suppress(Exception):  # a failing reporter must not stop delivery
                 report(line)
-            except Exception:  # noqa: BLE001, S110 - a failing reporter must not stop delivery
-                pass

@@ -21,9 +21,9 @@ the alert for good (it is never retried).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-import dataclasses
 import threading
 import time
 from collections import deque
@@ -245,7 +245,8 @@ class Journal:
             kind = obj.get("type")
             if kind in _RECEIPTS:
                 try:
-                    receipts.setdefault(str(obj["id"]), {}).setdefault(kind, {})[str(obj["sink"])] = str(obj[_RECEIPTS[kind][0]])
+                    detail = str(obj[_RECEIPTS[kind][0]])
+                    receipts.setdefault(str(obj["id"]), {}).setdefault(kind, {})[str(obj["sink"])] = detail
                 except KeyError:
                     self.malformed += 1
         for obj in self._objects(count=False):

@@ -117,7 +117,8 @@ class SnsNotifier:
 
     def _message(self, alert: Alert, samples: int) -> str:
         shown = _displayable(alert, samples)
-        meaning = "the measure reached the threshold" if shown.state == "ALARM" else "the measure fell below the threshold"
+        meaning = ("the measure reached the threshold" if shown.state == "ALARM"
+                   else "the measure fell below the threshold")
         lines = [
             f"flowtail: rule {shown.rule} is {shown.state} for {shown.group_label}",
             "",
