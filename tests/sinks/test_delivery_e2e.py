@@ -88,9 +88,12 @@ class HoldingProxy(SwitchableProxy):
                         with self._count:
                             self.publishes += 1
                             hold = self.publishes == self.hold_at
-                        if hold:
+                        if hold:  # the publish never reaches SNS; the client waits for its answer
                             self.holding.set()
-                            return  # dropped: the publish never reaches SNS
+                            client.settimeout(WAIT_S)
+                            while client.recv(65536):  # until the client is killed (or gives up)
+                                pass
+                            return
                     key.data.sendall(data)
 
 
