@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import build_app, screen_lines
 from tui.sinks.delivery import DeliveryStatus
+
+from tests.app.conftest import build_app, screen_lines
 
 TROUBLE = DeliveryStatus(sent=4, pending=2, suppressed=0, failed_attempts=9, failed=1, dead_lettered=1, lost=0,
                          last_error="SNS topic arn:aws:sns:eu-west-1:123456789012:flow-alerts does not exist "

@@ -74,7 +74,7 @@ class FaultProxy:
         self.forced = None
         self.shares = (0.0, 0.0, 0.0)
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         self._thread.start()
         return self
 

@@ -34,7 +34,7 @@ class DemoEnvironment:
     queue_url: str
 
     @classmethod
-    def start(cls, enis: list[str]) -> "DemoEnvironment":
+    def start(cls, enis: list[str]) -> DemoEnvironment:
         import boto3
         from moto.server import ThreadedMotoServer
 

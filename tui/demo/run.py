@@ -20,9 +20,12 @@ CONFIG = Path(__file__).with_name("config.yaml")
 def demo_config(endpoint: str, topic_arn: str) -> Any:
     """The bundled configuration, pointed at the local endpoint and topic."""
     from tui.config import load_config
+    from tui.config.schema import SnsConfig
 
     config = load_config(CONFIG)
-    sns = dataclasses.replace(config.notifiers["sns"], topic_arn=topic_arn)
+    bundled_sns = config.notifiers["sns"]
+    assert isinstance(bundled_sns, SnsConfig)  # the bundled config.yaml has an sns notifier
+    sns = dataclasses.replace(bundled_sns, topic_arn=topic_arn)
     return dataclasses.replace(
         config,
         aws=dataclasses.replace(config.aws, endpoint_url=endpoint),
