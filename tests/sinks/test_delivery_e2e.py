@@ -16,13 +16,14 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import SwitchableProxy
 
 from tui.app.widgets.status_bar import delivery_status
 from tui.config import load_config
 from tui.run.live import Headless, open_live
 from tui.sinks.journal import Journal
 from tui.sinks.jsonl import JsonLines
+
+from tests.sinks.conftest import SwitchableProxy
 
 REPO = Path(__file__).resolve().parents[2]
 GROUP = "/vpc/flow-logs"

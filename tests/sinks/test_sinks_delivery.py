@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import T0_MS
 
 from tui.sinks.delivery import Delivery, exponential_backoff
 from tui.sinks.journal import Journal, JournalEntry
+
+from tests.sinks.conftest import T0_MS
 
 WAIT_S = 15
 

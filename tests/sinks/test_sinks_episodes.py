@@ -3,11 +3,12 @@ stays bounded."""
 
 from __future__ import annotations
 
-from conftest import T0_MS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tui.sinks.episodes import EpisodeMemory
+
+from tests.sinks.conftest import T0_MS
 
 WINDOW_MS = 60_000
 
