@@ -166,7 +166,7 @@ def test_status_lines_carry_the_delivery_and_its_error():
     line = status_line(follower, failing)
     assert line["lastError"] == "SNS topic x does not exist"
     assert line["delivery"] == {"sent": 3, "pending": 2, "failed": 2, "deadLettered": 1, "suppressed": 1,
-                                "duplicates": 4, "lost": 0, "failedAttempts": 7, "lastError": "SNS topic x does not exist"}
+                                "duplicates": 4, "lost": 0, "forgotten": 0, "failedAttempts": 7, "lastError": "SNS topic x does not exist"}
     assert "delivery" not in status_line(follower)
 
 

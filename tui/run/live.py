@@ -180,6 +180,7 @@ def delivery_fields(delivery: Any) -> dict[str, Any]:
         "suppressed": delivery.suppressed,
         "duplicates": delivery.duplicates,
         "lost": delivery.lost,
+        "forgotten": delivery.forgotten,
         "failedAttempts": delivery.failed_attempts,
         "lastError": delivery.last_error,
     }

@@ -69,8 +69,9 @@ class DeliveryStatus:
     last_error: str | None  # cleared when nothing is failing any more
     failed: int = 0  # owed alerts whose latest attempt failed (retried with backoff)
     dead_lettered: int = 0  # rejected for good this run (journal receipts "dead-letter")
-    lost: int = 0  # alerts dropped by a cap (journal rotation, inbox, episode memory): never silent
+    lost: int = 0  # alerts dropped by a cap (journal rotation, inbox): never silent
     duplicates: int = 0  # transitions not sent again because the journal already had them
+    forgotten: int = 0  # delivered episodes dropped from memory by its cap: they could page again
 
 
 @dataclass(eq=False)
@@ -239,9 +240,9 @@ class Delivery:
             counts = self._counts
             pending = len(self._inbox) + self._writing + len(self._queue) + self._backlog
             failed = sum(1 for job in self._queue if job.retries)
-            lost = counts.lost + self.journal.dropped + self._memory.forgotten
+            lost = counts.lost + self.journal.dropped
             return DeliveryStatus(counts.sent, pending, counts.suppressed, counts.failed_attempts, self._error_line(),
-                                  failed, counts.dead_lettered, lost, counts.duplicates)
+                                  failed, counts.dead_lettered, lost, counts.duplicates, self._memory.forgotten)
 
     # -- start-up --------------------------------------------------------------------------------
 

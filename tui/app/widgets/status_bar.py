@@ -55,7 +55,8 @@ def delivery_status(status: Any) -> Content:
     if status is None:
         return Content("")
     counts = [(status.pending, "pending", "$warning"), (status.failed, "failing", "bold $error"),
-              (status.dead_lettered, "dead", "bold $error"), (status.lost, "lost", "bold $error")]
+              (status.dead_lettered, "dead", "bold $error"), (status.lost, "lost", "bold $error"),
+              (status.forgotten, "forgotten", "$warning")]
     parts: list[Any] = [(f"{count:,} {label}", style) for count, label, style in counts if count]
     if status.last_error:
         parts.append((f"last error: {safe_text(status.last_error, 70)}", "$error"))
