@@ -23,8 +23,8 @@ test: $(STAMP)
 
 # Style and errors (ruff), types (mypy, configured in pyproject.toml), and the import contracts (lint-imports).
 lint: $(STAMP)
-	$(BIN)/ruff check tui tests benchmarks scripts
-	$(BIN)/mypy tui
+	$(BIN)/ruff check tui flowtail tests benchmarks scripts
+	$(BIN)/mypy tui flowtail
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

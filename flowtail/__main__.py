@@ -1,9 +1,19 @@
-"""``flowtail`` and ``python -m flowtail``: check that ``tui`` is flowtail's, then run its CLI."""
+"""``flowtail`` and ``python -m flowtail``: check that ``tui`` is flowtail's, then run its CLI.
 
-from __future__ import annotations
+Ctrl-C must never print a traceback, not even in the first milliseconds: until the command line is
+read, SIGINT keeps its default action (the process ends quietly, status 130); from then on it raises
+KeyboardInterrupt, which every command turns into an orderly stop; once the command has returned,
+the default action is back for the interpreter's shutdown.
+"""
 
-import sys
-from collections.abc import Sequence
+# The C module: `signal` itself imports enum, which takes milliseconds the Ctrl-C could land in.
+import _signal  # type: ignore[import-not-found]  # the C module has no stub; see the comment above
+
+_signal.signal(_signal.SIGINT, _signal.SIG_DFL)
+
+import signal  # noqa: E402 - after the disposition, on purpose
+import sys  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
 
 # tui/__init__.py sets this; another distribution's ``tui`` does not.
 MARKER = "__flowtail__"
@@ -31,7 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from tui.cli import main as cli_main
 
-    return cli_main(argv)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return cli_main(argv)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 if __name__ == "__main__":

@@ -186,3 +186,30 @@ def test_watch_records_print_exactly_what_the_engine_counts_as_records(aws):
     assert [line["message"] for line in printed] == [messages[0], messages[1], messages[3]]
     assert printed[1]["fields"]["srcport"] is None  # no number: absent
     assert (engine.records, engine.malformed) == (len(printed), len(messages) - len(printed))
+
+
+def test_status_lines_carry_the_delivery_and_its_error():
+    from tui.sinks.delivery import DeliveryStatus
+    from tui.sources.cloudwatch import FollowerStatus
+
+    follower = FollowerStatus(GROUP, "ok", 1_700_000_000.0, 2.5, 60_000, 300_000, 0, 0, 1.0, None, 10, 4, 20)
+    failing = DeliveryStatus(sent=3, pending=2, suppressed=1, failed_attempts=7, last_error="SNS topic x does not exist",
+                             failed=2, dead_lettered=1, lost=0, duplicates=4)
+    line = status_line(follower, failing)
+    assert line["lastError"] == "SNS topic x does not exist"
+    assert line["delivery"] == {"sent": 3, "pending": 2, "failed": 2, "deadLettered": 1, "suppressed": 1,
+                                "duplicates": 4, "lost": 0, "forgotten": 0, "failedAttempts": 7, "lastError": "SNS topic x does not exist"}
+    assert "delivery" not in status_line(follower)
+
+
+def test_the_status_bar_shows_delivery_trouble_compactly_and_nothing_when_all_is_well():
+    from tui.app.widgets.status_bar import delivery_status
+    from tui.sinks.delivery import DeliveryStatus
+
+    healthy = DeliveryStatus(sent=9, pending=0, suppressed=2, failed_attempts=0, last_error=None)
+    assert delivery_status(healthy).plain == "" and delivery_status(None).plain == ""
+    trouble = DeliveryStatus(sent=9, pending=2, suppressed=0, failed_attempts=5, failed=1, dead_lettered=1, lost=3,
+                             last_error="SNS publish denied: the IAM principal needs sns:Publish on " + "x" * 80)
+    text = delivery_status(trouble).plain
+    assert text.startswith("SNS: 2 pending, 1 failing, 1 dead, 3 lost, last error: SNS publish denied")
+    assert text.endswith("…") and len(text) < 130

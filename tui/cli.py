@@ -38,12 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(_prepared(list(sys.argv[1:] if argv is None else argv)))
-    if args.command is None:
-        parser.print_help()
-        return 2
     try:
+        parser = build_parser()
+        args = parser.parse_args(_prepared(list(sys.argv[1:] if argv is None else argv)))
+        if args.command is None:
+            parser.print_help()
+            return 2
         return int(args.run(args))
     except FlowtailError as error:
         print(f"flowtail: error: {error}", file=sys.stderr)

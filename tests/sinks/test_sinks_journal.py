@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from tui.paths import state_dir
-from tui.sinks.journal import Journal, JournalEntry
+from tui.sinks.journal import CUT_MARK, MAX_SAMPLES, SAMPLE_MAX_BYTES, Journal, JournalEntry
 
 
 def mode(path: Path) -> int:
@@ -28,7 +28,7 @@ def test_an_alert_reads_back_equal_with_its_bookkeeping(journal, make_alert):
     assert read == written
     assert read.alert == alert
     line = json.loads(journal.path.read_text())
-    assert line["type"] == "alert" and line["id"] == written.id and len(written.id) == 32
+    assert line["type"] == "alert" and line["id"] == written.id == alert.id
     assert line["delivered"] == {} and line["rule"] == "ssh-brute-force"
 
 
@@ -142,8 +142,64 @@ def test_rotation_keeps_the_newest_pending_alerts_when_they_alone_exceed_the_cap
     assert journal.dropped > 0
     assert len(pending) + journal.dropped >= len(owed)
     assert pending[-1].id == owed[-1].id
-    assert journal_path.stat().st_size <= 6_000
     journal.close()
+
+
+def test_rotation_never_leaves_a_pending_alert_behind_below_the_cap(journal_path, make_alert):
+    journal = Journal(journal_path, max_bytes=30_000)
+    owed = []
+    for i in range(40):
+        item = entry(make_alert(src=f"10.0.3.{i}"))
+        journal.append(item)
+        if i % 3 == 0:  # a third of them delivered: the owed alone fill more than half the cap
+            journal.mark_delivered(item.id, "sns", f"msg-{i}")
+        else:
+            owed.append(item)
+
+    assert journal.rotated_path.exists() and journal.dropped == 0
+    assert [e.id for e in journal.pending("sns")] == [e.id for e in owed]
+    journal.close()
+
+
+def test_rotation_keeps_recently_delivered_alerts_so_a_restart_knows_them(journal_path, make_alert):
+    clock = [5000.0]
+    journal = Journal(journal_path, max_bytes=20_000, retain_s=600, clock=lambda: clock[0])
+    old = entry(make_alert(src="10.0.4.0"), at=1000.0)
+    journal.append(old)
+    journal.mark_delivered(old.id, "sns", "msg-old")
+    recent = [entry(make_alert(src=f"10.0.4.{i}"), at=4900.0) for i in range(1, 30)]
+    for item in recent:
+        journal.append(item)
+        journal.mark_delivered(item.id, "sns", "msg")
+
+    assert journal.rotated_path.exists()
+    kept = {e.id: e for e in journal.entries()}
+    assert old.id not in kept  # older than retain_s: only in .1
+    assert kept[recent[-1].id].delivered == {"sns": "msg"}
+    journal.close()
+
+
+def test_samples_are_capped_in_count_and_size_and_marked_when_cut(journal, make_alert):
+    samples = ("a" * 5000, "ü" * 700, "short", "4", "5", "6", "7")
+    journal.append(entry(make_alert(samples=samples)))
+
+    (read,) = journal.entries()
+    assert len(read.alert.samples) == MAX_SAMPLES
+    assert all(len(sample.encode()) <= SAMPLE_MAX_BYTES for sample in read.alert.samples)
+    assert read.alert.samples[0].endswith(CUT_MARK) and read.alert.samples[1].endswith(CUT_MARK)
+    assert read.alert.samples[2:] == ("short", "4", "5")
+    assert len(journal.path.read_bytes()) < 8_000
+
+
+def test_a_dead_letter_receipt_resolves_the_alert_with_its_reason(journal, make_alert):
+    item = entry(make_alert())
+    journal.append(item)
+    journal.mark_dead_letter(item.id, "sns", "SNS rejected the message (InvalidParameter)")
+
+    assert journal.pending("sns") == []
+    (read,) = journal.entries()
+    assert read.dead_lettered == {"sns": "SNS rejected the message (InvalidParameter)"}
+    assert json.loads(journal.path.read_text().splitlines()[1])["type"] == "dead-letter"
 
 
 def test_a_rotation_interrupted_between_its_renames_is_completed_on_open(journal_path, make_alert):

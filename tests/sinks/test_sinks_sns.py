@@ -10,7 +10,7 @@ import socket
 import pytest
 from botocore.exceptions import ClientError
 
-from tui.sinks.sns import SUBJECT_MAX, SnsNotifier, clean_text
+from tui.sinks.sns import BODY_MAX_BYTES, SUBJECT_MAX, SnsNotifier, clean_text
 
 ARN = "arn:aws:sns:us-east-1:123456789012:flow-alerts"
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -116,3 +116,60 @@ def test_an_unreachable_endpoint_is_reported_as_such(aws_endpoint, make_alert):
     with pytest.raises(Exception) as failure:
         notifier.publish(make_alert())
     assert notifier.describe_error(failure.value).startswith("cannot reach SNS: Could not connect to the endpoint URL")
+
+
+def test_an_oversized_alert_is_fitted_samples_first_and_accepted_by_sns(topic, make_alert):
+    samples = tuple(f"sample {i} " + "y" * 900 for i in range(5))
+    huge_group = make_alert(group={"srcaddr": "203.0.113.7", "note": "z" * 400_000}, samples=samples)
+    notifier = topic.notifier()
+
+    message = notifier.format_message(huge_group)
+    notifier.publish(huge_group)
+
+    assert len(message.encode("utf-8")) <= BODY_MAX_BYTES
+    (envelope,) = topic.messages()
+    assert envelope["Message"] == message and "Sample records (5 of 5):" in message  # the group value was cut instead
+
+
+def test_samples_go_first_when_the_body_is_too_long(make_alert, monkeypatch):
+    import tui.sinks.sns as sns
+
+    samples = tuple(f"sample {i} " + "y" * 900 for i in range(5))
+    alert = make_alert(samples=samples)
+    full = SnsNotifier(ARN).format_message(alert)
+    monkeypatch.setattr(sns, "BODY_MAX_BYTES", len(full.encode()) - 1)  # one byte too long with all five
+
+    fitted = SnsNotifier(ARN).format_message(alert)
+    assert "Sample records (4 of 5):" in fitted and "sample 4" not in fitted and "sample 3" in fitted
+
+
+def test_a_message_that_cannot_fit_otherwise_is_cut_and_says_so(make_alert, monkeypatch):
+    import tui.sinks.sns as sns
+
+    monkeypatch.setattr(sns, "BODY_MAX_BYTES", 300)
+    fitted = SnsNotifier(ARN).format_message(make_alert())
+    assert len(fitted.encode()) <= 300 and fitted.endswith("[message cut to fit SNS]")
+
+
+def test_a_lone_surrogate_is_replaced_and_the_alert_is_published(topic, make_alert):
+    alert = make_alert(src="203.0.113.\udc80", samples=("bad \ud800 bytes",), rule="rule-\udfff")
+
+    topic.notifier().publish(alert)  # botocore would raise UnicodeEncodeError on the raw text
+
+    (envelope,) = topic.messages()
+    assert "bad ? bytes" in envelope["Message"] and envelope["Subject"].isascii()
+    assert envelope["MessageAttributes"]["rule"]["Value"] == "rule-?"
+
+
+@pytest.mark.parametrize(("error", "permanent"), [
+    (client_error("InvalidParameter", "Message too long"), True),
+    (client_error("InvalidParameterValue"), True),
+    (UnicodeEncodeError("utf-8", "\udc80", 0, 1, "surrogates not allowed"), True),
+    (client_error("NotFound"), False),  # a configuration problem: shown, and retried
+    (client_error("AuthorizationError"), False),
+    (client_error("Throttling"), False),
+    (client_error("InternalError"), False),
+    (ConnectionResetError(), False),
+])
+def test_only_a_message_level_rejection_is_permanent(error, permanent):
+    assert SnsNotifier(ARN).is_permanent(error) is permanent

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import time
 from functools import partial
 from pathlib import Path
@@ -87,8 +89,19 @@ class FlowtailApp(App[int]):
     def on_mount(self) -> None:
         if self.live:
             self.set_interval(self.display_config.refresh_s, self.refresh_view, name="refresh")
+            self._exit_on_stop_signals()
         if self.duration_s is not None:
             self.set_timer(self.duration_s, self.exit, name="duration")
+
+    def _exit_on_stop_signals(self) -> None:
+        """SIGTERM (systemd, kill) and SIGHUP (the SSH session dropped) quit as ``q`` does: the
+        terminal is restored, then ``run_app`` stops the followers and drains the delivery."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(signum, self.exit)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no such signal
+                return
 
     # -- the refresh tick ------------------------------------------------------------------------
 

@@ -3,17 +3,20 @@ headless loop that prints JSON lines. `flowtail watch` and `flowtail demo` both 
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from tui.errors import FlowtailError
 from tui.flowlog import parse_record
 from tui.rules.alerts import Alert, iso_utc
 from tui.run.session import Feeder, Session
-from tui.sinks.jsonl import JsonLines
+from tui.sinks.jsonl import AlertLines, JsonLines
 
 STATUS_EVERY_S = 10.0
 PROBLEMS_EVERY_S = 1.0  # how soon a follower's new error reaches stderr
@@ -87,7 +90,8 @@ def open_live(
     ]
     engine = engine_from_config(config, event_times=True)
     session = Session(engine, watch_feeder(followers, on_events), mode)
-    delivery = _delivery(config, journal)
+    lookback_s = config.follow.lookback_s if since_s is None else since_s
+    delivery = _delivery(config, journal, lookback_s)
     if delivery is not None:
         notify = {rule.name: rule.notify for rule in config.rules}
         session.on_alert(lambda alert: delivery.submit(alert, notify.get(alert.rule, ())))
@@ -113,8 +117,10 @@ def _logs_client(make: Callable[..., Any], aws: Any) -> Any:
         raise FlowtailError(f"cannot create the CloudWatch Logs client: {error}") from None
 
 
-def _delivery(config: Any, journal: Any) -> Any:
-    """Journal + SNS delivery when the config has notifiers; None otherwise."""
+def _delivery(config: Any, journal: Any, lookback_s: float) -> Any:
+    """Journal + SNS delivery when the config has notifiers; None otherwise. It remembers delivered
+    episodes as far back as a restart can find them again: the lookback, plus the records' delay,
+    plus the longest window."""
     from tui.config.schema import JournalConfig, SnsConfig
 
     sns = config.notifiers.get("sns")
@@ -142,12 +148,15 @@ def _delivery(config: Any, journal: Any) -> Any:
             profile=sns.profile or config.aws.profile,
             endpoint_url=config.aws.endpoint_url,
         )
-    return Delivery(journal, notifiers)
+    horizon_s = lookback_s + config.follow.max_delay_s + max((rule.window_s for rule in config.rules), default=0.0)
+    return Delivery(journal, notifiers, horizon_s=horizon_s)
 
 
-def status_line(status: Any) -> dict[str, Any]:
+def status_line(status: Any, delivery: Any = None) -> dict[str, Any]:
     """A follower's status as a headless ``{"type": "status"}`` object (plus what a Live Tail
-    source adds: sampled updates, gaps, reconnections, renewals, backfilled events)."""
+    source adds: sampled updates, gaps, reconnections, renewals, backfilled events), with the alert
+    delivery's (a :class:`tui.sinks.delivery.DeliveryStatus`) when there is one: ``lastError`` is the
+    follower's error, else the delivery's."""
     line = {
         "type": "status",
         "logGroup": status.log_group,
@@ -161,7 +170,7 @@ def status_line(status: Any) -> dict[str, Any]:
         "rereadRatio": round(status.reread_ratio, 2),
         "calls": status.calls,
         "events": status.events,
-        "lastError": status.last_error,
+        "lastError": status.last_error or (delivery.last_error if delivery is not None else None),
     }
     if hasattr(status, "sampled"):
         line.update(
@@ -172,7 +181,25 @@ def status_line(status: Any) -> dict[str, Any]:
             renewals=status.renewals,
             backfilled=status.backfilled,
         )
+    if delivery is not None:
+        line["delivery"] = delivery_fields(delivery)
     return line
+
+
+def delivery_fields(delivery: Any) -> dict[str, Any]:
+    """The alert delivery's counts and error for headless status lines."""
+    return {
+        "sent": delivery.sent,
+        "pending": delivery.pending,
+        "failed": delivery.failed,
+        "deadLettered": delivery.dead_lettered,
+        "suppressed": delivery.suppressed,
+        "duplicates": delivery.duplicates,
+        "lost": delivery.lost,
+        "forgotten": delivery.forgotten,
+        "failedAttempts": delivery.failed_attempts,
+        "lastError": delivery.last_error,
+    }
 
 
 def record_line(fmt: Any, event: Any) -> dict[str, Any] | None:
@@ -193,13 +220,57 @@ def record_line(fmt: Any, event: Any) -> dict[str, Any] | None:
     }
 
 
+class _Signalled(Exception):
+    """SIGTERM or SIGHUP: stop as at the end of the run."""
+
+
+@contextmanager
+def _stop_signals() -> Iterator[Callable[[], None]]:
+    """SIGTERM and SIGHUP raise :class:`_Signalled` in the main thread until the returned function
+    is called (when the run is already stopping); from then on they, and Ctrl-C, are ignored so the
+    drain is not cut short. The previous handlers come back on exit. A no-op off the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    stopping = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            raise _Signalled(signum)
+
+    names = [signal.SIGTERM, signal.SIGHUP]
+    previous = {signum: signal.signal(signum, handler) for signum in names}
+    previous_int = signal.getsignal(signal.SIGINT)
+
+    def begin_stop() -> None:
+        stopping.set()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    try:
+        yield begin_stop
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        signal.signal(signal.SIGINT, previous_int)
+
+
 class Headless:
     """Prints alert transitions (and records, with ``records``) as JSON lines, and the followers'
-    status at most every ``STATUS_EVERY_S`` seconds, until the duration ends or Ctrl-C."""
+    status at most every ``status_every_s`` seconds, until the duration ends, Ctrl-C, SIGTERM or
+    SIGHUP; each of those stops the same way (followers stopped, delivery drained for up to a few
+    seconds, journal flushed) and the run ends with status 0.
 
-    def __init__(self, out: JsonLines, *, records: bool = False) -> None:
+    With an alert delivery (a journal), alert lines go through it as the notifier ``stdout``: a
+    transition already journaled by an earlier run is not printed again. Delivery problems go to
+    stderr, one line per change of state."""
+
+    def __init__(self, out: JsonLines, *, records: bool = False, status_every_s: float = STATUS_EVERY_S,
+                 errors: Any = None) -> None:
         self.out = out
         self.records = records
+        self.status_every_s = status_every_s
+        self.errors = errors if errors is not None else sys.stderr
         self.fmt: Any = None
         self._lock = threading.Lock()  # alerts come from the feeding thread, status from this one
         self.alerts: list[Alert] = []
@@ -234,30 +305,45 @@ class Headless:
                 if line is not None:
                     self.write(line)
 
+    def report(self, line: str) -> None:
+        self.errors.write(f"flowtail: alert delivery: {line}\n")
+        self.errors.flush()
+
     def run(self, live: Live, duration_s: float | None = None) -> int:
         session = live.session
         self.fmt = session.engine.fmt
-        session.on_alert(self.on_alert)
-        live.start()
-        deadline = None if duration_s is None else time.monotonic() + duration_s
-        next_status = time.monotonic() + STATUS_EVERY_S
-        try:
-            while True:
-                now = time.monotonic()
-                if deadline is not None and now >= deadline:
-                    break
-                wait = min(next_status, now + PROBLEMS_EVERY_S, deadline if deadline is not None else next_status) - now
-                if session.wait(max(0.0, wait)):
-                    break
-                self.report_problems(session.sources)
-                if time.monotonic() >= next_status:
-                    for status in session.snapshot(minutes=1, top_n=1).sources:
-                        self.write(status_line(status))
-                    next_status += STATUS_EVERY_S
-        except KeyboardInterrupt:
-            pass
-        finally:
-            live.stop()
+        if live.delivery is None:
+            session.on_alert(self.on_alert)
+        else:
+            live.delivery.add_notifier("stdout", AlertLines(self.on_alert), every_rule=True)
+            live.delivery.on_report(self.report)
+        with _stop_signals() as begin_stop:
+            try:
+                self._loop(live, duration_s)
+            except (KeyboardInterrupt, _Signalled):
+                pass
+            finally:
+                begin_stop()
+                live.stop()
         if session.error:
             raise FlowtailError(f"following stopped: {session.error}")
         return 0
+
+    def _loop(self, live: Live, duration_s: float | None) -> None:
+        session = live.session
+        live.start()
+        deadline = None if duration_s is None else time.monotonic() + duration_s
+        next_status = time.monotonic() + self.status_every_s
+        while True:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return
+            wait = min(next_status, now + PROBLEMS_EVERY_S, deadline if deadline is not None else next_status) - now
+            if session.wait(max(0.0, wait)):
+                return
+            self.report_problems(session.sources)
+            if time.monotonic() >= next_status:
+                snapshot = session.snapshot(minutes=1, top_n=1)
+                for status in snapshot.sources:
+                    self.write(status_line(status, snapshot.delivery))
+                next_status += self.status_every_s

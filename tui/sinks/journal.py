@@ -1,24 +1,31 @@
 """The alert journal: every alert is written here, durably, before any delivery is attempted.
 
-The file is JSON lines and append-only. Three kinds of line::
+The file is JSON lines and append-only. Four kinds of line::
 
-    {"type": "alert", "id", "at", "sinks": [...], "delivered": {}, "suppressed": {}, ...Alert.to_json()}
+    {"type": "alert", "id", "at", "sinks": [...], "delivered": {}, "suppressed": {}, "deadLetter": {},
+     ...Alert.to_json()}
     {"type": "delivered", "id", "sink", "message_id"}
     {"type": "suppressed", "id", "sink", "reason"}
+    {"type": "dead-letter", "id", "sink", "reason"}
+
+An alert's ``id`` is :attr:`Alert.id` (rule, group and episode start, and the state), so the same
+transition found again after a restart has the same id and the journal tells that it was delivered.
 
 Outcomes are receipts appended after the alert instead of edits to its line: nothing is ever
 rewritten, so a crash at any moment leaves every earlier line intact, and an alert with no receipt
 for a sink is still owed to that sink (:meth:`Journal.pending`). The ``delivered``/``suppressed``
 objects on an alert line are empty when it is first written; rotation fills them when it carries a
-partly delivered alert over into the new file.
+partly delivered alert over into the new file. A ``dead-letter`` receipt means the sink rejected
+the alert for good (it is never retried).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
-import uuid
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,8 +37,18 @@ from tui.paths import state_dir
 from tui.rules.alerts import Alert
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-# Receipt line type -> the key holding its detail. The type is also the alert line's map of them.
-_RECEIPTS = {"delivered": "message_id", "suppressed": "reason"}
+MAX_SAMPLES = 5  # samples kept per journaled alert
+SAMPLE_MAX_BYTES = 1024  # each, UTF-8; a cut sample ends with CUT_MARK
+CUT_MARK = " [cut]"
+# Receipt line type -> (the key holding its detail, the alert line's map of them, the entry's field).
+_RECEIPTS = {
+    "delivered": ("message_id", "delivered", "delivered"),
+    "suppressed": ("reason", "suppressed", "suppressed"),
+    "dead-letter": ("reason", "deadLetter", "dead_lettered"),
+    # On an ALARM's id, sink "*": the episode's OK time, for an OK that no sink wanted (so it is not
+    # journaled itself) but that a restart must know of, to tell a new episode from this one.
+    "closed": ("time", "closed", "closed"),
+}
 
 
 def default_path() -> Path:
@@ -48,21 +65,25 @@ class JournalEntry:
     sinks: tuple[str, ...]  # the sinks it is owed to
     delivered: Mapping[str, str] = field(default_factory=dict)  # sink -> message id
     suppressed: Mapping[str, str] = field(default_factory=dict)  # sink -> reason
+    dead_lettered: Mapping[str, str] = field(default_factory=dict)  # sink -> why it was rejected for good
+    closed: Mapping[str, str] = field(default_factory=dict)  # "*" -> the unjournaled OK's time (ms, as text)
 
     @classmethod
     def new(cls, alert: Alert, sinks: Iterable[str], at: float) -> JournalEntry:
-        return cls(id=uuid.uuid4().hex, alert=alert, at=at, sinks=tuple(sinks))
+        """The entry for ``alert``, with its samples capped (:func:`cap_samples`)."""
+        return cls(id=alert.id, alert=cap_samples(alert), at=at, sinks=tuple(sinks))
 
     def pending_for(self, sink: str) -> bool:
-        return sink in self.sinks and sink not in self.delivered and sink not in self.suppressed
+        return (sink in self.sinks and sink not in self.delivered and sink not in self.suppressed
+                and sink not in self.dead_lettered)
 
     @property
     def unresolved(self) -> bool:
         return any(self.pending_for(sink) for sink in self.sinks)
 
     def to_line(self) -> dict[str, Any]:
-        return {**self.alert.to_json(), "id": self.id, "at": self.at, "sinks": list(self.sinks),
-                "delivered": dict(self.delivered), "suppressed": dict(self.suppressed)}
+        outcomes = {line_key: dict(getattr(self, attr)) for _, line_key, attr in _RECEIPTS.values()}
+        return {**self.alert.to_json(), "id": self.id, "at": self.at, "sinks": list(self.sinks), **outcomes}
 
     @classmethod
     def from_line(cls, line: Mapping[str, Any], receipts: Mapping[str, Mapping[str, str]]) -> JournalEntry:
@@ -70,7 +91,8 @@ class JournalEntry:
 
         Raises KeyError, TypeError or ValueError for a line that is not a complete alert.
         """
-        outcomes = {kind: {**line.get(kind, {}), **receipts.get(kind, {})} for kind in _RECEIPTS}
+        outcomes = {attr: {**line.get(line_key, {}), **receipts.get(kind, {})}
+                    for kind, (_, line_key, attr) in _RECEIPTS.items()}
         return cls(id=str(line["id"]), alert=_alert_from_json(line), at=float(line["at"]),
                    sinks=tuple(map(str, line["sinks"])), **outcomes)
 
@@ -80,13 +102,20 @@ class Journal:
 
     Thread-safe. Every write is flushed and fsynced before the call returns. When the file grows past
     ``max_bytes`` it is renamed to ``<name>.1`` (replacing the previous one) and a new file starts
-    with the alerts still pending, newest first within half of ``max_bytes``; any older pending ones
-    that do not fit are counted in ``dropped`` and are only in ``<name>.1`` from then on.
+    with every alert still pending, then, within half of ``max_bytes``, the resolved alerts journaled
+    in the last ``retain_s`` seconds (newest first): they are what tells a restart that an episode was
+    already delivered. Pending alerts are only left behind if they alone exceed ``max_bytes``: the
+    oldest ones then, counted in ``dropped`` (which the delivery status shows).
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES,
+        retain_s: float = 0.0, clock: Any = time.time,
+    ) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.max_bytes = max_bytes
+        self.retain_s = retain_s  # the delivery worker raises it to its dedupe horizon
+        self._clock = clock
         self.malformed = 0  # unreadable lines skipped by the latest read
         self.dropped = 0  # pending alerts not carried over by rotation
         self._lock = threading.Lock()
@@ -102,8 +131,12 @@ class Journal:
         return self.path.with_name(self.path.name + ".tmp")
 
     def append(self, entry: JournalEntry) -> None:
+        self.append_many([entry])
+
+    def append_many(self, entries: Iterable[JournalEntry]) -> None:
+        """Writes the entries with one fsync for all of them."""
         with self._lock:
-            self._write(entry.to_line())
+            self._write(*(entry.to_line() for entry in entries))
 
     def mark_delivered(self, entry_id: str, sink: str, message_id: str) -> None:
         self._receipt("delivered", entry_id, sink, message_id)
@@ -111,10 +144,22 @@ class Journal:
     def mark_suppressed(self, entry_id: str, sink: str, reason: str) -> None:
         self._receipt("suppressed", entry_id, sink, reason)
 
+    def mark_dead_letter(self, entry_id: str, sink: str, reason: str) -> None:
+        self._receipt("dead-letter", entry_id, sink, reason)
+
+    def mark_closed(self, alarm_id: str, ok_time_ms: int) -> None:
+        """The episode of the ALARM ``alarm_id`` ended at ``ok_time_ms`` (an OK nobody is sent)."""
+        self._receipt("closed", alarm_id, "*", str(ok_time_ms))
+
     def pending(self, sink: str) -> list[JournalEntry]:
         """Alerts owed to ``sink`` with no receipt for it, oldest first."""
         with self._lock:
             return [entry for entry in self._entries() if entry.pending_for(sink)]
+
+    def entries(self) -> list[JournalEntry]:
+        """Every alert with its receipts, oldest first (what a restart rebuilds its memory from)."""
+        with self._lock:
+            return list(self._entries())
 
     def recent(self, n: int) -> list[JournalEntry]:
         """The last ``n`` alerts with their receipts, newest last. Reads the whole file."""
@@ -129,10 +174,10 @@ class Journal:
 
     def _receipt(self, kind: str, entry_id: str, sink: str, detail: str) -> None:
         with self._lock:
-            self._write({"type": kind, "id": entry_id, "sink": sink, _RECEIPTS[kind]: detail})
+            self._write({"type": kind, "id": entry_id, "sink": sink, _RECEIPTS[kind][0]: detail})
 
-    def _write(self, obj: dict[str, Any]) -> None:
-        self._file.write(_encode(obj))
+    def _write(self, *objs: dict[str, Any]) -> None:
+        self._file.write(b"".join(map(_encode, objs)))
         self._file.flush()
         os.fsync(self._file.fileno())
         if self._file.tell() > self.max_bytes:
@@ -166,15 +211,20 @@ class Journal:
         self.dropped += dropped
 
     def _carry_over(self) -> tuple[list[bytes], int]:
-        pending = [_encode(entry.to_line()) for entry in self._entries() if entry.unresolved]
-        kept: list[bytes] = []
-        budget = self.max_bytes // 2
-        for line in reversed(pending):
-            if len(line) > budget:
-                break
-            budget -= len(line)
-            kept.append(line)
-        return kept[::-1], len(pending) - len(kept)
+        """The lines of the new file, oldest first, and how many pending alerts did not fit."""
+        since = self._clock() - self.retain_s
+        pending: list[bytes] = []
+        recent: list[bytes] = []
+        for entry in self._entries():
+            if entry.unresolved:
+                pending.append(_encode(entry.to_line()))
+            elif entry.at >= since:
+                recent.append(_encode(entry.to_line()))
+        kept_pending = _newest_within(pending, self.max_bytes)
+        kept_recent = _newest_within(recent, self.max_bytes // 2 - sum(map(len, kept_pending)))
+        # Pending and recent are both in file order; merging by position is not needed: the reader
+        # only needs each alert once, and receipts are folded into the lines.
+        return kept_recent + kept_pending, len(pending) - len(kept_pending)
 
     def _recover_rotation(self) -> None:
         if not self._tmp_path.exists():
@@ -195,9 +245,8 @@ class Journal:
             kind = obj.get("type")
             if kind in _RECEIPTS:
                 try:
-                    receipts.setdefault(str(obj["id"]), {}).setdefault(kind, {})[str(obj["sink"])] = str(
-                        obj[_RECEIPTS[kind]]
-                    )
+                    detail = str(obj[_RECEIPTS[kind][0]])
+                    receipts.setdefault(str(obj["id"]), {}).setdefault(kind, {})[str(obj["sink"])] = detail
                 except KeyError:
                     self.malformed += 1
         for obj in self._objects(count=False):
@@ -224,6 +273,32 @@ class Journal:
                     self.malformed += 1
 
 
+def cap_samples(alert: Alert) -> Alert:
+    """``alert`` with at most :data:`MAX_SAMPLES` samples, each at most :data:`SAMPLE_MAX_BYTES` of
+    UTF-8 (a cut one ends with :data:`CUT_MARK`): one alert line stays a few KB whatever the logs hold."""
+    samples = tuple(_cut(sample) for sample in alert.samples[:MAX_SAMPLES])
+    return alert if samples == alert.samples else dataclasses.replace(alert, samples=samples)
+
+
+def _cut(text: str) -> str:
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= SAMPLE_MAX_BYTES:
+        return text
+    keep = data[: SAMPLE_MAX_BYTES - len(CUT_MARK)].decode("utf-8", "ignore")  # never half a character
+    return keep + CUT_MARK
+
+
+def _newest_within(lines: list[bytes], budget: int) -> list[bytes]:
+    """The newest of ``lines`` (oldest first) whose total size fits ``budget``, oldest first."""
+    kept: list[bytes] = []
+    for line in reversed(lines):
+        if len(line) > budget:
+            break
+        budget -= len(line)
+        kept.append(line)
+    return kept[::-1]
+
+
 def _alert_from_json(obj: Mapping[str, Any]) -> Alert:
     """The inverse of :meth:`Alert.to_json` (times are ISO text there, milliseconds here)."""
     if obj["state"] not in ("ALARM", "OK"):
@@ -234,6 +309,8 @@ def _alert_from_json(obj: Mapping[str, Any]) -> Alert:
         time_ms=_millis(obj["time"]), first_ms=_optional_millis(obj.get("first")),
         last_ms=_optional_millis(obj.get("last")),
         severity=str(obj.get("severity", "medium")), samples=tuple(map(str, obj.get("samples", ()))),
+        episode_start_ms=_optional_millis(obj.get("episodeStart")), late=bool(obj.get("late", False)),
+        peak=obj.get("peak"),
     )
 
 

@@ -19,18 +19,24 @@ from tui.text import one_line
 SUBJECT_MAX = 99  # SNS: "ASCII text ... less than 100 characters", no line breaks or control characters
 MAX_SAMPLES = 5
 SAMPLE_MAX_CHARS = 1000  # a sample is one log event; this keeps five of them far below SNS's 256 KB
+# SNS takes at most 256 KB per publish, message attributes included: the body leaves room for them.
+BODY_MAX_BYTES = 256 * 1024 - 4096
+_CUT = "\n[message cut to fit SNS]"
 _TOPIC_REGION = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):")
 _DENIED = {"AuthorizationError", "AccessDenied", "AccessDeniedException"}
 _MISSING = {"NotFound", "NotFoundException"}
 _THROTTLED = {"Throttling", "ThrottlingException", "Throttled", "TooManyRequestsException"}
+# The message itself is refused: sending it again would fail the same way (dead-lettered).
+_REJECTED = {"InvalidParameter", "InvalidParameterValue", "ParameterValueInvalid", "ValidationError"}
 _BAD_CREDENTIALS = {"InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException",
                     "SignatureDoesNotMatch", "InvalidSignatureException"}
 
 
 def clean_text(text: str) -> str:
     """``text`` without control characters: tabs and line breaks become spaces, the others go
-    (bidirectional controls too; see :mod:`tui.text`)."""
-    return one_line(text)
+    (bidirectional controls too; see :mod:`tui.text`); and valid UTF-8 (a lone surrogate, which
+    cannot be encoded, becomes ``?``)."""
+    return one_line(text).encode("utf-8", "replace").decode("utf-8")
 
 
 class SnsNotifier:
@@ -96,11 +102,21 @@ class SnsNotifier:
         return subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 3].rstrip() + "..."
 
     def format_message(self, alert: Alert) -> str:
-        """Plain text for a person, then the alert as JSON for a program (both free of control characters)."""
-        shown = _displayable(alert)
-        meaning = (
-            "the measure reached the threshold" if shown.state == "ALARM" else "the measure fell below the threshold"
-        )
+        """Plain text for a person, then the alert as JSON for a program (both free of control
+        characters), within :data:`BODY_MAX_BYTES` of UTF-8: samples are left out first, from the
+        last, and only a message still too long after that is cut (and says so)."""
+        for samples in range(min(MAX_SAMPLES, len(alert.samples)), -1, -1):
+            message = self._message(alert, samples)
+            size = len(message.encode("utf-8"))
+            if size <= BODY_MAX_BYTES:
+                return message
+        room = BODY_MAX_BYTES - len(_CUT.encode("utf-8"))
+        return message.encode("utf-8")[:room].decode("utf-8", "ignore") + _CUT
+
+    def _message(self, alert: Alert, samples: int) -> str:
+        shown = _displayable(alert, samples)
+        meaning = ("the measure reached the threshold" if shown.state == "ALARM"
+                   else "the measure fell below the threshold")
         lines = [
             f"flowtail: rule {shown.rule} is {shown.state} for {shown.group_label}",
             "",
@@ -128,6 +144,15 @@ class SnsNotifier:
         values = {"rule": shown.rule, "severity": shown.severity, "state": shown.state}
         return {name: {"DataType": "String", "StringValue": value} for name, value in values.items()}
 
+    def is_permanent(self, exc: BaseException) -> bool:
+        """A message SNS refuses (or botocore cannot even encode) fails the same way every time. A
+        missing topic, denied access, throttling, 5xx and network errors are retried."""
+        from botocore.exceptions import ClientError, ParamValidationError
+
+        if isinstance(exc, (UnicodeError, ParamValidationError)):
+            return True
+        return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in _REJECTED
+
     def describe_error(self, exc: BaseException) -> str:
         """A one-line explanation of a failed publish that says what to do about it."""
         from botocore.exceptions import (  # lazily, as boto3: only reached after a publish was tried
@@ -152,7 +177,9 @@ class SnsNotifier:
             if code.startswith("KMS"):
                 return (f"SNS cannot use the topic's KMS key ({code}): the IAM principal needs "
                         "kms:GenerateDataKey and kms:Decrypt on it")
-            return f"SNS publish failed ({code}): {message}"
+            if code in _REJECTED:
+                return f"SNS rejected the message ({code}): {clean_text(str(message))[:200]}"
+            return f"SNS publish failed ({code}): {clean_text(str(message))[:200]}"
         if isinstance(exc, CredentialRetrievalError):  # never echo a credential_process's output
             return (f"no usable AWS credentials for SNS: the {exc.kwargs.get('provider', 'credential')} provider "
                     "failed (its output is not shown): refresh them (e.g. aws sso login)")
@@ -160,20 +187,21 @@ class SnsNotifier:
             return "no AWS credentials found for SNS (environment, profile, SSO or instance role)"
         if isinstance(exc, (ConnectionError, HTTPClientError)):
             return f"cannot reach SNS: {exc}"
-        return f"SNS publish failed: {type(exc).__name__}: {exc}"
+        return f"SNS publish failed: {type(exc).__name__}: {clean_text(str(exc))[:200]}"
 
 
-def _displayable(alert: Alert) -> Alert:
+def _displayable(alert: Alert, samples: int = MAX_SAMPLES) -> Alert:
     """The alert with its text made safe to show: group values and samples are attacker-controlled
     (anyone can send packets), and rule names and severities are cleaned the same way for good measure.
-    Keeps the first :data:`MAX_SAMPLES` samples, each cut to :data:`SAMPLE_MAX_CHARS`."""
+    Keeps the first ``samples`` samples (at most :data:`MAX_SAMPLES`); samples and group values are
+    cut to :data:`SAMPLE_MAX_CHARS`."""
     return dataclasses.replace(
         alert,
         rule=clean_text(alert.rule),
         severity=clean_text(alert.severity),
-        group={clean_text(str(name)): clean_text(value) if isinstance(value, str) else value
+        group={_shorten(clean_text(str(name))): _shorten(clean_text(value)) if isinstance(value, str) else value
                for name, value in alert.group.items()},
-        samples=tuple(_shorten(clean_text(sample)) for sample in alert.samples[:MAX_SAMPLES]),
+        samples=tuple(_shorten(clean_text(sample)) for sample in alert.samples[:min(samples, MAX_SAMPLES)]),
     )
 
 

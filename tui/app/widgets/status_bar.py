@@ -23,10 +23,12 @@ _STATES = {
 
 
 class StatusBar(Horizontal):
-    """Sources on the left, pause marker and clock on the right."""
+    """Sources on the left, then alert delivery trouble (only while there is some), pause marker and
+    clock on the right."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-sources", markup=False)
+        yield Static(id="status-delivery", markup=False)
         yield Static(id="status-clock", markup=False)
 
     def show(
@@ -39,12 +41,40 @@ class StatusBar(Horizontal):
         else:
             left = replay_status(snapshot, rate)
         self.query_one("#status-sources", Static).update(left, layout=False)
+        trouble = delivery_status(snapshot.delivery)
+        delivery = self.query_one("#status-delivery", Static)
+        delivery.display = bool(trouble)
+        delivery.update(trouble)
         right = Content.assemble(
             (f"✖ {errors_hint}  ", "bold $error") if errors_hint else "",
             ("⏸ PAUSED  ", "bold $warning") if paused else "",
             (f"{clock_time(now, utc)} {zone_label(utc)}", "bold"),
         )
         self.query_one("#status-clock", Static).update(right)
+
+
+def delivery_status(status: Any) -> Content:
+    """``SNS: 2 pending, 1 failing, 1 dead, 3 lost, last error: …`` with only the parts that are not
+    zero; empty when alerts are all delivered and nothing is wrong. Counts are never cut; the error
+    is cut with an ellipsis."""
+    if status is None:
+        return Content("")
+    counts = [(status.pending, "pending", "$warning"), (status.failed, "failing", "bold $error"),
+              (status.dead_lettered, "dead", "bold $error"), (status.lost, "lost", "bold $error"),
+              (status.forgotten, "forgotten", "$warning")]
+    parts: list[Any] = [(f"{count:,} {label}", style) for count, label, style in counts if count]
+    if status.last_error:
+        parts.append((f"last error: {safe_text(status.last_error, 70)}", "$error"))
+    if not parts:
+        return Content("")
+    return Content.assemble(("SNS: ", "bold"), *_joined(parts, ", "))
+
+
+def _joined(parts: list[Any], separator: str) -> list[Any]:
+    joined: list[Any] = []
+    for index, part in enumerate(parts):
+        joined.extend([separator, part] if index else [part])
+    return joined
 
 
 def replay_status(snapshot: Any, rate: float | None) -> Content:
