@@ -3,6 +3,7 @@ headless loop that prints JSON lines. `flowtail watch` and `flowtail demo` both 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass
@@ -35,9 +36,10 @@ class Live:
             self.delivery.stop(timeout=5.0)
 
 
-def watch_feeder(followers: Sequence[Any], on_events: Callable[[list], None] | None = None) -> Feeder:
-    """Poll the followers and feed every new batch of events to the session, event time first."""
-    from tui.sources.cloudwatch import follow_all
+def watch_feeder(sources: Sequence[Any], on_events: Callable[[list], None] | None = None) -> Feeder:
+    """Run the sources (``tui/sources/source.py``), each in its own thread, and feed every batch of
+    events to the session, event time first; their statuses go to the status bar."""
+    from tui.sources.source import run_all
 
     def feed(session: Session, stop: threading.Event) -> None:
         def deliver(events: list) -> None:
@@ -45,7 +47,10 @@ def watch_feeder(followers: Sequence[Any], on_events: Callable[[list], None] | N
                 on_events(events)
             session.ingest([e.message for e in events], [e.timestamp for e in events], int(time.time() * 1000))
 
-        follow_all(followers, deliver, stop, session.set_sources)
+        def on_status() -> None:
+            session.set_sources([status for source in sources for status in source.statuses()])
+
+        run_all(sources, deliver, stop, on_status)
 
     return feed
 
@@ -61,10 +66,27 @@ def open_live(
     """Build (not start) the session following ``config.sources``; raises FlowtailError for setup
     problems a user must fix (no sources, unknown profile, no region)."""
     from tui.engine.engine import engine_from_config
-    from tui.sources.cloudwatch import Follower, RequestBudget, make_logs_client
 
     if not config.sources:
         raise FlowtailError(f"{config.path or 'the configuration'}: no sources: add a log group under 'sources:'")
+    sources = _polling_sources(config, since_s) + _live_tail_sources(config, since_s) + _kinesis_sources(config, since_s)
+    engine = engine_from_config(config, event_times=True)
+    session = Session(engine, watch_feeder(sources, on_events), mode)
+    delivery = _delivery(config, journal)
+    if delivery is not None:
+        notify = {rule.name: rule.notify for rule in config.rules}
+        session.on_alert(lambda alert: delivery.submit(alert, notify.get(alert.rule, ())))
+        session.set_delivery_status(delivery.status)
+    return Live(session, delivery)
+
+
+def _polling_sources(config: Any, since_s: float | None) -> list[Any]:
+    """The polled log groups, as one source sharing one request budget (none when there are none)."""
+    from tui.sources.cloudwatch import Follower, PollingSource, RequestBudget, make_logs_client
+
+    polled = [source for source in config.sources if getattr(source, "via", None) == "poll"]
+    if not polled:
+        return []
     aws = config.aws
     client = _logs_client(make_logs_client, aws)
     budget = RequestBudget(config.follow.requests_per_second)
@@ -81,16 +103,40 @@ def open_live(
             profile=aws.profile,
             renew_client=lambda: make_logs_client(aws.region, aws.profile, aws.endpoint_url),
         )
-        for source in config.sources
+        for source in polled
     ]
-    engine = engine_from_config(config, event_times=True)
-    session = Session(engine, watch_feeder(followers, on_events), mode)
-    delivery = _delivery(config, journal)
-    if delivery is not None:
-        notify = {rule.name: rule.notify for rule in config.rules}
-        session.on_alert(lambda alert: delivery.submit(alert, notify.get(alert.rule, ())))
-        session.set_delivery_status(delivery.status)
-    return Live(session, delivery)
+    return [PollingSource(followers)]
+
+
+def _live_tail_sources(config: Any, since_s: float | None) -> list[Any]:
+    """The log groups read with StartLiveTail (``via: live-tail``)."""
+    if any(getattr(source, "via", None) == "live-tail" for source in config.sources):
+        raise FlowtailError("via: live-tail is not available in this version of flowtail; use via: poll")
+    return []
+
+
+def _kinesis_sources(config: Any, since_s: float | None) -> list[Any]:
+    """One source per Kinesis stream (``kinesis_stream:``), each with its own client and region."""
+    from tui.config.schema import KinesisSourceConfig
+    from tui.sources.kinesis import KinesisSource, make_kinesis_client
+
+    aws = config.aws
+    result = []
+    for source in config.sources:
+        if isinstance(source, KinesisSourceConfig):
+            region = source.region or aws.region
+            client = _logs_client(make_kinesis_client, dataclasses.replace(aws, region=region))
+            result.append(KinesisSource(
+                client,
+                source.stream,
+                log_groups=source.log_groups,
+                consumer_name=source.consumer_name,
+                lookback_s=config.follow.lookback_s,
+                since_s=since_s,
+                profile=aws.profile,
+                renew_client=lambda region=region: make_kinesis_client(region, aws.profile, aws.endpoint_url),
+            ))
+    return result
 
 
 def _logs_client(make: Callable[..., Any], aws: Any) -> Any:
@@ -103,7 +149,7 @@ def _logs_client(make: Callable[..., Any], aws: Any) -> Any:
     except NoRegionError:
         raise FlowtailError("no AWS region: set aws.region in the config, --region, or AWS_REGION") from None
     except BotoCoreError as error:
-        raise FlowtailError(f"cannot create the CloudWatch Logs client: {error}") from None
+        raise FlowtailError(f"cannot create the AWS client: {error}") from None
 
 
 def _delivery(config: Any, journal: Any) -> Any:
