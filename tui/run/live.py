@@ -185,7 +185,10 @@ def _delivery(config: Any, journal: Any) -> Any:
 
 
 def status_line(status: Any) -> dict[str, Any]:
-    """A follower's status as a headless ``{"type": "status"}`` object."""
+    """A source's status as a headless ``{"type": "status"}`` object: a polled log group's here,
+    other kinds' from their own ``to_json()`` (see tui/sources/source.py)."""
+    if getattr(status, "kind", "poll") != "poll":
+        return {"type": "status", **status.to_json()}
     return {
         "type": "status",
         "logGroup": status.log_group,

@@ -77,7 +77,7 @@ class KinesisStatus:
     last_read: float | None  # epoch s of the last successful GetRecords
     events: int  # new events delivered
     duplicates: int  # events dropped as already delivered
-    other_groups: int  # events of log groups not configured
+    other_groups: int  # records (subscription payloads) of log groups not configured
     malformed: int  # records that were not a subscription payload
     throttled: int  # calls refused for a shard's read limits
     expired_iterators: int  # iterators renewed after they expired
@@ -132,6 +132,7 @@ class _Shard:
     position: ShardPosition
     iterator: str | None = None
     due: float = 0.0  # monotonic time of its next call
+    last_read: float = float("-inf")  # monotonic time of its last GetRecords
     failures: int = 0  # consecutive, for the backoff
     state: str = "waiting"
     millis_behind: int | None = None
@@ -303,7 +304,10 @@ class KinesisSource:
             fault = classify(error, self._context)
             if fault is None:
                 raise
-            self._errors += 1
+            if fault.kind is FaultKind.THROTTLED:
+                self._throttled += 1
+            else:
+                self._errors += 1
             self._last_error = fault.message
             self._renew = fault.kind is FaultKind.CREDENTIALS
             policy = _TRANSIENT_BACKOFF if fault.kind in (FaultKind.TRANSIENT, FaultKind.THROTTLED) else _SLOW_BACKOFF
@@ -335,6 +339,7 @@ class KinesisSource:
             if shard.iterator is None:
                 shard.iterator = self._call("get_shard_iterator", **self._params, ShardId=shard.shard_id,
                                             **self._start(shard))["ShardIterator"]
+            shard.last_read = self._monotonic()
             response = self._call("get_records", ShardIterator=shard.iterator, Limit=self._max_records)
         except Exception as error:
             self._fail(shard, error)
@@ -366,8 +371,12 @@ class KinesisSource:
         if moved:
             self._save()
         size = sum(len(record["Data"]) for record in records)
-        wait = 1 / PER_SHARD_CALLS_PER_S if records and behind else self._caught_up_wait_s
-        shard.due = now + max(wait, size / PER_SHARD_BYTES_PER_S)
+        wait = 0.0 if records and behind else self._caught_up_wait_s
+        self._schedule(shard, max(wait, size / PER_SHARD_BYTES_PER_S))
+
+    def _schedule(self, shard: _Shard, delay_s: float) -> None:
+        """Due after ``delay_s``, and never sooner than the per-shard call rate allows."""
+        shard.due = max(self._monotonic() + delay_s, shard.last_read + 1 / PER_SHARD_CALLS_PER_S)
 
     def _start(self, shard: _Shard) -> dict[str, Any]:
         if shard.position.sequence is not None:
@@ -404,12 +413,13 @@ class KinesisSource:
 
     def _fail(self, shard: _Shard, error: Exception) -> None:
         now = self._monotonic()
-        code = getattr(error, "response", {}).get("Error", {}).get("Code")
+        response = getattr(error, "response", None)  # botocore ClientErrors have one; network errors may hold None
+        code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
         if code == "ExpiredIteratorException":
             # Iterators live 5 minutes: renew it from the last processed record, at once.
             self._expired += 1
             shard.iterator = None
-            shard.due = now
+            self._schedule(shard, 0.0)
             return
         fault = classify(error, self._context)
         if fault is None:
@@ -426,5 +436,5 @@ class KinesisSource:
                 self._list_due = now
         self._renew = fault.kind is FaultKind.CREDENTIALS
         self._last_error = fault.message
-        shard.due = now + policy.delay(shard.failures, self._rng)
+        self._schedule(shard, policy.delay(shard.failures, self._rng))
         shard.failures += 1

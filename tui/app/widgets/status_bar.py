@@ -19,6 +19,7 @@ _STATES = {
     "starting": ("○", "$text-muted"),
     "throttled": ("⚠", "bold $warning"),
     "error": ("✖", "bold $error"),
+    "reading": ("●", "$success"),
 }
 
 
@@ -57,6 +58,8 @@ def replay_status(snapshot: Any, rate: float | None) -> Content:
 
 def source_status(status: Any, now: float) -> Content:
     """One log group: ``● /vpc/flows polling 1.2k ev/s lag 2m/9m poll 3s ago``."""
+    if getattr(status, "kind", "poll") == "kinesis":
+        return kinesis_status(status)
     glyph, style = _STATES.get(status.state, ("?", ""))
     lag = f"lag {duration(_seconds(status.lag_p50_ms))}/{duration(_seconds(status.lag_p95_ms))}"
     polled = "never polled" if status.last_poll is None else f"poll {duration(max(0.0, now - status.last_poll))} ago"
@@ -77,3 +80,28 @@ def source_status(status: Any, now: float) -> Content:
 def _seconds(millis: int | None) -> float | None:
     return None if millis is None else millis / 1000
 
+
+
+def kinesis_status(status: Any) -> Content:
+    """One Kinesis stream: ``● kinesis:flowlogs reading 4/5 shards 12k ev/s behind 2s``, then what
+    needs attention: throttled shards, shards in error, the last error."""
+    glyph, style = _STATES.get(status.state, ("?", ""))
+    reading = sum(1 for shard in status.shards if shard.state not in ("closed", "waiting"))
+    behind = f"behind {duration(None if status.millis_behind is None else status.millis_behind / 1000)}"
+    parts: list[Any] = [
+        (f"{glyph} ", style),
+        ("kinesis:", "$text-muted"),
+        (safe_text(status.stream, 50), "bold"),
+        " ",
+        (status.state, style),
+        f" {reading}/{len(status.shards)} shards {human_count(status.events_per_s)} ev/s {behind}",
+    ]
+    throttled = sum(1 for shard in status.shards if shard.state == "throttled")
+    if throttled:
+        parts.append((f" {throttled} throttled", "$warning"))
+    failing = sum(1 for shard in status.shards if shard.state == "error")
+    if failing:
+        parts.append((f" {failing} error", "$error"))
+    if status.state == "error" and status.last_error:
+        parts.append((f" {safe_text(status.last_error, 80)}", "$error"))
+    return Content.assemble(*parts)
