@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from collections import Counter
 
 import pytest
@@ -158,12 +159,15 @@ def test_the_checkpoint_moves_only_after_the_engine_has_the_batch(feed, reader_f
     feed.put(6)
     reader = reader_for(aws_endpoint, since_s=600)
 
+    failed = threading.Event()
+
     def engine_fails(events):
+        failed.set()
         raise RuntimeError("engine died")
 
     with pytest.raises(RuntimeError, match="engine died"):
-        with running(reader, engine_fails) as stop:
-            wait_until(lambda: stop.is_set(), timeout=5)  # the reader's thread ends by raising
+        with running(reader, engine_fails):
+            assert failed.wait(30)
     assert not reader.checkpoint.path.exists() or all(
         p.sequence is None for p in reader.checkpoint.load().values())
     got = Collector()
