@@ -42,8 +42,9 @@ class Feed:
     def put(self, count: int, group: str = GROUPS[0], stream: str = "eni-a-all", late_s: float = 0) -> None:
         """One put_log_events call (one Kinesis record) of ``count`` events stamped ``late_s`` ago."""
         stamp = int((time.time() - late_s) * 1000)
-        events = [{"timestamp": stamp, "message": f"2 123456789010 eni-a 10.0.0.{i % 250} 10.0.1.1 4000 443 6 1 40 "
-                                                  f"{stamp // 1000} {stamp // 1000 + 60} ACCEPT OK #{self.written + i}"}
+        # a valid default-format record whose source port numbers it: 1024 + its place in the writing order
+        events = [{"timestamp": stamp, "message": f"2 123456789010 eni-a 10.0.0.{i % 250} 10.0.1.1 {1024 + self.written + i} "
+                                                  f"443 6 1 40 {stamp // 1000} {stamp // 1000 + 60} ACCEPT OK"}
                   for i in range(count)]
         self.logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
         self.written += count

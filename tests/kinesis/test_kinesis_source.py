@@ -199,7 +199,7 @@ def test_without_a_checkpoint_reading_starts_at_the_lookback(feed, reader_for, a
     with running(reader, got):
         assert got.wait_for(lambda: len(got.events) >= 3)
         assert wait_until(lambda: reader.statuses()[0].calls > 12)
-    assert len(got.events) == 3 and {e.message.rsplit("#", 1)[1] for e in got.events} == {"4", "5", "6"}
+    assert len(got.events) == 3 and {int(e.message.split()[5]) - 1024 for e in got.events} == {4, 5, 6}
 
 
 def test_a_checkpoint_the_reader_cannot_use_is_a_clear_error(feed, reader_for, aws_endpoint, tmp_path):

@@ -7,6 +7,7 @@ import dataclasses
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from tui.errors import FlowtailError
@@ -24,6 +25,7 @@ class Live:
 
     session: Session
     delivery: Any = None  # tui.sinks.delivery.Delivery, when notifiers are configured
+    sources: tuple[Any, ...] = ()  # what the session reads (tui/sources/source.py)
 
     def start(self) -> None:
         if self.delivery is not None:
@@ -62,14 +64,16 @@ def open_live(
     since_s: float | None = None,
     on_events: Callable[[list], None] | None = None,
     journal: Any = None,
+    state_dir: Path | None = None,
 ) -> Live:
     """Build (not start) the session following ``config.sources``; raises FlowtailError for setup
-    problems a user must fix (no sources, unknown profile, no region)."""
+    problems a user must fix (no sources, unknown profile, no region, a damaged checkpoint).
+    ``state_dir`` (default: tui.paths.state_dir()) holds the Kinesis checkpoints."""
     from tui.engine.engine import engine_from_config
 
     if not config.sources:
         raise FlowtailError(f"{config.path or 'the configuration'}: no sources: add a log group under 'sources:'")
-    sources = _polling_sources(config, since_s) + _live_tail_sources(config, since_s) + _kinesis_sources(config, since_s)
+    sources = _polling_sources(config, since_s) + _live_tail_sources(config, since_s) + _kinesis_sources(config, since_s, state_dir)
     engine = engine_from_config(config, event_times=True)
     session = Session(engine, watch_feeder(sources, on_events), mode)
     delivery = _delivery(config, journal)
@@ -77,7 +81,7 @@ def open_live(
         notify = {rule.name: rule.notify for rule in config.rules}
         session.on_alert(lambda alert: delivery.submit(alert, notify.get(alert.rule, ())))
         session.set_delivery_status(delivery.status)
-    return Live(session, delivery)
+    return Live(session, delivery, tuple(sources))
 
 
 def _polling_sources(config: Any, since_s: float | None) -> list[Any]:
@@ -115,7 +119,7 @@ def _live_tail_sources(config: Any, since_s: float | None) -> list[Any]:
     return []
 
 
-def _kinesis_sources(config: Any, since_s: float | None) -> list[Any]:
+def _kinesis_sources(config: Any, since_s: float | None, state_dir: Path | None) -> list[Any]:
     """One source per Kinesis stream (``kinesis_stream:``), each with its own client and region."""
     from tui.config.schema import KinesisSourceConfig
     from tui.sources.kinesis import KinesisSource, make_kinesis_client
@@ -126,16 +130,20 @@ def _kinesis_sources(config: Any, since_s: float | None) -> list[Any]:
         if isinstance(source, KinesisSourceConfig):
             region = source.region or aws.region
             client = _logs_client(make_kinesis_client, dataclasses.replace(aws, region=region))
-            result.append(KinesisSource(
-                client,
-                source.stream,
-                log_groups=source.log_groups,
-                consumer_name=source.consumer_name,
-                lookback_s=config.follow.lookback_s,
-                since_s=since_s,
-                profile=aws.profile,
-                renew_client=lambda region=region: make_kinesis_client(region, aws.profile, aws.endpoint_url),
-            ))
+            try:
+                result.append(KinesisSource(
+                    client,
+                    source.stream,
+                    log_groups=source.log_groups,
+                    consumer_name=source.consumer_name,
+                    lookback_s=config.follow.lookback_s,
+                    since_s=since_s,
+                    state_dir=state_dir,
+                    profile=aws.profile,
+                    renew_client=lambda region=region: make_kinesis_client(region, aws.profile, aws.endpoint_url),
+                ))
+            except ValueError as error:  # a checkpoint that cannot be used
+                raise FlowtailError(str(error)) from None
     return result
 
 
