@@ -1,10 +1,10 @@
-# Two entry points, each setting up what it needs: `make demo` and `make test`.
+# Entry points, each setting up what it needs: `make demo`, `make test` and `make lint`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Style and errors (ruff), types (mypy, configured in pyproject.toml), and the import contracts (lint-imports).
+lint: $(STAMP)
+	$(BIN)/ruff check tui tests benchmarks scripts
+	$(BIN)/mypy tui
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_patterns.py

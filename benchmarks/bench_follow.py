@@ -34,9 +34,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the simulation helpers live with the tests
 
-from tests.cloudwatch.cw_sim import FakeClock, Planned, Writer  # noqa: E402
 from tui.sources.cloudwatch import Follower, RequestBudget, make_logs_client  # noqa: E402
 from tui.sources.rescan import Tier  # noqa: E402
+
+from tests.cloudwatch.cw_sim import FakeClock, Planned, Writer  # noqa: E402
 
 GROUP = "/vpc/flow-logs"
 STREAMS = ["eni-0a1b2c3d", "eni-1f2e3d4c", "eni-2b3c4d5e"]
@@ -110,7 +111,16 @@ def run(n: int, seed: int, endpoint: str) -> tuple[list[tuple[str, Counter, int,
     budget = RequestBudget(5, clock=own, sleep=own.sleep)
 
     def follower(**options: Any) -> Follower:
-        return Follower(logs, GROUP, lookback_s=LOOKBACK_S, max_delay_s=MAX_DELAY_S, poll_interval_s=POLL_S, budget=budget, clock=clock, **options)
+        return Follower(
+            logs,
+            GROUP,
+            lookback_s=LOOKBACK_S,
+            max_delay_s=MAX_DELAY_S,
+            poll_interval_s=POLL_S,
+            budget=budget,
+            clock=clock,
+            **options,
+        )
 
     flowtail = follower()
     full = follower(tiers=(Tier(0, MAX_DELAY_S, POLL_S),))
@@ -157,7 +167,11 @@ def main() -> int:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         os.environ[name] = value
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"):
         os.environ.pop(name, None)
@@ -171,8 +185,12 @@ def main() -> int:
     finally:
         server.stop()
     late = args.events // 3
-    print(f"{args.events} events over 60 s, 3 streams, {late} written 5-15 min late; from 20 min back, polling every 5 s")
-    print(f"{'follower':<12} {'lost late':>10} {'lost on-time':>13} {'twice':>6} {'calls':>6} {'read':>7} {'re-read':>8}")
+    print(
+        f"{args.events} events over 60 s, 3 streams, {late} written 5-15 min late; from 20 min back, polling every 5 s"
+    )
+    print(
+        f"{'follower':<12} {'lost late':>10} {'lost on-time':>13} {'twice':>6} {'calls':>6} {'read':>7} {'re-read':>8}"
+    )
     for name, outcome, calls, read in rows:
         ratio = read / max(1, outcome["distinct"])
         print(

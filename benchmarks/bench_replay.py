@@ -108,7 +108,9 @@ def main() -> None:
             peaks.append(peak)
             flowtail_counts = [int(m.replace(",", "")) for m in re.findall(r": ([\d,]+) matches", err)]
             same = same and flowtail_counts == awk_counts
-            report.append(f"{name.strip()} {seconds:.2f} s (ratio {seconds / awk_times[-1]:.2f}, peak {peak / 1024:.0f} MB)")
+            report.append(
+                f"{name.strip()} {seconds:.2f} s (ratio {seconds / awk_times[-1]:.2f}, peak {peak / 1024:.0f} MB)"
+            )
         print(", ".join(report), flush=True)
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -116,9 +118,15 @@ def main() -> None:
     print(f"awk10.sh             median {median(awk_times):.2f} s, best {min(awk_times):.2f} s ({args.runs} runs)")
     for name, seconds in times.items():
         ratio = median(f / a for a, f in zip(awk_times, seconds))
-        verdict = "" if name != "flowtail replay" else f"  (required <= 2.0: {'ok' if ratio <= 2.0 else 'TOO SLOW'}; goal 1.0)"
-        print(f"{name:<20} median {median(seconds):.2f} s, best {min(seconds):.2f} s; ratio to awk: median of the runs' "
-              f"{ratio:.2f}, best-of {min(seconds) / min(awk_times):.2f}{verdict}")
+        verdict = (
+            ""
+            if name != "flowtail replay"
+            else f"  (required <= 2.0: {'ok' if ratio <= 2.0 else 'TOO SLOW'}; goal 1.0)"
+        )
+        print(
+            f"{name:<20} median {median(seconds):.2f} s, best {min(seconds):.2f} s; ratio to awk: median of the runs' "
+            f"{ratio:.2f}, best-of {min(seconds) / min(awk_times):.2f}{verdict}"
+        )
     print(f"peak memory          {max(peaks) / 1024:.0f} MB (flowtail and its workers together; limit 200 MB)")
     print(f"match counts         {'equal' if same else 'DIFFERENT'}: awk {awk_counts} flowtail {flowtail_counts}")
     if not same:

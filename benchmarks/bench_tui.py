@@ -28,7 +28,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # The titles `n` cycles through (tui/app/widgets/top_panel.py), after the first one.
-TITLES = [b"Top destination addresses", b"Top destination ports", b"Top protocols", b"Top interfaces", b"Top source addresses"]
+TITLES = [
+    b"Top destination addresses",
+    b"Top destination ports",
+    b"Top protocols",
+    b"Top interfaces",
+    b"Top source addresses",
+]
 STEADY_AFTER_S = 4.0
 
 
@@ -39,7 +45,9 @@ class Terminal:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
-        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True)
+        self.process = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True
+        )
         os.close(slave)
         self.master = master
         self.received = 0

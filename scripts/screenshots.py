@@ -23,7 +23,10 @@ SIZE = (120, 36)
 ALARMS_WANTED = 3
 WAIT_S = 120.0
 TYPO = "[version, account, eni, source, destination, srcport, destport=22 action=REJECT]"  # a comma missing
-FILTER = "[version, account, eni, source, destination, srcport, destport=22, protocol, packets, bytes, start, end, action=REJECT, status]"
+FILTER = (
+    "[version, account, eni, source, destination, srcport, destport=22, protocol, packets, bytes, start, end,"
+    " action=REJECT, status]"
+)
 
 
 async def until(condition, pilot, timeout: float = WAIT_S) -> None:

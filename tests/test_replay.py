@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.conftest import BASE, flow_lines
 from tui.cli import main
 from tui.config import load_config
 from tui.run.replay import Replay
+
+from tests.engine.conftest import BASE, flow_lines
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_BENCH = REPO.parent / "shared" / "bench"
@@ -83,8 +84,9 @@ def test_gzip_s3_header_and_stdin_give_the_same_alerts(tmp_path, config, attack_
     _, from_gzip, err = replay(capsys, str(s3), "-c", config, "--headless")
     assert from_gzip == expected
     assert "403 records" in err  # the header line is not a record
-    monkeypatch.setattr(sys, "stdin", open(plain, encoding="utf-8"))
-    _, from_stdin, _ = replay(capsys, "-", "-c", config, "--headless")
+    with open(plain, encoding="utf-8") as stdin:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        _, from_stdin, _ = replay(capsys, "-", "-c", config, "--headless")
     assert from_stdin == expected
 
 
@@ -205,6 +207,19 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, make, message):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_file_without_a_field_a_rule_groups_by_is_one_line_and_exit_2(tmp_path, capsys):
+    """An S3 header may name other fields than the configuration's format: a rule grouping by a field
+    the file lacks is reported by name, not a traceback from the kernel's code generator."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - name: per-port\n    pattern: '[...]'\n    threshold: 1\n    window: 60s\n"
+                     "    group_by: [dstport]\n")
+    log = tmp_path / "flows.log"
+    log.write_text("version srcaddr dstaddr\n2 10.0.0.1 10.0.0.2\n")
+    assert main(["replay", str(log), "-c", str(rules), "--headless", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no field 'dstport'" in err
 
 
 def test_bad_config_is_reported_not_raised(tmp_path, capsys):

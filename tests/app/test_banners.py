@@ -4,7 +4,6 @@ the alert book behind it, and the error banner."""
 from __future__ import annotations
 
 import dataclasses
-
 import re
 
 from tui.app.alertbook import AlertBook
@@ -12,7 +11,18 @@ from tui.app.sample import BASTION, BRUTE, WEB, FrozenClock, record, sample_conf
 from tui.config.schema import BellConfig
 from tui.rules.alerts import Alert
 
-from tests.app.conftest import ATTACK_LINES, END, NORMAL_LINES, SIZE, build_app, feed, rendered, screen_lines, title_text
+from tests.app.conftest import (
+    ATTACK_LINES,
+    END,
+    NORMAL_LINES,
+    SIZE,
+    build_app,
+    feed,
+    rendered,
+    screen_lines,
+    title_text,
+)
+
 
 def banner(app):
     return app.screen.query_one("#alert-banner")

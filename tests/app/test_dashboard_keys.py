@@ -14,7 +14,6 @@ from tui.app.sample import sample_config
 from tui.patterns import compile_pattern
 
 from tests.app.conftest import (
-    fed_dashboard,
     ALL_LINES,
     ATTACK_LINES,
     NORMAL_LINES,
@@ -22,6 +21,7 @@ from tests.app.conftest import (
     SRCADDR,
     SRCPORT,
     build_app,
+    fed_dashboard,
     feed,
     paste,
     rendered,

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import html
 
-
 from tui.app.safe import REPLACEMENT, safe_text
 from tui.app.sample import T0, FrozenClock, sample_config
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.history import HistoryScreen
 
 from tests.app.conftest import (
-    WIDE, build_app, feed, paste, rendered, row_dict, rows, rule, screen_lines, title_text, with_rules,
+    WIDE,
+    build_app,
+    feed,
+    paste,
+    rendered,
+    row_dict,
+    rows,
+    rule,
+    screen_lines,
+    title_text,
+    with_rules,
 )
 
 SRC = "[red]\x1b[31mevil"  # markup + CSI

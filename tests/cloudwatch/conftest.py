@@ -13,10 +13,10 @@ from typing import Callable, Iterator
 import boto3
 import pytest
 
+from tui.sources.cloudwatch import Follower, RequestBudget, make_logs_client
+
 from tests.cloudwatch.cw_fault_proxy import FaultProxy
 from tests.cloudwatch.cw_sim import FakeClock
-
-from tui.sources.cloudwatch import Follower, RequestBudget, make_logs_client
 
 GROUP = "/vpc/flow-logs"
 

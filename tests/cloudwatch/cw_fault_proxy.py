@@ -85,7 +85,7 @@ class FaultProxy:
         self.shares = (0.0, 0.0, 0.0)
         self.custom = ()
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         self._thread.start()
         return self
 

@@ -9,9 +9,10 @@ import time
 
 import pytest
 
-from tests.cloudwatch.cw_sim import FakeClock
 from tui.sources.budget import Backoff
 from tui.sources.cloudwatch import Follower, RequestBudget, follow_all, make_logs_client
+
+from tests.cloudwatch.cw_sim import FakeClock
 
 
 def busiest_window(stamps: list[float], width: float) -> int:

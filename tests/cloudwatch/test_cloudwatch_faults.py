@@ -7,9 +7,10 @@ import random
 
 import pytest
 
+from tui.sources.cloudwatch import make_logs_client
+
 from tests.cloudwatch.cw_sim import FakeClock, Planned, Writer, key_of, run_follower
 from tests.cloudwatch.test_cloudwatch_late_events import late_scenario
-from tui.sources.cloudwatch import make_logs_client
 
 
 def test_throttling_5xx_and_resets_lose_and_duplicate_nothing(logs, group, proxy, clock: FakeClock, follower_for):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from tests.cloudwatch.cw_sim import Planned, Writer
 from tui.sources.cloudwatch import Follower, LogEvent, RequestBudget, follow_all, make_logs_client
+
+from tests.cloudwatch.cw_sim import Planned, Writer
 
 
 def test_follows_several_groups_and_stops_promptly(logs, aws_endpoint):

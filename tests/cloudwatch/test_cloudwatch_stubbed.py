@@ -9,8 +9,9 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from tests.cloudwatch.cw_sim import FakeClock
 from tui.sources.cloudwatch import Follower, RequestBudget
+
+from tests.cloudwatch.cw_sim import FakeClock
 
 NOW = 1_700_000_000.0
 ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/vpc/flow-logs"

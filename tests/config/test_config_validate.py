@@ -18,7 +18,6 @@ from tui.config import (
 from tui.flowlog import DEFAULT_FORMAT, FlowFormat
 
 
-
 def rule(**keys: str) -> str:
     """A one-rule file: rules on line 1, name 2, pattern 3, threshold 4, window 5, then ``keys`` from line 6."""
     values = {"name": "r", "pattern": "'[..., action=REJECT, status]'", "threshold": "3", "window": "5m", **keys}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tests.engine.conftest import BASE, flow_lines
 from tui.engine.engine import Engine, RuleDef
 from tui.flowlog import FlowFormat
 from tui.patterns import compile_pattern
+
+from tests.engine.conftest import BASE, flow_lines
 
 DEFAULT = FlowFormat.parse("default")
 BASTION = compile_pattern(

@@ -18,6 +18,7 @@ from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.help import HelpScreen, binding_rows
 from tui.app.screens.history import HistoryScreen
+from tui.app.widgets.status_bar import StatusBar
 
 SNOOZE_S = 15 * 60
 TOP_N = 10
@@ -88,7 +89,9 @@ class FlowtailApp(App[int]):
     def refresh_status(self) -> None:
         """Re-render the status line from the last snapshot (after a view key, without a new tick)."""
         if self.snapshot is not None:
-            self.dashboard.query_one("#status").show(self.snapshot, self.now(), self.utc, self._rate, self.dashboard.flows.paused)
+            self.dashboard.query_one("#status", StatusBar).show(
+                self.snapshot, self.now(), self.utc, self._rate, self.dashboard.flows.paused
+            )
 
     def _measure_rate(self, records: int) -> None:
         now = self.now()
@@ -129,7 +132,11 @@ class FlowtailApp(App[int]):
         """The key bound to the dashboard's ``binding_id`` (after the config's keymap), for hints;
         read from the bindings, not the active ones, which a focused input hides."""
         key = self._keys.get(binding_id) or next(
-            (binding.key for binding in DashboardScreen.BINDINGS if isinstance(binding, Binding) and binding.id == binding_id),
+            (
+                binding.key
+                for binding in DashboardScreen.BINDINGS
+                if isinstance(binding, Binding) and binding.id == binding_id
+            ),
             "?",
         )
         return self.get_key_display(Binding(key.split(",")[0], ""))

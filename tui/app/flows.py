@@ -90,8 +90,9 @@ def flow_row(fmt: Any, line: str, utc: bool, reject_style: StyleType = "bold") -
         return _malformed_row(line)
     action = record.get("action")
     reject = action == "REJECT"
+    style: StyleType
     if action is None:
-        mark, style = (record.get("log-status") or "-"), "dim"
+        mark, style = str(record.get("log-status") or "-"), "dim"
     else:
         mark, style = (REJECT_MARK, reject_style) if reject else (ACCEPT_MARK, "")
     values = {
@@ -100,8 +101,8 @@ def flow_row(fmt: Any, line: str, utc: bool, reject_style: StyleType = "bold") -
         "destination": record.get("dstaddr"),
         "dport": port_label(record.get("dstport"), record.get("protocol")),
         "proto": protocol_label(record.get("protocol")),
-        "bytes": human_bytes(record.get("bytes")),
-        "packets": human_count(record.get("packets")),
+        "bytes": human_bytes(_count(record.get("bytes"))),
+        "packets": human_count(_count(record.get("packets"))),
         "sport": record.get("srcport"),
         "eni": record.get("interface-id"),
     }
@@ -118,6 +119,11 @@ def _malformed_row(line: str) -> FlowRow:
     cells[1] = Text(MALFORMED_MARK, no_wrap=True)
     cells[2] = plain_text(line, limit=200)  # spills over the narrow columns' worth of text: cut by width
     return FlowRow(tuple(cells), False)
+
+
+def _count(value: object) -> int | None:
+    """A numeric field's value (the catalogue types ``bytes`` and ``packets`` as int, absent as None)."""
+    return value if isinstance(value, int) else None
 
 
 def port_label(port: Any, protocol: Any) -> str:

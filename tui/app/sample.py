@@ -13,7 +13,9 @@ from tui.patterns import compile_pattern
 T0 = 1_700_000_000  # 2023-11-14 22:13:20 UTC
 BASTION, WEB = "10.0.0.155", "10.0.14.100"
 BRUTE, SCANNER, SCANNED = "203.0.113.7", "198.51.100.23", "10.0.3.10"
-DEFAULT_FIELDS = "version, account, eni, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action, status"
+DEFAULT_FIELDS = (
+    "version, account, eni, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action, status"
+)
 
 # name, pattern, threshold, window (s), group_by, measure, measure field, severity
 SAMPLE_RULES: tuple[tuple[str, str, float, float, tuple[str, ...], str, str | None, str], ...] = (
@@ -65,10 +67,14 @@ def sample_lines(minutes: int = 30, per_second: int = 2, seed: int = 5, attacks:
             )))
     if attacks:
         end = T0 + minutes * 60
-        events += [(end - 200 + 20 * i, record(end - 200 + 20 * i, BASTION, WEB, 40000 + i, 80, 6, 3, 180, "REJECT", enis[0]))
-                   for i in range(4)]
-        events += [(end - 45 + i, record(end - 45 + i, BRUTE, rng.choice(hosts), 50000 + i, 22, 6, 2, 120, "REJECT", enis[1]))
-                   for i in range(30)]
+        events += [
+            (end - 200 + 20 * i, record(end - 200 + 20 * i, BASTION, WEB, 40000 + i, 80, 6, 3, 180, "REJECT", enis[0]))
+            for i in range(4)
+        ]
+        events += [
+            (end - 45 + i, record(end - 45 + i, BRUTE, rng.choice(hosts), 50000 + i, 22, 6, 2, 120, "REJECT", enis[1]))
+            for i in range(30)
+        ]
         events += [(end - 60 + i, record(end - 60 + i, SCANNER, SCANNED, 61000, 1 + i, 6, 1, 44, "REJECT", enis[2]))
                    for i in range(40)]
     events.sort(key=lambda event: event[0])

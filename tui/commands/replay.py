@@ -50,8 +50,8 @@ def _run_tui(args: argparse.Namespace, config: Any) -> int:
     """The dashboard over the files, fed at ``--speed`` records per second by the session's thread."""
     from tui.app import run_app
     from tui.engine.engine import engine_from_config
-    from tui.run.live import Live
     from tui.errors import FlowtailError
+    from tui.run.live import Live
     from tui.run.session import Session, replay_feeder
 
     if "-" in args.files:

@@ -49,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
                 if values is None:
                     continue
                 # json.dumps escapes every control and non-ASCII character: safe on a terminal too.
-                out.write(json.dumps({"eventNumber": number, "eventMessage": message, "extractedValues": values}) + "\n")
+                out.write(
+                    json.dumps({"eventNumber": number, "eventMessage": message, "extractedValues": values}) + "\n"
+                )
             else:
                 if not pattern.matches(message):
                     continue

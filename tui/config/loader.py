@@ -50,7 +50,7 @@ class LineLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> LineDict:
         if not isinstance(node, yaml.MappingNode):
-            raise ConstructorError(None, None, f"expected a mapping, found {node.id}", node.start_mark)
+            raise ConstructorError(None, None, f"expected a mapping, found {_kind(node)}", node.start_mark)
         # Keys written in this mapping, as opposed to keys brought in by a `<<: *anchor` merge, which
         # they may override without that being a duplicate.
         own = {id(key_node) for key_node, _ in node.value if key_node.tag != _MERGE_TAG}
@@ -61,7 +61,10 @@ class LineLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, Hashable):
                 raise ConstructorError(
-                    "while reading a mapping", node.start_mark, "found a key that is a list or a mapping", key_node.start_mark
+                    "while reading a mapping",
+                    node.start_mark,
+                    "found a key that is a list or a mapping",
+                    key_node.start_mark,
                 )
             line = key_node.start_mark.line + 1
             if id(key_node) in own:
@@ -75,12 +78,17 @@ class LineLoader(yaml.SafeLoader):
 
     def construct_sequence(self, node: yaml.Node, deep: bool = False) -> LineList:
         if not isinstance(node, yaml.SequenceNode):
-            raise ConstructorError(None, None, f"expected a sequence, found {node.id}", node.start_mark)
+            raise ConstructorError(None, None, f"expected a sequence, found {_kind(node)}", node.start_mark)
         sequence = LineList(node.start_mark.line + 1)
         for child in node.value:
             sequence.item_lines.append(child.start_mark.line + 1)
             sequence.append(self.construct_object(child, deep=True))
         return sequence
+
+
+def _kind(node: yaml.Node) -> str:
+    """'scalar', 'sequence' or 'mapping': PyYAML sets ``id`` on each node class, not on ``Node`` itself."""
+    return str(getattr(node, "id", "node"))
 
 
 LineLoader.add_constructor("tag:yaml.org,2002:map", LineLoader.construct_mapping)
@@ -104,12 +112,14 @@ def read_yaml(path: str | os.PathLike[str]) -> LineDict:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         byte = raw[error.start]
-        raise ConfigError([f"{name}:{line}: the file is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8"]) from None
+        raise ConfigError(
+            [f"{name}:{line}: the file is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8"]
+        ) from None
     try:
         node, document = _load(text)
     except yaml.YAMLError as error:
         raise ConfigError([_yaml_issue(name, text, error)]) from None
-    if document is None:  # no document, or only `---` or `~`
+    if node is None or document is None:  # no document, or only `---` or `~`
         raise ConfigError([f"{name}:1: the file is empty; expected keys such as 'sources:' and 'rules:'"])
     if not isinstance(document, LineDict):
         raise ConfigError([

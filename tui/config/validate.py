@@ -8,7 +8,7 @@ notifiers before the rules that notify them.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from tui.config import convert
 from tui.config.convert import Converter
@@ -89,7 +89,7 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {
 _RULE_REQUIRED = ("name", "pattern", "threshold", "window")
 _NUMERIC_KINDS = ("int", "epoch")  # FlowFormat.kind() values that sum:FIELD can add up
 
-Table = dict[str, tuple[str, Converter]]  # YAML key -> (dataclass attribute, converter)
+Table = Mapping[str, tuple[str, Converter]]  # YAML key -> (dataclass attribute, converter)
 NameCheck = Callable[[str, int, str], bool]  # (name, line, path) -> keep it? (reports why not)
 
 
@@ -137,11 +137,12 @@ class _Validator:
         for key, key_line, first in value.duplicates:
             self.issues.add(key_line, path, f"duplicate key {key!r} (first on line {first})")
         misspelt = set()
-        for key in value if known is not None else ():
-            if key not in known:
-                match = closest(key, known)
-                misspelt.add(match)
-                self.issues.add(value.line_of(key), path, f"unknown key {key!r}{_unknown_hint(match, known, path)}")
+        if known is not None:
+            for key in value:
+                if key not in known:
+                    match = closest(key, known)
+                    misspelt.add(match)
+                    self.issues.add(value.line_of(key), path, f"unknown key {key!r}{_unknown_hint(match, known, path)}")
         for key in required:
             if key in misspelt:  # already reported as a misspelling: one mistake, one line
                 continue
@@ -373,9 +374,13 @@ class _Validator:
             if not isinstance(action, str):
                 self.issues.add(line, "display.keys", f"an action name must be text, got {describe(action)}")
             elif action not in KEY_ACTIONS:
-                self.issues.add(line, f"display.keys.{action}", f"unknown action; the actions are {', '.join(KEY_ACTIONS)}")
+                self.issues.add(
+                    line, f"display.keys.{action}", f"unknown action; the actions are {', '.join(KEY_ACTIONS)}"
+                )
             elif not isinstance(key, str) or not key:
-                self.issues.add(line, f"display.keys.{action}", f"must be a key name such as q or ctrl+p, got {describe(key)}")
+                self.issues.add(
+                    line, f"display.keys.{action}", f"must be a key name such as q or ctrl+p, got {describe(key)}"
+                )
             else:
                 bindings[action] = key
         return DisplayConfig(**self.scalars(mapping, "display", _DISPLAY, DisplayConfig()), keys=bindings)
@@ -447,8 +452,8 @@ class _Validator:
             example = "bytes" if kind == "sum" else "dstport"
             self.issues.add(line, measure_path, f"{kind} needs a field: {kind}:FIELD, e.g. {kind}:{example}")
             return kind, None
-        known = self.field(field, line, measure_path) and self.format is not None
-        if kind == "sum" and known and self.format.kind(field) not in _NUMERIC_KINDS:
+        known = self.field(field, line, measure_path)
+        if kind == "sum" and known and self.format is not None and self.format.kind(field) not in _NUMERIC_KINDS:
             message = f"sum needs a numeric field; {field!r} is not one (distinct:{field} counts its values)"
             self.issues.add(line, measure_path, message)
         return kind, field

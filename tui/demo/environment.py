@@ -36,7 +36,7 @@ class DemoEnvironment:
     queue_url: str
 
     @classmethod
-    def start(cls, enis: list[str], kinesis: bool = False) -> "DemoEnvironment":
+    def start(cls, enis: list[str], kinesis: bool = False) -> DemoEnvironment:
         """Start it; with ``kinesis``, the log group also feeds a Kinesis stream through a
         subscription filter (moto delivers every event put after the filter exists)."""
         import boto3

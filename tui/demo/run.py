@@ -21,9 +21,12 @@ def demo_config(endpoint: str, topic_arn: str, source: str = "poll") -> Any:
     """The bundled configuration, pointed at the local endpoint and topic; with ``source="kinesis"``,
     following the demo's Kinesis stream instead of polling the log group."""
     from tui.config import KinesisSourceConfig, load_config
+    from tui.config.schema import SnsConfig
 
     config = load_config(CONFIG)
-    sns = dataclasses.replace(config.notifiers["sns"], topic_arn=topic_arn)
+    bundled_sns = config.notifiers["sns"]
+    assert isinstance(bundled_sns, SnsConfig)  # the bundled config.yaml has an sns notifier
+    sns = dataclasses.replace(bundled_sns, topic_arn=topic_arn)
     sources = config.sources
     if source == "kinesis":
         sources = (KinesisSourceConfig(STREAM, log_groups=(LOG_GROUP,)),)

@@ -26,7 +26,9 @@ class Buckets:
 
     __slots__ = ("groups", "order")
 
-    def __init__(self, groups: dict[Hashable, dict[int, Any]] | None = None, order: list[dict[int, Any]] | None = None) -> None:
+    def __init__(
+        self, groups: dict[Hashable, dict[int, Any]] | None = None, order: list[dict[int, Any]] | None = None
+    ) -> None:
         self.groups = {} if groups is None else groups
         self.order = order
 
@@ -56,7 +58,7 @@ class Buckets:
             yield (key, time), partial
 
     @classmethod
-    def from_items(cls, items: Iterable[tuple[tuple[Hashable, int], Any]]) -> "Buckets":
+    def from_items(cls, items: Iterable[tuple[tuple[Hashable, int], Any]]) -> Buckets:
         """Buckets from ``((group, time), partial)`` pairs in arrival order, each (group, time) once."""
         groups: dict[Hashable, dict[int, Any]] = {}
         order: list[dict[int, Any]] = []

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any, Hashable, Sequence
 
 from tui.engine.batch import BatchResult
-from tui.flowlog import FlowFormat
 from tui.engine.kernel import Kernel, KernelRule, split_lines, start_ms
+from tui.engine.stats import Stats, StatsSnapshot
+from tui.flowlog import FlowFormat
+from tui.patterns.compare import TextCmp
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
 from tui.rules.measures import Measure
 from tui.rules.ruleset import Transition
-from tui.patterns.compare import TextCmp
 from tui.rules.window import ALARM
-from tui.engine.stats import Stats, StatsSnapshot
 
 MALFORMED_SAMPLES_KEPT = 10
 ALERT_HISTORY = 1000
@@ -41,7 +41,7 @@ class RuleDef:
     severity: str = "medium"
 
     @classmethod
-    def from_config(cls, rule: Any) -> "RuleDef":
+    def from_config(cls, rule: Any) -> RuleDef:
         return cls(
             rule.name, rule.pattern, rule.threshold, rule.window_s, tuple(rule.group_by),
             rule.measure, rule.measure_field, rule.severity,
@@ -50,7 +50,7 @@ class RuleDef:
 
 def engine_from_config(
     config: Any, *, event_times: bool = False, recent_rows: int | None = None, top_tables: bool = True,
-) -> "Engine":
+) -> Engine:
     """The engine a configuration describes (``recent_rows`` defaults to the display's table size)."""
     return Engine(
         config.format,
@@ -101,13 +101,19 @@ class Engine:
         self.event_times = event_times
         self.top_tables = top_tables  # False: no top-N tables (for callers that never show them)
         self.max_samples = max_samples
-        self.kernel: Kernel | None = None
         self.kernel_rules = tuple(
             KernelRule(r.pattern, r.group_by, r.measure, r.measure_field) for r in self.rule_defs
         )
         self.rules = RuleSet(
             [
-                RuleSpec(r.name, r.threshold, int(r.window_s * 1000), Measure(r.measure, r.measure_field), r.group_by, r.severity)
+                RuleSpec(
+                    r.name,
+                    r.threshold,
+                    int(r.window_s * 1000),
+                    Measure(r.measure, r.measure_field),
+                    r.group_by,
+                    r.severity,
+                )
                 for r in self.rule_defs
             ],
             max_groups=max_groups,
@@ -120,13 +126,15 @@ class Engine:
         self.malformed_samples: deque[str] = deque(maxlen=MALFORMED_SAMPLES_KEPT)
         self.recent: deque[str] = deque(maxlen=recent_rows)
         self.alerts: deque[Alert] = deque(maxlen=ALERT_HISTORY)
-        self.use_format(fmt)
+        self._set_format(fmt)
 
     def use_format(self, fmt: FlowFormat) -> None:
         """Switch to another record layout (an S3 file whose header names other fields). Rule state
         carries over: groups are keyed by field values, not positions."""
-        if self.kernel is not None and fmt == self.fmt:
-            return
+        if fmt != self.fmt:
+            self._set_format(fmt)
+
+    def _set_format(self, fmt: FlowFormat) -> None:
         self.fmt = fmt
         self.kernel = Kernel(fmt, self.kernel_rules, self.event_times, self.top_tables)
         self._group_index = [tuple(fmt.index(name) for name in r.group_by) for r in self.rule_defs]
@@ -194,7 +202,11 @@ class Engine:
 
     def group_dict(self, rule_index: int, key: Hashable) -> dict[str, Any]:
         names = self.rule_defs[rule_index].group_by
-        values = (key,) if len(names) == 1 else key if names else ()
+        values: tuple[str, ...] = ()  # no group_by: the key is ""
+        if len(names) == 1:
+            values = (str(key),)  # one field: the key is its text
+        elif isinstance(key, tuple):  # several fields: a tuple of their values
+            values = key
         return {name: self._converters[name](value) for name, value in zip(names, values)}
 
     # -- internals -------------------------------------------------------------------------------
@@ -277,14 +289,19 @@ class Engine:
             if len(fields) != nfields or self._group_key(rule_index, fields) != key:
                 continue
             time = self._event_time(fields, None, 0)
-            if time is not None and transition.time_ms - width < time <= transition.time_ms and pattern.matches_fields(fields, line):
+            if (
+                time is not None
+                and transition.time_ms - width < time <= transition.time_ms
+                and pattern.matches_fields(fields, line)
+            ):
                 kept.insert(0, line)
         return kept
 
     def _needle(self, rule_index: int, key: Hashable) -> str | None:
         """A text every sample of this alarm contains: the group's first value, else the rule's
         longest required literal; None when there is none."""
-        return (key[0] if isinstance(key, tuple) else key) or self._literals[rule_index]
+        first = key[0] if isinstance(key, tuple) else key
+        return first if isinstance(first, str) and first else self._literals[rule_index]
 
     def _scan(
         self, wanted: dict[tuple[int, Hashable], Transition], lines: Sequence[str], times: Sequence[int] | None,
@@ -293,14 +310,15 @@ class Engine:
         """The samples of ``wanted`` alarms among ``lines[i]`` for i in ``indexes`` (newest first).
         Stops once every alarm has its samples; a substring test on the group's first value skips
         most lines without splitting them."""
-        needles: set[str] | None = set()
+        needles: set[str] = set()
+        every_line = False
         for rule_index, key in wanted:
             needle = self._needle(rule_index, key)
             if not needle:
-                needles = None  # nothing every sample must contain: look at every line
+                every_line = True  # nothing every sample must contain: look at every line
                 break
             needles.add(needle)
-        search = None if needles is None else re.compile("|".join(map(re.escape, sorted(needles)))).search
+        search = None if every_line else re.compile("|".join(map(re.escape, sorted(needles)))).search
         found: dict[tuple[int, Hashable], list[str]] = {pair: [] for pair in wanted}
         open_pairs = len(wanted)
         nfields = self.fmt.nfields
@@ -355,6 +373,11 @@ def required_literal(pattern: Any, nfields: int) -> str | None:
         if len(binding.condition.all_of) != 1:
             continue
         for cmp in binding.condition.all_of[0].cmps:
-            if type(cmp) is TextCmp and cmp.op == "=" and cmp.literal_text and (best is None or len(cmp.literal_text) > len(best)):
+            if (
+                type(cmp) is TextCmp
+                and cmp.op == "="
+                and cmp.literal_text
+                and (best is None or len(cmp.literal_text) > len(best))
+            ):
                 best = cmp.literal_text
     return best

@@ -140,7 +140,7 @@ class _Code:
     def __call__(self, line: str) -> None:
         self.lines.append("    " * self.depth + line)
 
-    def block(self, header: str) -> "_Block":
+    def block(self, header: str) -> _Block:
         self(header)
         return _Block(self)
 
@@ -184,7 +184,9 @@ def _line_offsets(lines: Sequence[str], indexes: list[int]) -> list[int]:
 def _top_tables(tables: Sequence[dict[str, list[int]]]) -> list[tuple[dict[str, int], dict[str, int]]]:
     """(records by key, bytes by key) per dimension from the kernel's tables (key -> the bytes of each
     of its records); the counting and summing run in C."""
-    return [(dict(zip(table, map(len, table.values()))), dict(zip(table, map(sum, table.values())))) for table in tables]
+    return [
+        (dict(zip(table, map(len, table.values()))), dict(zip(table, map(sum, table.values())))) for table in tables
+    ]
 
 
 def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool, top_tables: bool) -> tuple[str, dict]:
@@ -206,11 +208,11 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
     # value of field i (see compare.number_source), o<i> whether it is not a canonical digit string.
     numeric: set[int] = set()
     for name in ("bytes", "packets"):
-        if field_index(name) is not None:
-            numeric.add(field_index(name))
+        if (index := field_index(name)) is not None:
+            numeric.add(index)
     for rule in rules:
-        if rule.measure == "sum" and field_index(rule.measure_field) is not None:
-            numeric.add(field_index(rule.measure_field))
+        if rule.measure == "sum" and (index := field_index(rule.measure_field)) is not None:
+            numeric.add(index)
     equalities: dict[int, int] = {}
     for rule in rules:
         for index, cmp in _number_cmps(rule.pattern, nfields):
@@ -233,14 +235,16 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
         nrules = len(rules)
         width = len(MINUTE_COLUMNS) + nrules
         counters = [f"m{i}" for i in range(width)]
-        dims = [field_var(dim) for dim in dim_names]
+        dims = [var[fmt.index(dim)] for dim in dim_names]
         start = field_var("start")
         action, status = field_var("action"), field_var("log-status")
         byte_index, packet_index = field_index("bytes"), field_index("packets")
         grouped = [bool(rule.group_by) for rule in rules]
 
         # The fast kernel splits at ``sep`` (None: any whitespace), the checked one at whitespace.
-        with code.block(f"def {name}(lines, times, now_ms):" if checked else f"def {name}(lines, times, now_ms, sep=None):"):
+        with code.block(
+            f"def {name}(lines, times, now_ms):" if checked else f"def {name}(lines, times, now_ms, sep=None):"
+        ):
             code("split = _split")
             code("malformed = 0; samples = []; records = 0; blank = 0")
             code("minutes = {}; cur_minute = None; t = now_ms; t_min = None; t_max = None")
@@ -352,7 +356,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                         condition = f"(({condition}) if simple else _pattern_{r}.matches(line))"
                     with code.block(f"if {condition}:"):
                         code(f"m{len(MINUTE_COLUMNS) + r} += 1")
-                        _emit_bucket(code, r, rule, field_index, var)
+                        _emit_bucket(code, r, rule, fmt.index, var)
             _flush(code, counters)
             code(f"if runs_t is not None and len(runs_t) > {MAX_TIME_RUNS}: runs_t = None")
             code("time_runs = None if runs_t is None else (runs_at, runs_t, _line_offsets(lines, runs_at))")
@@ -398,11 +402,18 @@ def _flush(code: _Code, counters: list[str]) -> None:
                 code(f"row[{i}] += {counter}")
 
 
-def _emit_bucket(code: _Code, r: int, rule: KernelRule, field_index: Callable[[str], int | None], var: list[str]) -> None:
+def _emit_bucket(code: _Code, r: int, rule: KernelRule, field_index: Callable[[str], int], var: list[str]) -> None:
     """Add the record to its (group, time) bucket: ``run_<r>`` ({time: partial}) for a rule without
-    groups, else ``groups_<r>`` ({group: {time: partial}}), noting each new bucket in ``order_<r>``."""
+    groups, else ``groups_<r>`` ({group: {time: partial}}), noting each new bucket in ``order_<r>``.
+
+    ``field_index`` raises FormatError for a field the format lacks (a file whose header names other
+    fields than the rule groups by or measures)."""
+    if rule.measure in ("sum", "distinct"):
+        if rule.measure_field is None:
+            raise ValueError(f"a {rule.measure} rule needs a field to measure")
+        measured = field_index(rule.measure_field)
     if rule.measure == "sum":
-        index = field_index(rule.measure_field)
+        index = measured
         value = "x"
         # Only a number field value makes (or adds to) a bucket.
         with code.block(f"if n{index} is not None:"):
@@ -412,7 +423,7 @@ def _emit_bucket(code: _Code, r: int, rule: KernelRule, field_index: Callable[[s
         code("if x is not None:")
         code.depth += 1
     elif rule.measure == "distinct":
-        value = var[field_index(rule.measure_field)]
+        value = var[measured]
     else:
         value = "1"
     if rule.group_by:
@@ -453,7 +464,12 @@ def _number_cmps(pattern: Pattern, nfields: int) -> Iterator[tuple[int, NumberCm
 
 
 def _rule_condition(
-    index: int, pattern: Pattern, nfields: int, var: list[str], namespace: dict, facts: dict[int, tuple[str | None, str | None]]
+    index: int,
+    pattern: Pattern,
+    nfields: int,
+    var: list[str],
+    namespace: dict,
+    facts: dict[int, tuple[str | None, str | None]],
 ) -> str | None:
     """A Python expression over the field variables, or None when the rule cannot match."""
     if pattern.kind == "all":
@@ -467,8 +483,9 @@ def _rule_condition(
     # Cheapest checks first (plain text, then globs, numbers, regexes; rest-of-line last): an AND
     # stops at the first false condition, and conditions have no side effects.
     for binding in sorted(bindings, key=lambda binding: _binding_cost(binding, facts)):
-        rest = isinstance(binding.target, Rest)
-        name = f"rest{binding.target.start}" if rest else var[binding.target]
+        target = binding.target
+        rest = isinstance(target, Rest)
+        name = f"rest{target.start}" if isinstance(target, Rest) else var[target]
         one_of = None if rest else _one_of_source(binding, name, facts, namespace)
         if one_of is not None:
             parts.append(f"({one_of})")
@@ -485,15 +502,17 @@ def _rule_condition(
                     terms.append(f"({cmp.source(name)})")
             alternatives.append(" and ".join(terms) or "True")
         expression = " or ".join(f"({alt})" for alt in alternatives) or "True"
-        if rest:
+        if isinstance(target, Rest):
             # The raw rest of the line, computed only when the earlier fields matched.
-            start = binding.target.start
+            start = target.start
             expression = f"(({name} := split(line, None, {start})[{start}]) is not None) and ({expression})"
         parts.append(f"({expression})")
     return " and ".join(parts) or "True"
 
 
-def _one_of_source(binding: Binding, name: str, facts: dict[int, tuple[str | None, str | None]], namespace: dict) -> str | None:
+def _one_of_source(
+    binding: Binding, name: str, facts: dict[int, tuple[str | None, str | None]], namespace: dict
+) -> str | None:
     """``field=a || field=b || ...`` as one set membership test (one hash lookup instead of a
     comparison per value), when every alternative is a single ``=`` on plain text, or every one a
     single ``=`` on an integer with the field's number facts at hand; else None."""
@@ -503,17 +522,20 @@ def _one_of_source(binding: Binding, name: str, facts: dict[int, tuple[str | Non
     cmps = [all_of.cmps[0] for all_of in alternatives]
     if all(type(cmp) is TextCmp for cmp in cmps):
         return f"{name} in {{{', '.join(repr(cmp.literal_text) for cmp in cmps)}}}"
-    if not all(type(cmp) is NumberCmp and cmp.int_value is not None for cmp in cmps) or binding.target not in facts:
+    numbers = [cmp for cmp in cmps if type(cmp) is NumberCmp and cmp.int_value is not None]
+    if len(numbers) != len(cmps) or binding.target not in facts:
         return None
-    for cmp in cmps:
-        namespace.update(cmp.namespace)
+    for number_cmp in numbers:
+        namespace.update(number_cmp.namespace)
     number, odd = facts[binding.target]
-    exact = " or ".join(cmp.exact_source(name) for cmp in cmps)
+    exact = " or ".join(number_cmp.exact_source(name) for number_cmp in numbers)
     if number is not None:
-        return f"{number} in {{{', '.join(str(cmp.int_value) for cmp in cmps)}}} if {number} is not None else ({exact})"
+        return (
+            f"{number} in {{{', '.join(str(cmp.int_value) for cmp in numbers)}}} if {number} is not None else ({exact})"
+        )
     if odd is not None:
         # Canonical digit strings equal a value only as its own text (see NumberCmp.source_given).
-        return f"{name} in {{{', '.join(repr(str(cmp.int_value)) for cmp in cmps)}}} or {odd} and ({exact})"
+        return f"{name} in {{{', '.join(repr(str(cmp.int_value)) for cmp in numbers)}}} or {odd} and ({exact})"
     return None
 
 

@@ -15,8 +15,8 @@ from collections import deque
 from typing import Iterable, Iterator
 
 from tui.engine.batch import BatchResult
-from tui.flowlog import FlowFormat
 from tui.engine.kernel import Kernel
+from tui.flowlog import FlowFormat
 from tui.sources.files import Chunk, FileSpan
 
 # Set in the parent just before forking; workers inherit them.

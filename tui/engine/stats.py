@@ -101,11 +101,12 @@ class Stats:
 
     def snapshot(self, minutes: int = 60, top_n: int = 10) -> StatsSnapshot:
         newest = self.newest_minute
-        first = None if newest is None else newest - minutes + 1
-        empty = (0,) * self.width
-        series = () if newest is None else tuple(
-            tuple(self.minutes.get(m, empty)) for m in range(first, newest + 1)
-        )
+        first: int | None = None
+        series: tuple[tuple[int, ...], ...] = ()
+        if newest is not None:
+            first = newest - minutes + 1
+            empty = (0,) * self.width
+            series = tuple(tuple(self.minutes.get(m, empty)) for m in range(first, newest + 1))
         return StatsSnapshot(
             first,
             series,

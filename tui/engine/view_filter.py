@@ -28,7 +28,8 @@ class FlowFilter:
     def __init__(self, pattern: Any, text: str, rows: int, recent: Iterable[str] = ()) -> None:
         self.pattern = pattern
         self.text = text
-        self.lines: deque[str] = deque(maxlen=max(1, rows))
+        self.rows = max(1, rows)
+        self.lines: deque[str] = deque(maxlen=self.rows)
         self.matched = 0
         self.feed(list(recent))
 
@@ -36,7 +37,7 @@ class FlowFilter:
         matches = self.pattern.matches
         hits = [line for line in lines if line.strip() and matches(line)]
         self.matched += len(hits)
-        self.lines.extend(hits[-self.lines.maxlen:])
+        self.lines.extend(hits[-self.rows:])
 
     def view(self) -> FilteredLines:
         return FilteredLines(self.text, tuple(self.lines), self.matched)

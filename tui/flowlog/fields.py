@@ -46,7 +46,12 @@ _TGW = "transit-gateway flow logs (a different product; its version 6): accepted
 _CATALOGUE: tuple[tuple[str, int | None, str, str], ...] = (
     # version 2: the default format, in its order
     ("version", 2, "int", "flow-log version: the highest version among the format's fields"),
-    ("account-id", 2, "str", "AWS account of the interface owner; 'unknown' for some AWS-created ENIs; keeps leading zeros"),
+    (
+        "account-id",
+        2,
+        "str",
+        "AWS account of the interface owner; 'unknown' for some AWS-created ENIs; keeps leading zeros",
+    ),
     ("interface-id", 2, "str", "network interface (eni-...)"),
     ("srcaddr", 2, "ip", "source address (for an ENI, its primary private IPv4)"),
     ("dstaddr", 2, "ip", "destination address (for an ENI, its primary private IPv4)"),
@@ -76,7 +81,12 @@ _CATALOGUE: tuple[tuple[str, int | None, str, str], ...] = (
     ("pkt-src-aws-service", 5, "str", "AWS service of the source address range (S3, AMAZON, EC2, ...)"),
     ("pkt-dst-aws-service", 5, "str", "AWS service of the destination address range"),
     ("flow-direction", 5, "str", "ingress or egress, relative to the interface"),
-    ("traffic-path", 5, "int", "egress path 1-8 (1 same VPC, 2 internet/gateway endpoint, ... 8 internet gateway on Nitro)"),
+    (
+        "traffic-path",
+        5,
+        "int",
+        "egress path 1-8 (1 same VPC, 2 internet/gateway endpoint, ... 8 internet gateway on Nitro)",
+    ),
     # version 7: ECS
     ("ecs-cluster-arn", 7, "str", "ECS cluster ARN"),
     ("ecs-cluster-name", 7, "str", "ECS cluster name"),
@@ -91,7 +101,12 @@ _CATALOGUE: tuple[tuple[str, int | None, str, str], ...] = (
     # documented, version number not confirmed by AWS text
     ("reject-reason", None, "str", "BPA when VPC Block Public Access rejected the flow (probably version 8)"),
     ("resource-id", None, "str", "regional NAT gateway ID (third-party notes; probably version 9)"),
-    ("encryption-status", None, "int", "0 clear, 1 Nitro-encrypted, 2 application-encrypted, 3 both (probably version 10)"),
+    (
+        "encryption-status",
+        None,
+        "int",
+        "0 clear, 1 Nitro-encrypted, 2 application-encrypted, 3 both (probably version 10)",
+    ),
     # provisional (2026, names from third-party write-ups; probably version 11)
     ("instance-tag", None, "str", "instance tag value (provisional)"),
     ("instance-tag-2", None, "str", "second instance tag value (provisional)"),

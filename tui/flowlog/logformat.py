@@ -59,7 +59,9 @@ class FlowFormat:
                 raise FormatError(f"format: column {column}: {_bad_token(token)}")
             entries.append((column, field.group(1)))
         if not entries:
-            raise FormatError("format: empty; give 'default' or the flow log's LogFormat, e.g. '${version} ${srcaddr} ...'")
+            raise FormatError(
+                "format: empty; give 'default' or the flow log's LogFormat, e.g. '${version} ${srcaddr} ...'"
+            )
         return cls._checked(entries, "format", "${{{}}}")
 
     @classmethod

@@ -7,7 +7,7 @@ This is the single definition of the conversion: ``FlowRecord`` applies it on ac
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Callable, Mapping, Union
+from typing import Callable, Mapping
 
 ABSENT = "-"
 """AWS writes ``-`` for "not applicable or could not be computed": absent, never 0."""
@@ -17,7 +17,7 @@ MILLISECONDS_ABOVE = 10**11
 
 NUMERIC_KINDS = frozenset({"int", "epoch"})
 
-Value = Union[int, str, None]
+Value = int | str | None
 Converter = Callable[[str], Value]
 
 
@@ -52,4 +52,6 @@ def to_text(token: str) -> str | None:
     return None if token == ABSENT else token
 
 
-CONVERTERS: Mapping[str, Converter] = MappingProxyType({"int": to_int, "epoch": to_epoch, "str": to_text, "ip": to_text})
+CONVERTERS: Mapping[str, Converter] = MappingProxyType(
+    {"int": to_int, "epoch": to_epoch, "str": to_text, "ip": to_text}
+)

@@ -137,14 +137,17 @@ class NumberCmp(Cmp):
         self._helper = f"_pat_num_{_OPERATOR_NAMES['=' if op == '!=' else op]}"
         super().__init__(op, literal_text, {self._name: value, self._helper: _NUMERIC_HELPERS[self._helper]})
         # Integers of ordinary size also get a fast path on their canonical text / int() value.
-        self._int = int(value) if value.is_finite() and value == value.to_integral_value() and abs(value) < 10**100 else None
+        self._int = (
+            int(value) if value.is_finite() and value == value.to_integral_value() and abs(value) < 10**100 else None
+        )
 
     def _equal_source(self, var: str) -> str:
         exact = f"{self._helper}({var}, {self._name})"
         if self.op in ("<", ">", "<=", ">="):
             limit = self._name if self._int is None else str(self._int)
             return (
-                f"int({var}) {self.op} {limit} if {var}.isdigit() and {var}.isascii() and len({var}) < {_INT_FAST_DIGITS}"
+                f"int({var}) {self.op} {limit}"
+                f" if {var}.isdigit() and {var}.isascii() and len({var}) < {_INT_FAST_DIGITS}"
                 f" else {var} != '-' and {exact}"
             )
         if self._int is not None:

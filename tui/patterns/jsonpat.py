@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import operator
 from decimal import Decimal
-from typing import Callable, Union
+from typing import Callable, TypeGuard
 
 from tui.patterns.base import Pattern
 from tui.patterns.compare import make_cmp
@@ -15,7 +15,7 @@ from tui.patterns.scanner import Literal, Scanner
 
 Test = Callable[[object], bool]  # on a whole document
 ValueTest = Callable[[object], bool]  # on one selected value
-Step = Union[str, int, None]  # object key, array index, or None for a wildcard
+Step = str | int | None  # object key, array index, or None for a wildcard
 
 MAX_WILDCARDS = 3
 # Parentheses deeper than this are refused (the parser recurses once per level).
@@ -156,12 +156,16 @@ class _Parser:
         if keyword == "IS" and second == "NOT":
             raise scanner.error("'IS NOT' is not supported (use '!=' or 'NOT EXISTS')", start)
         if keyword == "IS":
-            raise scanner.error(f"Expected NULL, TRUE or FALSE after 'IS' but found {scanner.describe_next()}", second_at)
+            raise scanner.error(
+                f"Expected NULL, TRUE or FALSE after 'IS' but found {scanner.describe_next()}", second_at
+            )
         if keyword == "EXISTS":
             raise scanner.error("'EXISTS' is not supported (only 'NOT EXISTS' is)", start)
         if keyword == "NOT":
             raise scanner.error("Expected 'EXISTS' after 'NOT'", second_at)
-        raise scanner.error(f"Expected an operator after the selector but found '{scanner.text[start:second_at].strip()}'", start)
+        raise scanner.error(
+            f"Expected an operator after the selector but found '{scanner.text[start:second_at].strip()}'", start
+        )
 
     def parse_selector(self) -> tuple[Step, ...]:
         """`$` then `.name`, `.*`, `.['key']`, `[N]`, `[*]` or `['key']` steps."""
@@ -198,7 +202,9 @@ class _Parser:
         else:
             digits = scanner.read_while(lambda c: "0" <= c <= "9")
             if not digits:
-                raise scanner.error(f"Expected an array index, '*' or a quoted key after '[' but found {scanner.describe_next()}")
+                raise scanner.error(
+                    f"Expected an array index, '*' or a quoted key after '[' but found {scanner.describe_next()}"
+                )
             step = int(digits)
         scanner.expect("]")
         return step
@@ -213,7 +219,7 @@ class _Parser:
         return None
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[Decimal]:
     return isinstance(value, Decimal)  # JSON numbers are loaded as Decimal; bool is not one
 
 
@@ -226,9 +232,10 @@ def _value_test(op: str, literal: Literal) -> ValueTest:
     if literal.kind == "word" and literal.text.lower() == "null":
         raise PatternError(f"Use 'IS NULL' instead of '{op} {literal.text}'", literal.column)
     if op in _ORDERING:
-        if literal.kind != "number":
+        limit = literal.number  # set exactly when the literal's kind is "number"
+        if limit is None:
             raise PatternError(f"Operator '{op}' needs a number, not '{literal.display}'", literal.column)
-        compare, limit = _ORDERING[op], literal.number
+        compare = _ORDERING[op]
         return lambda value: _is_number(value) and compare(value, limit)
     if literal.kind == "number":
         number, text = literal.number, literal.text

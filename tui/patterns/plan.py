@@ -8,7 +8,7 @@ match with, so both run the same expressions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Callable
 
 from tui.patterns.compare import Cmp
 
@@ -67,7 +67,7 @@ Condition = AnyOf
 class Binding:
     """Check `condition` on field `target` (0-based index), or on the rest of the line."""
 
-    target: Union[int, Rest]
+    target: int | Rest
     condition: Condition
 
 

@@ -7,9 +7,9 @@ from collections import Counter
 from typing import Any, Iterator, Sequence, TextIO
 
 from tui.engine.engine import engine_from_config
-from tui.flowlog import FlowFormat, parse_record
 from tui.engine.kernel import split_lines
 from tui.engine.parallel import default_workers, process_chunks
+from tui.flowlog import FlowFormat, parse_record
 from tui.sinks.jsonl import JsonLines
 from tui.sources.files import Chunk, FileSpan, is_plain_file, read_chunks, read_spans
 
@@ -40,7 +40,9 @@ class Replay:
             engine.use_format(fmt)
             if self.records:
                 self._print_records(fmt, chunk)
-            for alert in engine.apply(batch, lambda: split_lines(chunk.text), None, lambda: chunk.text):
+            # Lazily: a FileSpan reads its file only if apply() needs the text.
+            lines, text = (lambda c=chunk: split_lines(c.text)), (lambda c=chunk: c.text)
+            for alert in engine.apply(batch, lines, None, text):
                 self.alert_count += 1
                 if alert.state == "ALARM":
                     self.alarms_per_rule[alert.rule] += 1

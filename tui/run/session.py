@@ -15,8 +15,8 @@ from typing import Any, Callable, Sequence
 
 from tui.engine.engine import Engine, EngineSnapshot
 from tui.engine.kernel import split_lines
-from tui.rules import Alert
 from tui.engine.view_filter import FilteredLines, FlowFilter
+from tui.rules import Alert
 
 AlertListener = Callable[[Alert], None]
 Feeder = Callable[["Session", threading.Event], None]

@@ -195,7 +195,9 @@ class Journal:
             kind = obj.get("type")
             if kind in _RECEIPTS:
                 try:
-                    receipts.setdefault(str(obj["id"]), {}).setdefault(kind, {})[str(obj["sink"])] = str(obj[_RECEIPTS[kind]])
+                    receipts.setdefault(str(obj["id"]), {}).setdefault(kind, {})[str(obj["sink"])] = str(
+                        obj[_RECEIPTS[kind]]
+                    )
                 except KeyError:
                     self.malformed += 1
         for obj in self._objects(count=False):

@@ -100,7 +100,9 @@ class SnsNotifier:
     def format_message(self, alert: Alert) -> str:
         """Plain text for a person, then the alert as JSON for a program (both free of control characters)."""
         shown = _displayable(alert)
-        meaning = "the measure reached the threshold" if shown.state == "ALARM" else "the measure fell below the threshold"
+        meaning = (
+            "the measure reached the threshold" if shown.state == "ALARM" else "the measure fell below the threshold"
+        )
         lines = [
             f"flowtail: rule {shown.rule} is {shown.state} for {shown.group_label}",
             "",

@@ -95,7 +95,11 @@ def classify(error: BaseException, context: CallContext) -> Fault | None:
     if isinstance(error, (bx.TokenRetrievalError, bx.SSOError, bx.RefreshWithMFAUnsupportedError)):
         return Fault(FaultKind.CREDENTIALS, type(error).__name__, _expired(context))
     if isinstance(error, (bx.NoCredentialsError, bx.PartialCredentialsError, bx.CredentialRetrievalError)):
-        return Fault(FaultKind.CREDENTIALS, type(error).__name__, f"no usable AWS credentials ({error}): {_refresh_hint(context)}")
+        return Fault(
+            FaultKind.CREDENTIALS,
+            type(error).__name__,
+            f"no usable AWS credentials ({error}): {_refresh_hint(context)}",
+        )
     if isinstance(error, (bx.HTTPClientError, bx.ConnectionError, ConnectionError, TimeoutError)) or _is_urllib3(error):
         return Fault(FaultKind.TRANSIENT, type(error).__name__, f"network error: {_one_line(error)}")
     if isinstance(error, bx.BotoCoreError):
@@ -116,9 +120,17 @@ def _from_code(code: str, message: str, status: int | None, context: CallContext
     if code in _REJECTED:
         return Fault(FaultKind.CREDENTIALS, code, f"AWS credentials rejected ({code}): {_refresh_hint(context)}")
     if code in _DENIED or status == 403:
-        return Fault(FaultKind.ACCESS_DENIED, code, f"access denied: the IAM principal needs {context.action} on {_resource(context)}")
+        return Fault(
+            FaultKind.ACCESS_DENIED,
+            code,
+            f"access denied: the IAM principal needs {context.action} on {_resource(context)}",
+        )
     if code == "ResourceNotFoundException":
-        return Fault(FaultKind.NOT_FOUND, code, f"{context.noun} {context.log_group} not found in {context.region or 'the configured region'}")
+        return Fault(
+            FaultKind.NOT_FOUND,
+            code,
+            f"{context.noun} {context.log_group} not found in {context.region or 'the configured region'}",
+        )
     return Fault(FaultKind.INVALID, code, f"{context.service} refused the request ({code}): {_one_line(message)}")
 
 

@@ -227,7 +227,14 @@ class Follower:
             timestamp = raw["timestamp"]
             if self._seen.add(raw["eventId"], timestamp):
                 new.append(
-                    LogEvent(raw["eventId"], self.ref.name, stream, timestamp, raw.get("ingestionTime", 0), raw.get("message", ""))
+                    LogEvent(
+                        raw["eventId"],
+                        self.ref.name,
+                        stream,
+                        timestamp,
+                        raw.get("ingestionTime", 0),
+                        raw.get("message", ""),
+                    )
                 )
         return new
 

@@ -8,7 +8,9 @@ from typing import Any
 
 # From the botocore model of FilterLogEvents (logGroupName, logStreamNamePrefix).
 _NAME = re.compile(r"[\.\-_/#A-Za-z0-9]{1,512}")
-_ARN = re.compile(r"arn:(?P<partition>aws[a-z-]*):logs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):log-group:(?P<name>[^:]+)(?::\*)?")
+_ARN = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):logs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):log-group:(?P<name>[^:]+)(?::\*)?"
+)
 _STREAM_PREFIX = re.compile(r"[^:*]{1,512}")
 
 
@@ -22,14 +24,21 @@ class LogGroupRef:
     account: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "LogGroupRef":
+    def parse(cls, text: str) -> LogGroupRef:
         """Parse a name or ARN; ValueError (one line) when it is neither."""
         match = _ARN.fullmatch(text)
         if match:
             name = match["name"]
             if not _NAME.fullmatch(name):
-                raise ValueError(f"{text!r}: the log group name in this ARN has characters CloudWatch Logs does not allow")
-            return cls(name, f"arn:{match['partition']}:logs:{match['region']}:{match['account']}:log-group:{name}", match["region"], match["account"])
+                raise ValueError(
+                    f"{text!r}: the log group name in this ARN has characters CloudWatch Logs does not allow"
+                )
+            return cls(
+                name,
+                f"arn:{match['partition']}:logs:{match['region']}:{match['account']}:log-group:{name}",
+                match["region"],
+                match["account"],
+            )
         if text.startswith("arn:"):
             raise ValueError(f"{text!r} is not a log group ARN (arn:aws:logs:REGION:ACCOUNT:log-group:NAME)")
         if not _NAME.fullmatch(text):

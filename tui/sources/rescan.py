@@ -23,8 +23,9 @@ once ``now`` passes them. Because the periods are multiples of one another, the 
 are adjacent and merge into one query: usually one call per round.
 
 Bounds. No query starts before ``floor`` (the start of following: ``lookback`` before the first
-round; events stamped earlier are not followed, whenever they arrive), and after a pause longer than ``catch_up`` (the longest of lookback, max_delay and 10 min:
-a suspended laptop, an hour of expired credentials) a tier reads back at most ``far_k + catch_up``;
+round; events stamped earlier are not followed, whenever they arrive), and after a pause longer than
+``catch_up`` (the longest of lookback, max_delay and 10 min: a suspended laptop, an hour of expired
+credentials) a tier reads back at most ``far_k + catch_up``;
 such a clamp is counted in ``gaps``.
 ``horizon_ms`` is the earliest timestamp any future query can reach: dedup entries older than that
 can never be returned again and may be dropped.
@@ -105,7 +106,9 @@ class RescanSchedule:
 
     def next_due(self, now: float) -> float:
         """Seconds until the next tier is due (0 when one is due now)."""
-        waits = [0.0 if last is None else last + tier.period_s - now for tier, last in zip(self.tiers, self._last_start)]
+        waits = [
+            0.0 if last is None else last + tier.period_s - now for tier, last in zip(self.tiers, self._last_start)
+        ]
         return max(0.0, min(waits))
 
     def plan(self, now: float) -> list[RangeQuery]:
@@ -151,7 +154,9 @@ def _merge(pieces: list[RangeQuery]) -> list[RangeQuery]:
     for piece in sorted(pieces, key=lambda q: q.start_ms):
         if merged and piece.start_ms <= merged[-1].end_ms + 1:
             last = merged[-1]
-            merged[-1] = RangeQuery(last.start_ms, max(last.end_ms, piece.end_ms), last.tiers + piece.tiers, last.round_start)
+            merged[-1] = RangeQuery(
+                last.start_ms, max(last.end_ms, piece.end_ms), last.tiers + piece.tiers, last.round_start
+            )
         else:
             merged.append(piece)
     return merged

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class DashboardScreen(Screen):
     """Renders each snapshot the app hands it; its keys change only the view, never the engine."""
 
-    app: "FlowtailApp"
+    app: FlowtailApp
 
     BINDINGS = [
         Binding("space", "pause", "Pause", id="pause", tooltip="Freeze the flows table (ingestion goes on)"),
@@ -34,7 +34,13 @@ class DashboardScreen(Screen):
         Binding("escape", "clear_filter", "Clear filter", id="clear_filter", tooltip="Remove the flows filter"),
         Binding("a", "ack", "Ack", id="ack", tooltip="Acknowledge the active alarms shown in the banner"),
         Binding("h", "history", "History", id="history", tooltip="Every alert transition of this run"),
-        Binding("n", "top_next", "Top-N", id="top_next", tooltip="Next top-N table: sources, destinations, ports, protocols, ENIs"),
+        Binding(
+            "n",
+            "top_next",
+            "Top-N",
+            id="top_next",
+            tooltip="Next top-N table: sources, destinations, ports, protocols, ENIs",
+        ),
         Binding("b", "top_bytes", "Bytes", id="top_bytes", tooltip="Rank the top-N table by bytes or by records"),
         Binding("t", "clock", "UTC/local", id="clock", tooltip="Show times in UTC or local time", show=False),
     ]
@@ -92,7 +98,9 @@ class DashboardScreen(Screen):
         self.flows.ingest(snapshot, app.session.engine.fmt)
 
     def show_alerts(self) -> None:
-        self.query_one(AlertBanner).show(self.app.alerts.shown, self.app.key_label("ack"), self.app.key_label("history"))
+        self.query_one(AlertBanner).show(
+            self.app.alerts.shown, self.app.key_label("ack"), self.app.key_label("history")
+        )
 
     # -- actions ---------------------------------------------------------------------------------
 

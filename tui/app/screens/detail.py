@@ -65,7 +65,9 @@ class DetailScreen(ModalScreen[None]):
                 else:
                     yield DataTable(id="detail-fields", cursor_type="row", show_cursor=False)
                 yield Static(self._rules_content(), id="detail-rules", markup=False)
-                yield Static(Content.assemble(("raw  ", "bold"), safe_text(self._line, 2000)), id="detail-raw", markup=False)
+                yield Static(
+                    Content.assemble(("raw  ", "bold"), safe_text(self._line, 2000)), id="detail-raw", markup=False
+                )
 
     def on_mount(self) -> None:
         record = parse_record(self._fmt, self._line)
@@ -76,7 +78,9 @@ class DetailScreen(ModalScreen[None]):
         table.add_column("value", key="value")
         table.add_column("meaning", key="meaning")
         for name, token in zip(record.fmt.names, record.fields):
-            table.add_row(Text(name, style="bold"), plain_text(token, limit=200), plain_text(decoded(record, name, self._utc)))
+            table.add_row(
+                Text(name, style="bold"), plain_text(token, limit=200), plain_text(decoded(record, name, self._utc))
+            )
         table.focus()
 
     def _rules_content(self) -> Content:

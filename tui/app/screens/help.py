@@ -35,7 +35,7 @@ def binding_rows(screen: Screen) -> list[KeyRow]:
     # listing every key, described by flowtail's binding (the one with an id) when there is one.
     actions: dict[tuple[str, str], tuple[str, list[str], Binding]] = {}
     for node, bindings in screen._binding_chain:
-        for key, entries in bindings.key_to_bindings.items():
+        for entries in bindings.key_to_bindings.values():
             for binding in entries:
                 if binding.system:
                     continue
@@ -78,7 +78,11 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box", classes="modal-box"):
-            yield Static("Keys  (the command palette, ctrl+p, runs the same actions by name)", classes="modal-title", markup=False)
+            yield Static(
+                "Keys  (the command palette, ctrl+p, runs the same actions by name)",
+                classes="modal-title",
+                markup=False,
+            )
             yield DataTable(id="help-table", cursor_type="row")
 
     def on_mount(self) -> None:

@@ -26,12 +26,14 @@ if TYPE_CHECKING:
 class HistoryScreen(ModalScreen[None]):
     """Newest transition first; the samples of the highlighted one are shown below the table."""
 
-    app: "FlowtailApp"
+    app: FlowtailApp
 
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close", id="close"),
         Binding("a", "ack_selected", "Ack", id="ack_selected", tooltip="Acknowledge the selected rule and group"),
-        Binding("s", "snooze_selected", "Snooze 15m", id="snooze", tooltip="Hide the selected rule and group for 15 minutes"),
+        Binding(
+            "s", "snooze_selected", "Snooze 15m", id="snooze", tooltip="Hide the selected rule and group for 15 minutes"
+        ),
     ]
 
     def __init__(self, alerts: Sequence[Alert], utc: bool) -> None:
@@ -41,7 +43,11 @@ class HistoryScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history-box", classes="modal-box"):
-            yield Static(Content(f"Alert history: {len(self._alerts)} transitions, newest first"), classes="modal-title", markup=False)
+            yield Static(
+                Content(f"Alert history: {len(self._alerts)} transitions, newest first"),
+                classes="modal-title",
+                markup=False,
+            )
             yield DataTable(id="history-table", cursor_type="row")
             yield Static(id="history-samples", markup=False)
 
@@ -81,7 +87,15 @@ class HistoryScreen(ModalScreen[None]):
             samples.update(Content.styled("No alert transitions yet.", "$text-muted"))
             return
         alert = self._alerts[index]
-        lines = [Content.assemble(("samples ", "bold"), f"({len(alert.samples)})  ", safe_text(alert.rule, 60), " ", safe_text(alert.group_label, 80))]
+        lines = [
+            Content.assemble(
+                ("samples ", "bold"),
+                f"({len(alert.samples)})  ",
+                safe_text(alert.rule, 60),
+                " ",
+                safe_text(alert.group_label, 80),
+            )
+        ]
         lines += [Content(f"  {safe_text(sample, 300)}") for sample in alert.samples]
         samples.update(Content("\n").join(lines))
 

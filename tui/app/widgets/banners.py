@@ -40,7 +40,14 @@ def alert_line(alert: Alert, others: int, ack_key: str, history_key: str) -> Con
     hint = Content.styled(f"{ack_key}: acknowledge", "$text-muted")
     if not others:
         return Content.assemble(first, "  ", hint)
-    return Content.assemble(first, "\n", (f" +{others} more active ", "bold reverse"), "  ", hint, Content.styled(f" · {history_key}: history", "$text-muted"))
+    return Content.assemble(
+        first,
+        "\n",
+        (f" +{others} more active ", "bold reverse"),
+        "  ",
+        hint,
+        Content.styled(f" · {history_key}: history", "$text-muted"),
+    )
 
 
 class ErrorBanner(Static):

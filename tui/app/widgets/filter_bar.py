@@ -30,7 +30,10 @@ class FilterBar(Vertical):
         with Horizontal(id="filter-line"):
             yield Static(PROMPT, id="filter-prompt", markup=False)
             yield Input(
-                placeholder='CloudWatch pattern: REJECT, "10.0.0.155", [..., dstport=22, protocol, packets, bytes, start, end, action=REJECT, status]',
+                placeholder=(
+                    'CloudWatch pattern: REJECT, "10.0.0.155", '
+                    "[..., dstport=22, protocol, packets, bytes, start, end, action=REJECT, status]"
+                ),
                 id="filter-input",
                 compact=True,
                 select_on_focus=False,
@@ -55,7 +58,9 @@ class FilterBar(Vertical):
         try:
             pattern = compile_pattern(text)
         except PatternError as error:
-            error_line.update(error_content(error, len(PROMPT) + error.column - 1 - int(self.input.scroll_x), self.size.width))
+            error_line.update(
+                error_content(error, len(PROMPT) + error.column - 1 - int(self.input.scroll_x), self.size.width)
+            )
             return None, error
         error_line.update(Content.styled("✓ valid pattern, enter applies it", "$success"))
         return pattern, None

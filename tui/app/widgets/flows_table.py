@@ -38,12 +38,16 @@ class FlowsTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"flows--header", "flows--cursor", "flows--reject"}
     DEFAULT_CSS = """
     FlowsTable > .flows--header { text-style: bold; color: $text-accent; }
-    FlowsTable > .flows--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    FlowsTable > .flows--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
     FlowsTable:blur > .flows--cursor { background: $block-cursor-blurred-background; text-style: none; }
     FlowsTable > .flows--reject { color: $text-error; text-style: bold; }
     """
     BINDINGS = [
-        Binding("enter", "open_detail", "Detail", id="detail", tooltip="Every field of the selected record", show=False),
+        Binding(
+            "enter", "open_detail", "Detail", id="detail", tooltip="Every field of the selected record", show=False
+        ),
         Binding("up", "cursor(-1)", "Up", show=False),
         Binding("down", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),

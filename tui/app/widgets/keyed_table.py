@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from tui.app.columns import CELL_PADDING, ColumnSpec, fit_columns
 
+
 class KeyedTable(DataTable):
     """A read-only table refreshed with :meth:`sync` every tick, without rebuilding it.
 

@@ -8,8 +8,8 @@ from typing import Any
 from rich.text import Text
 from textual.content import Content
 
-from tui.app.flows import port_label, protocol_label
 from tui.app.columns import ColumnSpec
+from tui.app.flows import port_label, protocol_label
 from tui.app.format import human_bytes, human_count
 from tui.app.safe import plain_text
 from tui.app.widgets.keyed_table import KeyedTable
