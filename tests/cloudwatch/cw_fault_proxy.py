@@ -22,8 +22,8 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Collection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Collection
 from urllib.parse import urlsplit
 
 FILTER_LOG_EVENTS = "Logs_20140328.FilterLogEvents"

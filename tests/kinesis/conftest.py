@@ -12,9 +12,10 @@ from typing import Callable, Iterator
 import boto3
 import pytest
 
-from tests.cloudwatch.cw_fault_proxy import FaultProxy
 from tui.sources.kinesis import KinesisSource, make_kinesis_client
 from tui.sources.source import LogEvent
+
+from tests.cloudwatch.cw_fault_proxy import FaultProxy
 
 REGION = "us-east-1"
 STREAM = "flowlogs"

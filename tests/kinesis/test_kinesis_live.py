@@ -108,9 +108,10 @@ def test_a_polled_group_and_a_kinesis_stream_feed_one_session(tmp_path, feed, aw
     """Each source in its own thread; both groups' events reach the engine once; both statuses show."""
     import threading
 
-    from tests.kinesis.conftest import GROUPS, STREAM, wait_until
     from tui.run.live import Headless
     from tui.sinks.jsonl import JsonLines
+
+    from tests.kinesis.conftest import GROUPS, STREAM, wait_until
 
     config = write_config(tmp_path, f"""
 aws: {{region: us-east-1, endpoint_url: '{aws_endpoint}'}}

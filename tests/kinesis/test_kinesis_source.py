@@ -10,8 +10,9 @@ from collections import Counter
 
 import pytest
 
-from tests.kinesis.conftest import GROUPS, STREAM, Collector, running, wait_until
 from tui.sources.checkpoint import ShardPosition
+
+from tests.kinesis.conftest import GROUPS, STREAM, Collector, running, wait_until
 
 
 def shard_of(seen) -> str:
@@ -70,7 +71,8 @@ def test_faults_lose_nothing_and_repeat_nothing(feed, reader_for, proxy):
             for i in range(20):
                 feed.put(3, GROUPS[i % 2])
             expected = feed.event_ids(GROUPS[0]) | feed.event_ids(GROUPS[1])
-            assert got.wait_for(lambda: len(got.events) >= len(expected), timeout=60), f"{len(got.events)} of {len(expected)}"
+            wanted = len(expected)
+            assert got.wait_for(lambda: len(got.events) >= wanted, timeout=60), f"{len(got.events)} of {wanted}"  # noqa: B023 - waited on at once
             if round_ == 1:
                 assert wait_until(lambda: all(proxy.outcomes()[kind] >= 2 for kind in kinds), timeout=60)
     assert Counter(got.ids()) == Counter(expected) and len(expected) == 180
@@ -165,9 +167,8 @@ def test_the_checkpoint_moves_only_after_the_engine_has_the_batch(feed, reader_f
         failed.set()
         raise RuntimeError("engine died")
 
-    with pytest.raises(RuntimeError, match="engine died"):
-        with running(reader, engine_fails):
-            assert failed.wait(30)
+    with pytest.raises(RuntimeError, match="engine died"), running(reader, engine_fails):
+        assert failed.wait(30)
     assert not reader.checkpoint.path.exists() or all(
         p.sequence is None for p in reader.checkpoint.load().values())
     got = Collector()
@@ -216,7 +217,7 @@ def test_each_consumer_name_keeps_its_own_checkpoint(feed, reader_for, aws_endpo
         got = Collector()
         reader = reader_for(aws_endpoint, consumer_name=consumer)
         with running(reader, got):
-            assert got.wait_for(lambda: len(got.events) >= 3)
+            assert got.wait_for(lambda: len(got.events) >= 3)  # noqa: B023 - called before the loop moves on
         assert reader.checkpoint.path.name == f"{STREAM}--{consumer}.json"
         assert any(p.sequence for p in reader.checkpoint.load().values())
 

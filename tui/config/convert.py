@@ -118,8 +118,8 @@ def kinesis_stream(value: Any) -> str:
     if text(value).startswith("arn:"):
         if KINESIS_STREAM_ARN.fullmatch(value) is None:
             raise ValueError(
-                f"{value!r} is not a Kinesis stream ARN "
-                "(arn:aws:kinesis:REGION:ACCOUNT:stream/NAME, e.g. arn:aws:kinesis:us-east-1:123456789012:stream/flowlogs)"
+                f"{value!r} is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME, "
+                "e.g. arn:aws:kinesis:us-east-1:123456789012:stream/flowlogs)"
             )
     elif _KINESIS_NAME_RE.fullmatch(value) is None:
         raise ValueError(f"{value!r} is not a Kinesis stream name (1 to 128 letters, digits and _ . - only) or ARN")

@@ -271,7 +271,8 @@ class _Validator:
                 self.issues.add(line, path, "give either log_group (CloudWatch Logs) or kinesis_stream, not both")
                 continue
             if isinstance(item, LineDict) and not kinesis and "log_group" not in item:
-                self.issues.add(line, path, "needs log_group (a CloudWatch Logs group) or kinesis_stream (a Kinesis stream)")
+                needs = "needs log_group (a CloudWatch Logs group) or kinesis_stream (a Kinesis stream)"
+                self.issues.add(line, path, needs)
                 self.section(item, line, path, (*SECTION_KEYS["sources[]"], *SECTION_KEYS["sources[] (kinesis)"]))
                 continue
             if kinesis:

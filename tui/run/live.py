@@ -4,6 +4,7 @@ headless loop that prints JSON lines. `flowtail watch` and `flowtail demo` both 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -73,7 +74,11 @@ def open_live(
 
     if not config.sources:
         raise FlowtailError(f"{config.path or 'the configuration'}: no sources: add a log group under 'sources:'")
-    sources = _polling_sources(config, since_s) + _live_tail_sources(config, since_s) + _kinesis_sources(config, since_s, state_dir)
+    sources = [
+        *_polling_sources(config, since_s),
+        *_live_tail_sources(config, since_s),
+        *_kinesis_sources(config, since_s, state_dir),
+    ]
     engine = engine_from_config(config, event_times=True)
     session = Session(engine, watch_feeder(sources, on_events), mode)
     delivery = _delivery(config, journal)
@@ -92,7 +97,7 @@ def _polling_sources(config: Any, since_s: float | None) -> list[Any]:
     if not polled:
         return []
     aws = config.aws
-    client = _logs_client(make_logs_client, aws)
+    client = _aws_client(make_logs_client, aws)
     budget = RequestBudget(config.follow.requests_per_second)
     followers = [
         Follower(
@@ -129,7 +134,7 @@ def _kinesis_sources(config: Any, since_s: float | None, state_dir: Path | None)
     for source in config.sources:
         if isinstance(source, KinesisSourceConfig):
             region = source.region or aws.region
-            client = _logs_client(make_kinesis_client, dataclasses.replace(aws, region=region))
+            client = _aws_client(make_kinesis_client, dataclasses.replace(aws, region=region))
             try:
                 result.append(KinesisSource(
                     client,
@@ -140,14 +145,14 @@ def _kinesis_sources(config: Any, since_s: float | None, state_dir: Path | None)
                     since_s=since_s,
                     state_dir=state_dir,
                     profile=aws.profile,
-                    renew_client=lambda region=region: make_kinesis_client(region, aws.profile, aws.endpoint_url),
+                    renew_client=functools.partial(make_kinesis_client, region, aws.profile, aws.endpoint_url),
                 ))
             except ValueError as error:  # a checkpoint that cannot be used
                 raise FlowtailError(str(error)) from None
     return result
 
 
-def _logs_client(make: Callable[..., Any], aws: Any) -> Any:
+def _aws_client(make: Callable[..., Any], aws: Any) -> Any:
     from botocore.exceptions import BotoCoreError, NoRegionError, ProfileNotFound
 
     try:

@@ -7,6 +7,7 @@ the directory), so a crash at any moment leaves either the old or the new file, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -34,7 +35,7 @@ class CheckpointFile:
         self.writes = 0
 
     @classmethod
-    def for_stream(cls, directory: Path, stream_label: str, consumer: str | None) -> "CheckpointFile":
+    def for_stream(cls, directory: Path, stream_label: str, consumer: str | None) -> CheckpointFile:
         """``DIRECTORY/kinesis/<stream>--<consumer>.json``; an ARN keeps its region and account in the name."""
         name = _UNSAFE.sub("_", stream_label.removeprefix("arn:"))
         return cls(directory / "kinesis" / f"{name}--{_UNSAFE.sub('_', consumer or 'default')}.json", stream_label)
@@ -57,7 +58,9 @@ class CheckpointFile:
                 for shard, entry in document["shards"].items()
             }
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise ValueError(f"the Kinesis checkpoint {self.path} is damaged ({error}): move it away to start from the lookback") from None
+            raise ValueError(
+                f"the Kinesis checkpoint {self.path} is damaged ({error}): move it away to start from the lookback"
+            ) from None
 
     def save(self, positions: Iterable[tuple[str, ShardPosition]]) -> None:
         """Replace the file with ``positions``, atomically and durably. Raises OSError."""
@@ -75,10 +78,8 @@ class CheckpointFile:
                 os.fsync(out.fileno())
             os.replace(temporary, self.path)
         except BaseException:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
-            except FileNotFoundError:
-                pass
             raise
         directory = os.open(self.path.parent, os.O_RDONLY)
         try:

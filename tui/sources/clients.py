@@ -8,7 +8,9 @@ CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 30  # FilterLogEvents can scan for a while before answering
 
 
-def make_client(service: str, region: str | None = None, profile: str | None = None, endpoint_url: str | None = None) -> Any:
+def make_client(
+    service: str, region: str | None = None, profile: str | None = None, endpoint_url: str | None = None
+) -> Any:
     """A client from the standard credential chain (env, SSO, profile, instance role).
 
     botocore's own retries are off (``total_max_attempts=1``; its ``max_attempts`` would count retries

@@ -20,11 +20,11 @@ from typing import Any, Callable, Iterable
 
 from tui.sources.aws_errors import CallContext, Fault, FaultKind, classify
 from tui.sources.budget import Backoff, RequestBudget
-from tui.sources.source import LogEvent
 from tui.sources.dedup import SeenIds
 from tui.sources.loggroup import LogGroupRef, check_stream_prefix
 from tui.sources.recent import RecentEvents
 from tui.sources.rescan import RangeQuery, RescanSchedule, Tier, plan_tiers
+from tui.sources.source import LogEvent
 
 _BACKOFF = {
     FaultKind.THROTTLED: Backoff(base_s=0.5, cap_s=20.0),

@@ -230,7 +230,8 @@ class KinesisSource:
                 ShardStatus(s.shard_id, s.state, s.millis_behind, s.meter.rate(self._monotonic()), s.records)
                 for s in self._shards.values()
             ]
-        behind = [s.millis_behind for s in shards if s.state not in ("closed", "waiting") and s.millis_behind is not None]
+        behind = [s.millis_behind for s in shards
+                  if s.state not in ("closed", "waiting") and s.millis_behind is not None]
         states = {s.state for s in shards}
         if self._last_error and ("error" in states or not self._listed or self._list_failures):
             state = "error"
@@ -258,7 +259,8 @@ class KinesisSource:
         seen = self._seen
         for record in records:
             arrival = record.get("ApproximateArrivalTimestamp")
-            decoded = decode(record["Data"], int(arrival.timestamp() * 1000) if arrival is not None else 0, self._groups)
+            arrival_ms = int(arrival.timestamp() * 1000) if arrival is not None else 0
+            decoded = decode(record["Data"], arrival_ms, self._groups)
             if decoded.malformed:
                 self._malformed += 1
             elif decoded.other_group:

@@ -30,7 +30,7 @@ class LogEvent(NamedTuple):
     log_group: str  # the group's name (also when it was configured by ARN)
     log_stream: str
     timestamp: int  # ms since the epoch: for flow logs, the record's start time
-    ingestion_time: int  # ms since the epoch: when CloudWatch Logs stored it (Kinesis: arrival in the stream); 0 if unknown
+    ingestion_time: int  # ms since the epoch: when CloudWatch Logs stored it (Kinesis: arrival in the stream), or 0
     message: str
 
 
