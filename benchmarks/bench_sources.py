@@ -293,7 +293,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=3000, help="late-arrival scenario size")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=5, help="processes for the throughput median")
+    parser.add_argument("--runs", type=int, default=5, help="processes for the throughput median (0: none)")
     parser.add_argument("--records", type=int, default=1_000_000, help="events per throughput run")
     parser.add_argument("--moto-events", type=int, default=100_000, help="events for the end-to-end moto rate")
     parser.add_argument("--skip-moto-rate", action="store_true")
@@ -324,6 +324,8 @@ def main() -> int:
     finally:
         server.stop()
 
+    if args.runs < 1:
+        return 0
     print(f"\nkinesis, pre-loaded GetRecords responses ({args.records:,} events of demo traffic), events/s, "
           f"{args.runs} processes:")
     print(f"  {'decode+dedupe':>14} {'+engine':>10} {'+demo rules':>12} {'process s':>10}")
