@@ -36,13 +36,13 @@ def sample_status(**changes) -> KinesisStatus:
 
 def test_the_status_bar_says_shards_rate_lag_and_throttling_compactly():
     text = source_status(sample_status(), now=1_700_000_001.0).plain
-    assert text == "⚠ kinesis:flowlogs throttled 2/3 shards 2,100 ev/s behind 1m2s 1 throttled"
+    assert text == "⚠ kinesis:flowlogs throttled behind 1m2s 2/3 shards 2,100 ev/s 1 throttled"
 
 
 def test_the_status_bar_shows_the_error_of_a_failing_stream():
     status = sample_status(state="error", last_error="access denied: the IAM principal needs kinesis:GetRecords\x1b[2J")
     text = source_status(status, now=0).plain
-    assert text.startswith("✖ kinesis:flowlogs error 2/3 shards") and "access denied" in text and "\x1b" not in text
+    assert text.startswith("✖ kinesis:flowlogs error behind 1m2s 2/3 shards") and "access denied" in text and "\x1b" not in text
 
 
 def test_the_headless_status_line_has_every_shard():

@@ -83,8 +83,8 @@ def _seconds(millis: int | None) -> float | None:
 
 
 def kinesis_status(status: Any) -> Content:
-    """One Kinesis stream: ``● kinesis:flowlogs reading 4/5 shards 12k ev/s behind 2s``, then what
-    needs attention: throttled shards, shards in error, the last error."""
+    """One Kinesis stream: ``● kinesis:flowlogs reading behind 2s 4/5 shards 12k ev/s`` (the lag first,
+    so a narrow terminal keeps it), then what needs attention: throttled and failing shards, the error."""
     glyph, style = _STATES.get(status.state, ("?", ""))
     reading = sum(1 for shard in status.shards if shard.state not in ("closed", "waiting"))
     behind = f"behind {duration(None if status.millis_behind is None else status.millis_behind / 1000)}"
@@ -94,7 +94,7 @@ def kinesis_status(status: Any) -> Content:
         (safe_text(status.stream, 50), "bold"),
         " ",
         (status.state, style),
-        f" {reading}/{len(status.shards)} shards {human_count(status.events_per_s)} ev/s {behind}",
+        f" {behind} {reading}/{len(status.shards)} shards {human_count(status.events_per_s)} ev/s",
     ]
     throttled = sum(1 for shard in status.shards if shard.state == "throttled")
     if throttled:
