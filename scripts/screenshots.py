@@ -1,13 +1,15 @@
 """Regenerate screenshots/*.svg from the running demo.
 
 Drives the real app, headless, over `flowtail demo`'s local CloudWatch and traffic: waits until at
-least three alarms are up, then captures the dashboard, the alert history, the filter and the detail
-view, and the dashboard at 80x24. Run from the repository root: `.venv/bin/python scripts/screenshots.py`.
+least three alarms are up, then captures the dashboard, the alert history, the filter, the detail
+view, a rule's groups, the dashboard at 80x24, and the dashboard at 80x24 with NO_COLOR.
+Run from the repository root: `.venv/bin/python scripts/screenshots.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -67,12 +69,29 @@ async def capture(app: FlowtailApp) -> list[Path]:
         await pilot.pause(0.5)
         save("detail")
         await pilot.press("escape", "escape")
+        app.dashboard.query_one("#rules").focus()
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        save("rule")
+        await pilot.press("escape")
+        app.dashboard.flows.focus()
         await pilot.resize_terminal(80, 24)
         await pilot.pause(1.5)
         save("dashboard-80x24")
         await pilot.press("q")
     return shots
 
+
+
+async def capture_no_color(app: FlowtailApp) -> list[Path]:
+    """The dashboard as a 16-colour terminal with NO_COLOR shows it (the app reads NO_COLOR when made)."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: bool(app.alerts.shown), pilot)
+        await pilot.pause(1.5)
+        shot = Path(app.save_screenshot("dashboard-nocolor.svg", str(OUT)))
+        await pilot.press("q")
+    return [shot]
 
 
 def main() -> int:
@@ -83,6 +102,8 @@ def main() -> int:
         live.start()
         try:
             shots = asyncio.run(capture(app))
+            os.environ["NO_COLOR"] = "1"
+            shots += asyncio.run(capture_no_color(FlowtailApp(live.session, world.config)))
         finally:
             live.stop()
     for svg in shots:

@@ -10,6 +10,20 @@ import pytest
 REGION = "us-east-1"
 
 
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own HOME and XDG directories, so nothing writes to the real
+    ~/.local/state/flowtail (the alert journal) or reads the user's ~/.aws."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name, sub in (("XDG_STATE_HOME", ".local/state"), ("XDG_CONFIG_HOME", ".config"),
+                      ("XDG_CACHE_HOME", ".cache"), ("XDG_DATA_HOME", ".local/share")):
+        monkeypatch.setenv(name, str(home / sub))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    return home
+
+
 @pytest.fixture(scope="session")
 def moto_server():
     """One moto server for the test session (CloudWatch Logs, SNS, SQS, ...), on a free loopback port."""

@@ -32,17 +32,35 @@ def files(draw):
 def test_spans_are_the_chunks_read_chunks_yields(tmp_path, data, chunk_bytes):
     path = tmp_path / "flows.log"
     path.write_bytes(data)
-    chunks = [(chunk.text, chunk.fmt) for chunk in read_chunks(str(path), chunk_bytes)]
-    spans = [(span.text, span.fmt) for span in read_spans(str(path), chunk_bytes)]
-    assert spans == chunks
+    assert outcome(read_spans, str(path), chunk_bytes) == outcome(read_chunks, str(path), chunk_bytes)
 
 
-def test_binary_data_is_reported_when_the_span_is_read(tmp_path):
+def outcome(read, path, chunk_bytes):
+    """The (text, format) of every chunk, or the error that refused the file."""
+    try:
+        return [(chunk.text, chunk.fmt) for chunk in read(path, chunk_bytes)]
+    except FlowtailError as error:
+        return str(error)
+
+
+@pytest.mark.parametrize("read", [read_spans, read_chunks])
+def test_a_corrupt_line_inside_text_becomes_a_marked_line_and_the_rest_is_read(tmp_path, read):
     path = tmp_path / "flows.log"
-    path.write_bytes(f"{RECORD}\n".encode() * 3 + b"\x00\x01binary\n")
-    spans = list(read_spans(str(path), 40))
-    with pytest.raises(FlowtailError, match="binary data"):
-        [span.text for span in spans]
+    path.write_bytes(f"{RECORD}\n".encode() * 3 + b"\x00\x01bin\xffary\n" + f"{RECORD}\n".encode())
+    text = "".join(chunk.text for chunk in read(str(path), 40))
+    assert text == f"{RECORD}\n" * 3 + "\ufffd\x01bin\ufffdary\n" + f"{RECORD}\n"
+
+
+@pytest.mark.parametrize("read", [read_spans, read_chunks])
+@pytest.mark.parametrize(
+    "start",
+    [b"\x00\x01binary\n", b"\x89PNG\r\n\x1a\n", b"\x7fELF\x02\x01\x01\x00", b"\xff\xfe" + "2 1".encode("utf-16-le")],
+)
+def test_a_file_binary_from_its_start_is_refused(tmp_path, read, start):
+    path = tmp_path / "flows.log"
+    path.write_bytes(start + f"{RECORD}\n".encode() * 3)
+    with pytest.raises(FlowtailError, match="binary data, not a flow-log text file"):
+        list(read(str(path), 40))
 
 
 def test_only_regular_uncompressed_files_are_read_in_spans(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from tui.cli import main
 from tui.config import load_config
+from tui.engine.engine import engine_from_config
 from tui.run.live import Headless, open_live, record_line, status_line
 from tui.sinks.journal import Journal
 from tui.sinks.jsonl import JsonLines
@@ -109,6 +111,8 @@ def test_headless_record_and_status_lines_have_the_contract_keys(aws):
     line = record_line(config.format, event)
     assert line["type"] == "record" and line["eventId"] == "37" and line["logStream"] == "eni-a-all"
     assert line["fields"]["srcaddr"] == "10.0.0.155" and line["ingestionTime"] == 1_700_000_300_000
+    no_start = LogEvent("38", GROUP, "eni-a-all", 0, 0, "2 1 eni-1 a b 1 22 6 1 1 - 1 A OK")
+    assert record_line(config.format, no_start) is None
     live = open_live(config)
     status = live.session.snapshot().sources
     assert status == ()  # nothing polled yet
@@ -154,3 +158,31 @@ def test_demo_headless_fires_three_distinct_alarms_within_40_seconds():
     }
     assert len({rule for rule, _ in alarms}) >= 3, alarms
     assert "published to SNS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_watch_records_print_exactly_what_the_engine_counts_as_records(aws):
+    """One definition of a record: `watch --records` prints the events the engine counts as records,
+    never one with "fields": null."""
+    _, _, _, config = aws
+    messages = [
+        reject(1_700_000_000),
+        "2 123456789010 eni-1 10.0.0.1 10.0.0.2 abc 22 6 1 40 1700000000 1700000060 REJECT OK",
+        '{"message": "2 123456789010 eni-1 - - - - - - - 1700000000 1700000060 - NODATA"}',
+        "2 123456789010 eni-1 - - - - - - - 1700000000 1700000060 - NODATA",
+        "2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 40 - 1700000060 REJECT OK",
+        " ".join(config.format.names),  # a header: CloudWatch messages have none, so it is malformed
+    ]
+    events = [
+        LogEvent(str(i), GROUP, "eni-a-all", 1_700_000_000_000, 1_700_000_000_000, message)
+        for i, message in enumerate(messages)
+    ]
+    out = io.StringIO()
+    printer = Headless(JsonLines(out), records=True)
+    printer.fmt = config.format
+    printer.on_events(events)
+    engine = engine_from_config(config, event_times=True)
+    engine.ingest(messages, [event.timestamp for event in events])
+    printed = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["message"] for line in printed] == [messages[0], messages[1], messages[3]]
+    assert printed[1]["fields"]["srcport"] is None  # no number: absent
+    assert (engine.records, engine.malformed) == (len(printed), len(messages) - len(printed))

@@ -73,6 +73,17 @@ def test_headless_replay_prints_alarm_and_summary(tmp_path, config, attack_lines
     assert "bastion-http-reject: 3 matches, 1 alarms" in err
 
 
+def test_records_older_than_max_delay_are_dropped_and_the_summary_counts_them(tmp_path, config, capsys):
+    """A second file an hour older than the first: its records are behind the watermark by more than
+    max_delay (20 minutes): they are counted, dropped, and change no episode."""
+    newer, older = tmp_path / "newer.log", tmp_path / "older.log"
+    newer.write_text(reject(BASE + 7200) + "\n")
+    older.write_text("\n".join(reject(BASE + s) for s in (0, 1, 2)) + "\n")
+    code, out, err = replay(capsys, str(newer), str(older), "-c", config, "--headless")
+    assert code == 0 and out == []
+    assert "bastion-http-reject: 4 matches, 0 alarms, 0 alarming now, 3 too late (older than max_delay), dropped" in err
+
+
 def test_gzip_s3_header_and_stdin_give_the_same_alerts(tmp_path, config, attack_lines, capsys, monkeypatch):
     plain = tmp_path / "a.log"
     plain.write_text("\n".join(attack_lines) + "\n")

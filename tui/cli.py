@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_prepared(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         parser.print_help()
         return 2
@@ -54,6 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader of our output went away (`| head`): not an error worth a traceback.
         sys.stderr.close()
         return 0
+
+
+def _prepared(argv: list[str]) -> list[str]:
+    """The arguments as the command's own ``prepare_argv`` rewrites them (test-pattern: a pattern that
+    starts with '-'), for the commands that have one."""
+    if not argv or argv[0] not in COMMANDS:
+        return argv
+    command = importlib.import_module(f"tui.commands.{COMMANDS[argv[0]][0]}")
+    prepare = getattr(command, "prepare_argv", None)
+    return argv if prepare is None else [argv[0], *prepare(argv[1:])]
 
 
 if __name__ == "__main__":

@@ -71,3 +71,29 @@ def format_duration(seconds: float) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts) or "0s"
+
+
+def parse_since(text: str, now: float) -> float:
+    """Seconds back from ``now`` (epoch s) to where ``--since`` says to start: a duration (``30m``)
+    or an ISO-8601 time (``2026-12-02T14:05``, ``2026-12-02 14:05:30Z``, ``...+01:00``; without an
+    offset it is UTC, the dashboard's default clock). ValueError (one line) otherwise, or when the
+    time is in the future."""
+    try:
+        return parse_duration(text)
+    except ValueError:
+        pass
+    from datetime import datetime, timezone
+
+    iso = text.strip()
+    if iso[-1:] in ("Z", "z"):
+        iso = iso[:-1] + "+00:00"  # Python 3.10's fromisoformat does not read the Z suffix
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a duration (30m, 2h) nor an ISO-8601 time (2026-12-02T14:05Z)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    seconds = now - moment.timestamp()
+    if seconds < 0:
+        raise ValueError(f"{text!r} is in the future")
+    return seconds

@@ -202,9 +202,12 @@ async def test_error_banner_text_is_not_markup():
 # -- the alert book --------------------------------------------------------------------------------
 
 
-def alarm(rule: str, group: str, t_ms: int, severity: str = "medium", state: str = "ALARM") -> Alert:
+def alarm(rule: str, group: str, t_ms: int, severity: str = "medium", state: str = "ALARM",
+          episode_start: int | None = None) -> Alert:
+    """An ALARM starts its episode at ``t_ms``; an OK names the episode it ends (``episode_start``)."""
     return Alert(rule=rule, state=state, group={"srcaddr": group}, value=5, threshold=5, window_s=60,
-                 measure="count", time_ms=t_ms, first_ms=t_ms, last_ms=t_ms, severity=severity)
+                 measure="count", time_ms=t_ms, first_ms=t_ms, last_ms=t_ms, severity=severity,
+                 episode_start_ms=t_ms if episode_start is None else episode_start)
 
 
 def test_alertbook_new_alarms_are_returned_once_most_severe_first():
@@ -226,13 +229,24 @@ def test_alertbook_acknowledge_hides_until_a_new_episode():
     assert book.shown == []
     assert book.status(first) == "acked"
     assert book.acknowledge() == 0
-    cleared = alarm("scan", "a", 5000, state="OK")
+    cleared = alarm("scan", "a", 5000, state="OK", episode_start=1000)
     assert book.update([first, cleared]) == []
     assert book.active == []
     again = alarm("scan", "a", 9000)
     assert book.update([first, cleared, again]) == [again]
     assert book.shown == [again]
     assert book.status(again) == ""
+
+
+def test_alertbook_late_burst_of_an_old_episode_leaves_the_current_one_active():
+    """A late burst alarms and clears at once after the current episode's ALARM: the pair's latest
+    transition is an OK, but the current episode is still open."""
+    book = AlertBook(FrozenClock(100.0))
+    current = alarm("scan", "a", 9000)
+    late_alarm = alarm("scan", "a", 1000)
+    late_ok = alarm("scan", "a", 1500, state="OK", episode_start=1000)
+    book.update([current, late_alarm, late_ok])
+    assert book.active == [current]
 
 
 def test_alertbook_acknowledge_selected_only():
@@ -251,7 +265,7 @@ def test_alertbook_snooze_hides_a_pair_until_the_clock_passes():
     book.snooze(("scan", "srcaddr=a"), 60)
     assert book.shown == []
     assert book.status(first) == "snoozed"
-    cleared, again = alarm("scan", "a", 2000, state="OK"), alarm("scan", "a", 3000)
+    cleared, again = alarm("scan", "a", 2000, state="OK", episode_start=1000), alarm("scan", "a", 3000)
     assert book.update([first, cleared, again]) == []  # a new episode while snoozed does not ring
     assert book.shown == []
     clock.now = 161.0

@@ -46,8 +46,11 @@ def config():
     return with_rules(sample_config(), rule("reject-by-source", "REJECT", 3, group_by=("srcaddr",)))
 
 
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
 def no_control(text: str) -> None:
-    bad = [hex(ord(c)) for c in text if ord(c) < 0x20 and c != "\n" or 0x7F <= ord(c) < 0xA0]
+    bad = [hex(ord(c)) for c in text if ord(c) < 0x20 and c != "\n" or 0x7F <= ord(c) < 0xA0 or c in BIDI]
     assert not bad, bad
 
 
@@ -160,3 +163,31 @@ async def test_snooze_notification_has_no_control_characters():
         for message in messages:
             no_control(message)
         check_screen(app, "Snoozed", "[red]")
+
+
+def bidi(i: int) -> str:
+    """A record whose source address reads backwards on a terminal that does bidi (U+202E), with
+    every other bidirectional control in the account and the interface."""
+    t = T0 + i
+    return f"2 1234\u2066{BIDI}56 eni-1\u202d2 10.0.0.1\u202e1.1.01 10.0.14.100 {40000 + i} 22 6 2 120 {t} {t + 60} REJECT OK"
+
+
+async def test_bidirectional_controls_reach_no_view():
+    """Overrides, embeddings, isolates and marks are replaced like control characters in the flows
+    table, the detail view and the history (the one sanitiser of tui.text)."""
+    app = build_app(config(), clock=FrozenClock(T0 + 10))
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
+        await feed(pilot, [bidi(i) for i in range(5)])
+        table = app.screen.query_one("#flows")
+        assert table.row_count == 5
+        assert row_dict(table, 0)["source"] == f"10.0.0.1{REPLACEMENT}1.1.01"
+        for row in rows(table):
+            for value in row.values():
+                no_control(value)
+        check_screen(app, f"10.0.0.1{REPLACEMENT}1.1.01")
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailScreen)
+        check_screen(app, f"eni-1{REPLACEMENT}2")
+        await pilot.press("escape", "h")
+        assert isinstance(app.screen, HistoryScreen)
+        check_screen(app, f"srcaddr=10.0.0.1{REPLACEMENT}1.1.01")

@@ -69,3 +69,15 @@ def test_broken_file_in_a_real_process_has_no_traceback(write):
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
     assert result.stderr == f"{path}:7: YAML error: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence on line 6)\n"
+
+
+def test_a_transit_gateway_counter_can_be_summed(write, capsys):
+    """`sum:` needs a numeric field: the packets-lost-* counters are numbers."""
+    path = write(
+        "format: '${version} ${tgw-id} ${srcaddr} ${packets} ${start} ${packets-lost-no-route} ${packets-lost-blackhole}'\n"
+        "rules:\n"
+        "  - {name: lost, pattern: '', threshold: 100, window: 5m, measure: 'sum:packets-lost-no-route', group_by: [tgw-id]}\n"
+        "  - {name: holes, pattern: '', threshold: 1, window: 5m, measure: 'sum:packets-lost-blackhole'}\n"
+    )
+    assert main(["check", "-c", str(path)]) == 0
+    assert capsys.readouterr() == (f"{path}: ok (2 rules, 0 sources, format custom, 7 fields)\n", "")

@@ -44,3 +44,14 @@ def test_bench_rules_load():
     config = load_config(BENCH_RULES)
     assert len(config.rules) == 10
     assert {rule.measure for rule in config.rules} == {"count", "sum", "distinct"}
+
+
+def test_example_values_are_the_defaults_and_leave_the_region_to_aws(monkeypatch):
+    """Whoever copies the example keeps AWS_REGION: the example sets no region (issue 13), and every
+    value it shows for aws, follow, display and limits is the default it claims to be."""
+    from tui.config.schema import AwsConfig, DisplayConfig, FollowConfig, LimitsConfig
+
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    config = load_config(EXAMPLE)
+    assert config.aws == AwsConfig()
+    assert (config.follow, config.display, config.limits) == (FollowConfig(), DisplayConfig(), LimitsConfig())

@@ -45,6 +45,11 @@ def test_three_rejects_within_300s_raise_one_alarm_with_samples():
         "last": "2023-11-14T22:17:30Z",
         "severity": "high",
         "samples": [reject(BASE + 10), reject(BASE + 100), reject(BASE + 250)],
+        "id": alerts[0].episode_id + "-alarm",
+        "episode": alerts[0].episode_id,
+        "episodeStart": "2023-11-14T22:17:30Z",
+        "late": False,
+        "peak": 3,  # the highest value so far, when it alarmed
     }
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tui.engine.batch import MINUTE_COLUMNS, TOP_DIMENSIONS
-from tui.engine.kernel import Kernel, KernelRule, split_lines, start_ms, text_is_simple
+from tui.engine.kernel import Kernel, KernelRule, split_after, split_lines, start_ms, text_is_simple
 from tui.flowlog import FlowFormat, parse_record
 from tui.patterns import compile_pattern
 
@@ -173,8 +175,25 @@ def test_splitting_at_single_spaces_changes_nothing(spacing):
     kernel = kernel_for(PATTERNS, group_by=("srcaddr",))
     picked = kernel._pick(text, lines)
     assert (picked == kernel._fast_spaced) == (spacing == "single")
-    assert picked in (kernel._fast, kernel._fast_spaced)
+    # A tab is no field separator for CloudWatch: str.split() cannot be trusted with it.
+    assert picked in ((kernel._checked,) if spacing == "tab" else (kernel._fast, kernel._fast_spaced))
     assert kernel.process_text(text) == kernel._checked(split_lines(text), None, 0)
+
+
+def test_a_tab_is_no_field_separator_for_rules_in_the_kernel():
+    """CloudWatch splits a message at spaces only: a record whose fields a tab separates is still a
+    record (str.split() reads it), but a rule on its fields sees the tab inside a field."""
+    lines = flow_lines(40)
+    victim = "2 123456789010 eni-1 10.0.0.155 10.0.0.1 1024 22 6 1 1 1700000000 1700000060 REJECT OK"
+    lines[5] = victim.replace(" 22 ", "\t22 ")
+    text = "\n".join(lines) + "\n"
+    rule = "[version, account, eni, srcaddr, dstaddr, srcport, dstport=22, protocol, packets, bytes, start, end, action=REJECT, status]"
+    assert not compile_pattern(rule).matches(lines[5])
+    for kernel in (kernel_for([rule]), Kernel(DEFAULT, kernel_for([rule]).rules, event_times=True)):
+        times = [1_700_000_000_000] * len(lines)
+        batch = kernel.process(lines, times) if kernel.event_times else kernel.process_text(text)
+        assert batch.records == 40
+        assert counts_by_rule(batch) == [sum(1 for line in lines if compile_pattern(rule).matches(line))]
 
 
 def test_a_message_with_a_newline_inside_splits_there_as_at_any_whitespace():
@@ -245,7 +264,10 @@ def test_equality_only_number_fields_agree_with_the_patterns(kind):
     kernel = kernel_for(patterns)
     assert " in {'22', '1000', '0'} or o6 and " in kernel.source
     batch = kernel.process_text("\n".join(lines) + "\n")
-    expected = [sum(1 for line in lines if compile_pattern(p).matches(line)) for p in patterns]
+    # Only records count (FlowFormat.split): an odd number in a field other than start is no reason.
+    records = [line for line in lines if parse_record(DEFAULT, line) is not None]
+    assert batch.records == len(records) and batch.malformed == len(lines) - len(records)
+    expected = [sum(1 for line in records if compile_pattern(p).matches(line)) for p in patterns]
     assert counts_by_rule(batch) == expected and min(expected) > 0
 
 
@@ -260,7 +282,9 @@ def test_numbers_read_once_per_record_agree_with_the_patterns(kind):
     assert text_is_simple(text) == (kind != "non-ascii")
     assert (kernel._pick(text, lines) in (kernel._fast, kernel._fast_spaced)) == (kind == "fast")
     batch = kernel.process_text(text)
-    records = [line for line in lines if len(line.split()) == DEFAULT.nfields]
+    # Only records count (FlowFormat.split): an odd number in a field other than start is no reason.
+    records = [line for line in lines if parse_record(DEFAULT, line) is not None]
+    assert batch.records == len(records) and batch.malformed == len(lines) - len(records)
     expected = [sum(1 for line in records if compile_pattern(p).matches(line)) for p in NUMERIC_PATTERNS]
     assert counts_by_rule(batch) == expected
     assert min(expected[:6] + expected[7:]) > 0
@@ -341,3 +365,57 @@ def test_garbage_collection_is_paused_for_a_batch_and_restored():
         assert not gc.isenabled()  # a caller's own pause is left alone
     finally:
         gc.enable()
+
+
+TOKENS = ["22", "0", "-", "abc", "+1", "1.5", "\u0661", "\ufffd", "{2", "1700000000", "REJECT", "OK", "x\ty", "9" * 700]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(TOKENS), min_size=13, max_size=15), max_size=12), st.data())
+def test_the_kernel_counts_as_records_exactly_what_parse_record_reads(rows, data):
+    """One definition of a record, whichever kernel path (fast, checked, event times) reads it."""
+    base = flow_lines(30)
+    lines = list(base)
+    for row in rows:
+        line = " ".join(row)
+        lines.insert(data.draw(st.integers(0, len(lines))), line)
+    records = [line for line in lines if parse_record(DEFAULT, line) is not None]
+    kernel = kernel_for(PATTERNS)
+    text = "\n".join(lines) + "\n"
+    for batch in (kernel.process_text(text), kernel._checked(lines, None, 0)):
+        assert (batch.records, batch.malformed) == (len(records), len(lines) - len(records))
+        expected = [sum(1 for line in records if compile_pattern(p).matches(line)) for p in PATTERNS]
+        assert counts_by_rule(batch) == expected
+    timed = Kernel(DEFAULT, kernel.rules, event_times=True).process(lines, [1_700_000_000_000] * len(lines))
+    assert (timed.records, timed.malformed) == (len(records), len(lines) - len(records))
+
+
+HEADER = " ".join(DEFAULT.names)
+
+
+def test_a_header_line_of_the_layout_is_skipped_and_one_of_another_ends_the_batch():
+    lines = flow_lines(20)
+    other = FlowFormat.parse("${version} ${srcaddr} ${dstaddr} ${start}")
+    text = "\n".join([HEADER, *lines[:10], HEADER, *lines[10:], " ".join(other.names), "5 a b 1700000000"]) + "\n"
+    batch = kernel_for(PATTERNS).process_text(text)
+    assert (batch.records, batch.malformed, batch.headers) == (20, 0, 2)
+    assert batch.next_format == other and batch.lines == 23
+    rest = split_after(text, batch.lines)[1]
+    assert rest == "5 a b 1700000000\n"
+    after = Kernel(other, kernel_for(PATTERNS).rules).process_text(rest)
+    assert (after.records, after.malformed, after.next_format) == (1, 0, None)
+
+
+def test_kernels_with_event_times_read_no_header():
+    """CloudWatch messages have no header: one that looks like it is malformed, nothing switches."""
+    lines = [HEADER, "version srcaddr start", *flow_lines(5)]
+    batch = Kernel(DEFAULT, kernel_for(PATTERNS).rules, event_times=True).process(lines, [1] * len(lines))
+    assert (batch.records, batch.malformed, batch.headers, batch.next_format) == (5, 2, 0, None)
+
+
+def test_a_header_is_no_record_even_in_a_layout_without_numbers():
+    fmt = FlowFormat.parse("${interface-id} ${srcaddr} ${action}")
+    text = "interface-id srcaddr action\neni-1 10.0.0.1 REJECT\ninterface-id srcaddr action\neni-2 10.0.0.2 ACCEPT\n"
+    batch = Kernel(fmt, [KernelRule(compile_pattern("REJECT"))]).process_text(text)
+    assert (batch.records, batch.malformed, batch.headers) == (2, 0, 2)
+    assert [parse_record(fmt, line) is not None for line in split_lines(text)] == [False, True, False, True]

@@ -147,3 +147,14 @@ def test_live_tail_sources_are_refused_until_they_exist(tmp_path):
     config = write_config(tmp_path, "aws: {region: us-east-1}\nsources: [{log_group: /a, via: live-tail}]\n")
     with pytest.raises(FlowtailError, match="live-tail is not available"):
         open_live(config)
+
+
+def test_watch_stops_at_once_on_a_stream_that_does_not_exist(tmp_path, aws_endpoint, capsys):
+    from tui.cli import main
+
+    path = tmp_path / "watch.yaml"
+    path.write_text(f"aws: {{region: us-east-1, endpoint_url: '{aws_endpoint}'}}\n"
+                    "sources: [{kinesis_stream: no-such-stream}]\n")
+    assert main(["watch", "-c", str(path), "--headless"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flowtail: error: stream no-such-stream not found in us-east-1") and "--wait" in err

@@ -39,7 +39,21 @@ def matches(pattern: str, message: str = DOC) -> bool:
         ("{ $.eventType = Update* }", True),
         ("{ $.eventType = *Trail }", True),
         ("{ $.eventType = *dateTr* }", True),
-        ('{ $.eventType = "Update*" }', False),  # quoted: literal text
+        ('{ $.eventType = "Update*" }', True),  # observed: a quoted value globs at its ends too
+        ('{ $.eventType = "*Trail" }', True),
+        ('{ $.eventType = "*Tr*" }', True),
+        ('{ $.eventType = "Up*Trail" }', False),  # inside the value a `*` is plain text
+        ('{ $.eventType != "Update*" }', False),
+        ('{ $.n = "*" }', True),
+        ('{ $.n = "" }', False),
+        ('{ $.n = "1" }', True),  # observed: a quoted number equals the JSON number
+        ('{ $.n = "1.0" }', True),
+        ('{ $.n = "2" }', False),
+        ('{ $.n != "1" }', False),
+        ('{ $.s1 = "1" }', True),
+        ('{ $.s10 = "1" }', False),
+        ('{ $.f = "1.5" }', True),
+        ('{ $.n = "1*" }', False),  # a wildcard value compares text: numbers are not text
         ("{ $.eventType != Create* }", True),
         ("{ $.eventType = %Tr[a-z]+l$% }", True),
         ("{ $.n = 1 }", True),
@@ -129,6 +143,31 @@ def test_and_binds_tighter_than_or_and_parentheses_group():
 def test_duplicate_keys_last_one_wins():
     assert matches('{ $.a = 2 }', '{"a": 1, "a": 2}')
     assert not matches('{ $.a = 1 }', '{"a": 1, "a": 2}')
+    assert matches('{ $.v = "1" }', '{"v": 2, "v": 1}')
+    assert not matches('{ $.v = "1" }', '{"v": 1, "v": 2}')
+
+
+@pytest.mark.parametrize("message", ['{"v": 1}', '{"v": "1"}', '{"v": 2, "v": 1}', '{"v": 1.0}'])
+def test_equality_with_a_quoted_number_holds_across_json_types(message):
+    """Observed AWS answers: `{ $.v = "1" }` matches the number and the string (last key wins)."""
+    assert matches('{ $.v = "1" }', message)
+    assert matches("{ $.v = 1 }", message)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "expected"),
+    [
+        ('{ $.v = "Alpha*" }', "Alpha", True),
+        ('{ $.v = "Alpha*" }', "Alphabet", True),
+        ('{ $.v = "Alpha*" }', "xAlpha", False),
+        ('{ $.v = "*Alpha" }', "Alpha", True),
+        ('{ $.v = "*Alpha" }', "xAlpha", True),
+        ('{ $.v = "*Alpha" }', "Alphabet", False),
+    ],
+)
+def test_a_quoted_json_value_globs_at_its_ends(pattern, value, expected):
+    """Observed AWS answers for wildcards inside quotes."""
+    assert matches(pattern, json.dumps({"v": value})) is expected
 
 
 @pytest.mark.parametrize(

@@ -143,9 +143,9 @@ conditions = st.lists(
 entries = st.lists(st.one_of(st.none(), conditions), min_size=0, max_size=5)
 lines = st.tuples(
     st.lists(st.sampled_from(FIELD_VALUES), max_size=8),
-    st.lists(st.sampled_from([" ", "\t", "  ", " \t "]), min_size=9, max_size=9),
-    st.sampled_from(["", " ", "\t"]),
-).map(lambda t: t[2] + "".join(f + sep for f, sep in zip(t[0], t[1])).rstrip(" \t") + t[2][:1])
+    st.lists(st.sampled_from([" ", "  ", "   "]), min_size=9, max_size=9),
+    st.sampled_from(["", " ", "  "]),
+).map(lambda t: t[2] + "".join(f + sep for f, sep in zip(t[0], t[1])).rstrip(" ") + t[2][:1])
 
 
 def render(entry_list: list, ellipsis: int | None) -> str:

@@ -169,3 +169,56 @@ def test_closed_pipe_ends_quietly(tmp_path):
     _, err = process.communicate(timeout=60)
     assert process.returncode == 0
     assert err == b""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-NODATA", "{flows}"],
+        ["-NODATA", "{flows}", "--json"],
+        ["--jsonl", "-NODATA", "{plain}"],
+        ["-e", "-NODATA", "{flows}"],
+        ["--pattern", "-NODATA", "{flows}"],
+        ["--pattern=-NODATA", "{flows}"],
+        ["--", "-NODATA", "{flows}"],
+    ],
+)
+def test_a_pattern_that_starts_with_a_dash_works_as_typed(capsys, flows, tmp_path, argv):
+    """`-NODATA`, a common exclusion, is a pattern, not an unknown option."""
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text("\n".join(json.dumps(line) for line in (ACCEPT, NODATA)) + "\n", encoding="utf-8")
+    argv = [arg.format(flows=flows, plain=plain) for arg in argv]
+    status, out, err = run(capsys, *argv)
+    assert (status, err) == (0, "")
+    if "--json" in argv:
+        assert [json.loads(line)["eventNumber"] for line in out.splitlines()] == [1, 2, 4]
+    elif "--jsonl" in argv:
+        assert out == f"{ACCEPT}\n"
+    else:
+        assert out == f"{ACCEPT}\n{REJECT}\n{REJECT}\n"
+
+
+def test_a_dash_pattern_reads_stdin_as_typed_in_a_shell(flows):
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "test-pattern", "-NODATA -REJECT"], input=flows.read_bytes(),
+        capture_output=True, check=False,
+    )
+    assert (result.returncode, result.stdout.decode(), result.stderr.decode()) == (0, f"{ACCEPT}\n", "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "a PATTERN is required"),
+        (["-e", "REJECT", "{flows}", "extra"], "give the pattern once"),
+    ],
+)
+def test_a_missing_or_doubled_pattern_is_one_line_error(capsys, flows, argv, message):
+    status, out, err = run(capsys, *[arg.format(flows=flows) for arg in argv])
+    assert (status, out) == (2, "")
+    assert message in err and err.count("\n") == 1
+
+
+def test_a_dash_pattern_that_starts_like_the_e_option_is_still_the_pattern(capsys, flows):
+    assert run(capsys, "-eni-1", str(flows)) == (1, "", "")
+    assert run(capsys, "-e", "-eni-9", str(flows))[:2] == (0, f"{ACCEPT}\n{REJECT}\n{NODATA}\n{REJECT}\n")

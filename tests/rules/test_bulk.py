@@ -18,7 +18,7 @@ def window_state(window: GroupWindow) -> tuple:
     parts = {time: sorted(part) if isinstance(part, set) else part for time, part in window.parts.items()}
     return (
         window.times, parts, window.lo, window.end, window.value, window.state,
-        window.episode_first, window.episode_last,
+        [(e.start, e.end, e.peak, e.owed) for e in window.episodes],
     )
 
 
@@ -41,7 +41,10 @@ def batches_of(records, cuts) -> list[Buckets]:
         merged: dict = {}
         for group, second, partial in records[start:cut]:
             key = (group, second * S)
-            merged[key] = merged[key] + partial if key in merged else partial
+            if isinstance(partial, set):  # distinct: a set of values, never shared with the caller
+                merged[key] = merged[key] | partial if key in merged else set(partial)
+            else:
+                merged[key] = merged[key] + partial if key in merged else partial
         batches.append((Buckets.from_items(merged.items()), max(s for _, s, _ in records[start:cut]) * S))
         start = cut
     return batches

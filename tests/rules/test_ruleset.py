@@ -79,11 +79,13 @@ def test_groups_are_independent():
 
 
 def test_late_record_completes_an_earlier_burst():
-    """A record arriving late (older time) can complete a window that ends before the newest time."""
+    """A record arriving late (older time) can complete a window that ends before the newest time:
+    the watermark (40) has already left that episode (10..25), so it alarms and clears at once."""
     rules = ruleset(threshold=3, window_s=25)
     out = feed(rules, [("a", 40, 1), ("a", 10, 1), ("a", 5, 1), ("a", 0, 1)])
-    assert states(out) == [("a", "ALARM", 10)]
+    assert states(out) == [("a", "ALARM", 10), ("a", "OK", 25)]
     assert out[0].first_ms == 0 and out[0].last_ms == 10 * S
+    assert [t.late for t in out] == [True, True]
 
 
 def test_late_record_beyond_max_delay_is_dropped_and_counted():

@@ -1,9 +1,10 @@
 """Which alarms are active, acknowledged or snoozed: derived from the engine's alert history.
 
-The engine reports transitions (OK -> ALARM, ALARM -> OK); the latest transition of a (rule, group)
-says whether it is alarming now. Acknowledging holds for one alarm episode (identified by the time of
-its ALARM transition): if the pair clears and alarms again, it is shown again. Snoozing hides a pair,
-whatever its episodes, until a wall-clock time.
+The engine reports transitions: one ALARM and, once its episode ends, one OK per episode id. An
+episode is active from its ALARM until its OK; the latest transition of a (rule, group) does not tell,
+since a late burst of an old episode alarms and clears after the current episode's ALARM.
+Acknowledging holds for one episode: if the pair clears and alarms again, it is shown again. Snoozing
+hides a pair, whatever its episodes, until a wall-clock time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from tui.app.format import SEVERITY_RANK, Clock
 from tui.rules.alerts import Alert
 
 PairKey = tuple[str, str]  # (rule, group label)
-Episode = tuple[str, str, int]  # (rule, group label, time of the ALARM transition)
+Episode = str  # Alert.episode_id
 
 
 def pair_key(alert: Alert) -> PairKey:
@@ -22,7 +23,7 @@ def pair_key(alert: Alert) -> PairKey:
 
 
 def episode(alert: Alert) -> Episode:
-    return alert.rule, alert.group_label, alert.time_ms
+    return alert.episode_id
 
 
 class AlertBook:
@@ -37,12 +38,18 @@ class AlertBook:
     def update(self, history: Sequence[Alert]) -> list[Alert]:
         """Take a new alert history (oldest first); return the alarms that were not active before
         and are not snoozed (what should ring the bell)."""
-        latest: dict[PairKey, Alert] = {}
+        open_alarms: dict[Episode, Alert] = {}
         for alert in history:
+            if alert.state == "ALARM":
+                open_alarms[episode(alert)] = alert
+            else:
+                open_alarms.pop(episode(alert), None)
+        latest: dict[PairKey, Alert] = {}  # one banner a pair: its newest open episode
+        for alert in open_alarms.values():
             latest[pair_key(alert)] = alert
         before = {episode(alert) for alert in self.active}
         self.active = sorted(
-            (alert for alert in latest.values() if alert.state == "ALARM"),
+            latest.values(),
             key=lambda a: (SEVERITY_RANK.get(a.severity, 2), a.time_ms),
             reverse=True,
         )

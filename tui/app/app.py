@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
+import os
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.app.alertbook import AlertBook, PairKey
+from tui.app.errorlog import ErrorLog
 from tui.app.format import Clock
 from tui.app.safe import safe_text
 from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
+from tui.app.screens.errors import ErrorsScreen
 from tui.app.screens.help import HelpScreen, binding_rows
 from tui.app.screens.history import HistoryScreen
-from tui.app.widgets.status_bar import StatusBar
+from tui.app.screens.rule import RuleScreen
+from tui.app.widgets.live_top import LiveTop
+from tui.app.widgets.rules_panel import group_label
 
 SNOOZE_S = 15 * 60
 TOP_N = 10
+
+
+def apply_color_setting(color: str) -> None:
+    """``display.color``: ``never`` is NO_COLOR; ``always`` ignores an inherited NO_COLOR; ``auto``
+    leaves the environment to decide."""
+    if color == "never":
+        os.environ["NO_COLOR"] = "1"
+    elif color == "always":
+        os.environ.pop("NO_COLOR", None)
 
 
 class FlowtailApp(App[int]):
@@ -38,11 +52,15 @@ class FlowtailApp(App[int]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit flowtail"),
         Binding("question_mark", "help", "Keys", id="help", tooltip="Every key and what it does"),
+        # SSH users expect ctrl+c to quit: the same clean exit as q (run_app stops the session), on
+        # every screen and in the filter input (priority), instead of Textual's "press ctrl+q".
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
     def __init__(
         self, session: Any, config: Any, *, clock: Clock = time.time, live: bool = True, duration_s: float | None = None
     ) -> None:
+        apply_color_setting(config.display.color)  # Textual reads NO_COLOR while it is made
         super().__init__()
         self.duration_s = duration_s
         self.session = session
@@ -52,6 +70,7 @@ class FlowtailApp(App[int]):
         self.live = live
         self.utc = config.display.clock == "utc"
         self.alerts = AlertBook(clock)
+        self.error_log = ErrorLog()
         self.animation_level = "none"
         self.snapshot: Any = None
         self._rate_mark: tuple[float, int] | None = None  # (time, records) of the previous tick
@@ -80,18 +99,34 @@ class FlowtailApp(App[int]):
         self.snapshot = snapshot
         self._measure_rate(snapshot.engine.records)
         fresh = self.alerts.update(snapshot.engine.alerts)
+        self.error_log.update(snapshot, self.now())
         if any(self.display_config.bell or alert.rule in self._bell_rules for alert in fresh):
             self.bell()
-        if self.screen is self.dashboard:
-            with self.batch_update():
+        with self.batch_update():
+            if self.screen is self.dashboard:
                 self.dashboard.show(snapshot, self._rate)
+            else:
+                self.show_live_top()
+
+    def show_live_top(self) -> None:
+        """The status line and banners of the screen shown (every screen has them), from the last
+        snapshot; a modal's are updated on every tick, as the dashboard's are."""
+        if self.snapshot is None:
+            return
+        for top in self.screen.query(LiveTop):
+            top.show(self.snapshot, self.now(), self.utc, self._rate, self.dashboard.flows.paused, self.errors_hint())
+            top.show_alerts(self.alerts.shown, self.key_label("ack"), self.key_label("history"))
 
     def refresh_status(self) -> None:
         """Re-render the status line from the last snapshot (after a view key, without a new tick)."""
-        if self.snapshot is not None:
-            self.dashboard.query_one("#status", StatusBar).show(
-                self.snapshot, self.now(), self.utc, self._rate, self.dashboard.flows.paused
-            )
+        self.show_live_top()
+
+    def errors_hint(self) -> str:
+        """``2 errors: e`` while errors are active, for the status line; empty otherwise."""
+        active = self.error_log.active
+        if not active:
+            return ""
+        return f"{active} error{'s' if active != 1 else ''}: {self.key_label('errors')}"
 
     def _measure_rate(self, records: int) -> None:
         now = self.now()
@@ -105,14 +140,14 @@ class FlowtailApp(App[int]):
         count = self.alerts.acknowledge(alerts)
         if count:
             self.notify(f"Acknowledged {count} alarm{'s' if count != 1 else ''}", markup=False)
-        self.dashboard.show_alerts()
+        self.show_live_top()
         self.dashboard.refresh_bindings()
         return count
 
     def snooze(self, pair: PairKey) -> None:
         self.alerts.snooze(pair, SNOOZE_S)
         self.notify(f"Snoozed {safe_text(pair[0], 60)} {safe_text(pair[1], 80)} for 15 minutes", markup=False)
-        self.dashboard.show_alerts()
+        self.show_live_top()
 
     # -- screens ---------------------------------------------------------------------------------
 
@@ -124,8 +159,23 @@ class FlowtailApp(App[int]):
         alerts = self.snapshot.engine.alerts if self.snapshot is not None else ()
         self.push_screen(HistoryScreen(alerts, self.utc))
 
+    def open_rule(self, index: int, on_filter: Callable[[str | None], None]) -> None:
+        """The rule's view; ``on_filter`` gets its pattern when the user filters the flows by it."""
+        if self.snapshot is None:
+            return
+        rule = self.config.rules[index]
+        status = self.snapshot.engine.rules[index]
+        top = "-" if status.top_group is None else group_label(rule.group_by, status.top_group)
+        self.push_screen(RuleScreen(rule, status, top, self.snapshot.engine.alerts, self.utc), on_filter)
+
+    def open_errors(self) -> None:
+        self.push_screen(ErrorsScreen(self.error_log.entries, self.utc))
+
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
+        """Every key of the screen shown; ``?`` again closes the keys."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
             self.push_screen(HelpScreen(binding_rows(self.screen)))
 
     def key_label(self, binding_id: str) -> str:
@@ -145,7 +195,8 @@ class FlowtailApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands plus one per key of the current screen, generated from the bindings."""
-        yield from super().get_system_commands(screen)
+        # Textual's own "Keys" opens its side panel; flowtail's keys screen replaces it (one entry).
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Keys")
         seen = {"quit", "help"}
         for active in screen.active_bindings.values():
             binding = active.binding
@@ -156,4 +207,4 @@ class FlowtailApp(App[int]):
                     binding.tooltip or binding.description,
                     partial(self.run_action, binding.action, active.node),
                 )
-        yield SystemCommand("Keys and help", "Every key and what it does", self.action_help)
+        yield SystemCommand("Keys", "Every key of this screen and what it does", self.action_help)

@@ -1,21 +1,21 @@
-"""The one place where attacker-controlled text is made safe to display.
+"""Where attacker-controlled text is made safe to display in the UI.
 
 Flow-log messages, field values, group labels and alert samples come from the network. Before any of
-it reaches a widget it goes through :func:`safe_text` (control characters out, length capped) and is
-wrapped in a ``Text``/``Content`` object, never parsed as markup. Textual strips only BEL, BS, VT, FF
-and CR itself; ESC, the rest of C0, DEL and C1 would reach the terminal verbatim.
+it reaches a widget it goes through :func:`safe_text` (control characters out by the one sanitiser,
+:func:`tui.text.strip_controls`; length capped) and is wrapped in a ``Text``/``Content`` object, never
+parsed as markup. Textual strips only BEL, BS, VT, FF and CR itself; ESC, the rest of C0, DEL, C1
+and the bidirectional controls would reach the terminal verbatim.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 
+from tui.text import strip_controls
+
 DEFAULT_LIMIT = 1000
 REPLACEMENT = "\ufffd"
 
-# C0 (tab included: it would misalign table cells), DEL and C1 -> U+FFFD, so that a stripped
-# escape sequence stays visible as tampering rather than silently vanishing.
-_CONTROL = {code: REPLACEMENT for code in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))}
 
 
 def safe_text(value: object, limit: int = DEFAULT_LIMIT) -> str:
@@ -23,7 +23,9 @@ def safe_text(value: object, limit: int = DEFAULT_LIMIT) -> str:
     text = "-" if value is None else str(value)
     if len(text) > limit:
         text = text[: max(0, limit - 1)] + "…"
-    return text.translate(_CONTROL)
+    # Controls (tab included: it would misalign table cells) become U+FFFD, so that a stripped escape
+    # sequence or bidi override stays visible as tampering rather than silently vanishing.
+    return strip_controls(text, REPLACEMENT)
 
 
 def plain_text(value: object, style: str = "", limit: int = DEFAULT_LIMIT) -> Text:

@@ -17,7 +17,22 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
+def require_demo_extra() -> None:
+    """A one-line error naming what to install when moto's server (the `demo` extra) is missing."""
+    from tui.errors import FlowtailError
+
+    try:
+        import moto.server  # noqa: F401  (flask, werkzeug and the rest come with moto[server])
+    except ImportError as error:
+        missing = (error.name or "moto").split(".")[0]
+        raise FlowtailError(
+            f"the demo needs the 'demo' extra (module {missing!r} is missing): "
+            "pip install 'flowtail[demo]' (or pipx install 'flowtail[demo]')"
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
+    require_demo_extra()
     from tui.demo.run import run_demo
 
     return run_demo(headless=args.headless, duration_s=args.duration, records=args.records, source=args.source)

@@ -18,23 +18,63 @@ from typing import BinaryIO, Iterator
 
 from tui.errors import FlowtailError
 from tui.patterns import PatternError, compile_pattern
+from tui.text import strip_controls
 
-# What a terminal could act on: C0 controls but tab (ESC included), DEL and C1 controls.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("pattern", metavar="PATTERN", help="a CloudWatch Logs filter pattern")
+    parser.add_argument(
+        "pattern", nargs="?", metavar="PATTERN",
+        help="a CloudWatch Logs filter pattern; one that starts with '-' (an exclusion: -NODATA) works as typed",
+    )
     parser.add_argument("file", nargs="?", metavar="FILE", help="messages, one per line (default: stdin)")
+    parser.add_argument(
+        "-e", "--pattern", dest="pattern_option", metavar="PATTERN",
+        help="the pattern as an option (any text, '--...' too); FILE is then the only argument",
+    )
     parser.add_argument("--jsonl", action="store_true", help="each input line is a JSON string")
     parser.add_argument("--json", action="store_true", help="print one JSON object per match")
     parser.set_defaults(run=run)
 
 
+_FLAGS = frozenset({"-h", "--help", "--json", "--jsonl"})
+_PATTERN_OPTIONS = ("-e", "--pattern")
+
+
+def prepare_argv(args: list[str]) -> list[str]:
+    """The arguments with a positional PATTERN that starts with '-' passed as ``--pattern=PATTERN``.
+
+    argparse takes any argument that starts with '-' for an option, but a term pattern often starts
+    with one (``-NODATA``, an exclusion): the first argument that is neither one of this command's
+    options nor after ``--`` is the pattern, whatever its first character (``-error`` too: ``-e``
+    takes its pattern as the next argument, never attached). One that starts with '--' is taken
+    for a mistyped option; ``-e``/``--pattern`` or ``--`` pass such a pattern.
+    """
+    for index, arg in enumerate(args):
+        if arg in _PATTERN_OPTIONS and index + 1 < len(args):
+            # argparse would not take a value that starts with '-' after the option either.
+            return [*args[:index], f"--pattern={args[index + 1]}", *args[index + 2:]]
+        if arg == "--" or arg.startswith("--pattern="):
+            break  # what follows is positional, or the pattern comes as an option
+        if arg in _FLAGS:
+            continue
+        if arg.startswith("-") and not arg.startswith("--") and arg != "-":
+            return [*args[:index], f"--pattern={arg}", *args[index + 1:]]
+        break
+    return args
+
+
 def run(args: argparse.Namespace) -> int:
+    text, path = args.pattern, args.file
+    if args.pattern_option is not None:
+        if args.file is not None:
+            raise FlowtailError("test-pattern: give the pattern once: -e PATTERN [FILE], or PATTERN [FILE]")
+        text, path = args.pattern_option, args.pattern
+    if text is None:
+        raise FlowtailError("test-pattern: a PATTERN is required (see flowtail test-pattern -h)")
     try:
-        pattern = compile_pattern(args.pattern)
+        pattern = compile_pattern(text)
     except PatternError as error:
         raise FlowtailError(str(error)) from None
     out = sys.stdout
@@ -43,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     for_terminal = out.isatty()
     matched = False
     try:
-        for number, message in enumerate(_messages(args.file, args.jsonl), start=1):
+        for number, message in enumerate(_messages(path, args.jsonl), start=1):
             if args.json:
                 values = pattern.extract(message)
                 if values is None:
@@ -67,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def terminal_safe(message: str) -> str:
-    """The message with every control character (tab excepted) replaced by U+FFFD, for display."""
-    return _CONTROL.sub("\ufffd", message)
+    """The message with every control character (tab excepted: it is a message's own spacing) and
+    bidirectional control replaced by U+FFFD, for display (see :mod:`tui.text`)."""
+    return "\t".join(strip_controls(part, "\ufffd") for part in message.split("\t"))
 
 
 def _messages(path: str | None, jsonl: bool) -> Iterator[str]:

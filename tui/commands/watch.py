@@ -5,21 +5,33 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import time
+from typing import Any
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--config", required=True, help="YAML configuration file")
-    parser.add_argument("--since", help="where following starts, e.g. 15m (overrides follow.lookback)")
+    parser.add_argument(
+        "--since",
+        help="where following starts: a duration back (30m) or an ISO-8601 time (2026-12-02T14:05Z; "
+        "UTC without an offset); overrides follow.lookback",
+    )
     parser.add_argument("--profile", help="AWS profile (default: the standard boto3 chain)")
     parser.add_argument("--region", help="AWS region")
     parser.add_argument("--headless", action="store_true", help="print JSON lines instead of the TUI")
     parser.add_argument("--records", action="store_true", help="with --headless, print every record too")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="start even when credentials, permissions or a log group are missing, and keep retrying "
+        "(default: exit 2 with the problem)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from tui.config import load_config
-    from tui.durations import parse_duration
+    from tui.durations import parse_since
     from tui.errors import FlowtailError
     from tui.run.live import Headless, open_live
     from tui.sinks.jsonl import JsonLines
@@ -33,12 +45,43 @@ def run(args: argparse.Namespace) -> int:
     since_s = None
     if args.since:
         try:
-            since_s = parse_duration(args.since)
+            since_s = parse_since(args.since, time.time())
         except ValueError as error:
             raise FlowtailError(f"--since: {error}") from None
-    if args.headless:
-        printer = Headless(JsonLines(sys.stdout), records=args.records)
-        return printer.run(open_live(config, since_s=since_s, on_events=printer.on_events))
+    printer = Headless(JsonLines(sys.stdout), records=args.records) if args.headless else None
+    live = open_live(config, since_s=since_s, on_events=None if printer is None else printer.on_events)
+    check_sources(config, wait=args.wait)
+    if printer is not None:
+        return printer.run(live)
     from tui.app import run_app
 
-    return run_app(open_live(config, since_s=since_s), config)
+    return run_app(live, config)
+
+
+def check_sources(config: Any, *, wait: bool) -> None:
+    """Probe every log group and Kinesis stream once before following. A problem only the user can fix (credentials,
+    permissions, a missing group) raises FlowtailError (exit 2); with ``wait`` it is said on stderr
+    and following starts anyway, retrying. Anything else (throttling, the network) is left to the
+    followers' retries."""
+    from tui.config import KinesisSourceConfig
+    from tui.errors import FlowtailError
+    from tui.sources.cloudwatch import make_logs_client
+    from tui.sources.kinesis import make_kinesis_client
+    from tui.sources.preflight import NEEDS_THE_USER, probe_log_group, probe_stream
+
+    aws = config.aws
+    client = make_logs_client(aws.region, aws.profile, aws.endpoint_url)
+    for source in config.sources:
+        if isinstance(source, KinesisSourceConfig):
+            label = source.stream
+            kinesis = make_kinesis_client(source.region or aws.region, aws.profile, aws.endpoint_url)
+            fault = probe_stream(kinesis, source.stream, profile=aws.profile)
+        else:
+            label = source.log_group
+            fault = probe_log_group(client, source.log_group, profile=aws.profile)
+        if fault is None or fault.kind not in NEEDS_THE_USER:
+            continue
+        if not wait:
+            raise FlowtailError(f"{fault.message} (--wait starts anyway and keeps retrying)")
+        waiting = "(waiting: retrying until it is fixed)"
+        print(f"flowtail: {label}: {fault.message} {waiting}", file=sys.stderr, flush=True)

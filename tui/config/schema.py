@@ -23,6 +23,7 @@ VIA = ("poll", "live-tail")  # how a log_group source is read: FilterLogEvents p
 KEY_ACTIONS = (
     "quit", "help", "pause", "filter", "clear_filter", "ack", "history", "top_next", "top_bytes", "clock",
     "detail", "ack_selected", "snooze", "close",
+    "errors", "order", "filter_rule",
 )
 
 

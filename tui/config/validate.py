@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping, Sequence
 from tui.config import convert
 from tui.config.convert import Converter
 from tui.config.issues import Issues, closest, describe, did_you_mean
+from tui.config.keys import key_conflicts
 from tui.config.loader import LineDict, LineList
 from tui.config.schema import (
     ALERT_STATES,
@@ -384,6 +385,8 @@ class _Validator:
                 )
             else:
                 bindings[action] = key
+        for action, problem in key_conflicts(bindings).items():
+            self.issues.add(keys.line_of(action), f"display.keys.{action}", problem)
         return DisplayConfig(**self.scalars(mapping, "display", _DISPLAY, DisplayConfig()), keys=bindings)
 
     # -- rules ----------------------------------------------------------------------------------

@@ -101,3 +101,8 @@ class BatchResult:
     # newlines); lets the engine find an alarm's sample lines by bisection. None when times go
     # backwards or there are too many runs to be worth shipping.
     time_runs: tuple[list[int], list[int], list[int]] | None = None
+    # S3 header lines of the batch's own layout, skipped (neither records nor malformed).
+    headers: int = 0
+    # A header line of another layout ended the batch: its layout (a FlowFormat), and ``lines``
+    # counts the lines up to and including it; the rest of the lines follow that layout.
+    next_format: Any = None

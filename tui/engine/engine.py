@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Hashable, Sequence
 
 from tui.engine.batch import BatchResult
-from tui.engine.kernel import Kernel, KernelRule, split_lines, start_ms
+from tui.engine.kernel import Kernel, KernelRule, split_after, split_lines, start_ms
 from tui.engine.stats import Stats, StatsSnapshot
 from tui.flowlog import FlowFormat
 from tui.patterns.compare import TextCmp
@@ -24,6 +24,7 @@ from tui.rules.ruleset import Transition
 from tui.rules.window import ALARM
 
 MALFORMED_SAMPLES_KEPT = 10
+KERNELS_KEPT = 16  # compiled kernels kept for the layouts a replay met
 ALERT_HISTORY = 1000
 
 
@@ -101,6 +102,7 @@ class Engine:
         self.event_times = event_times
         self.top_tables = top_tables  # False: no top-N tables (for callers that never show them)
         self.max_samples = max_samples
+        self._kernels: dict[FlowFormat, Kernel] = {}  # by layout: files may switch back and forth
         self.kernel_rules = tuple(
             KernelRule(r.pattern, r.group_by, r.measure, r.measure_field) for r in self.rule_defs
         )
@@ -136,7 +138,12 @@ class Engine:
 
     def _set_format(self, fmt: FlowFormat) -> None:
         self.fmt = fmt
-        self.kernel = Kernel(fmt, self.kernel_rules, self.event_times, self.top_tables)
+        kernel = self._kernels.get(fmt)
+        if kernel is None:
+            if len(self._kernels) >= KERNELS_KEPT:
+                del self._kernels[next(iter(self._kernels))]
+            kernel = self._kernels[fmt] = Kernel(fmt, self.kernel_rules, self.event_times, self.top_tables)
+        self.kernel = kernel
         self._group_index = [tuple(fmt.index(name) for name in r.group_by) for r in self.rule_defs]
         self._converters = {name: fmt.converter(name) for r in self.rule_defs for name in r.group_by}
         self._start = fmt.index("start") if fmt.has("start") else None
@@ -145,12 +152,30 @@ class Engine:
     # -- feeding ---------------------------------------------------------------------------------
 
     def ingest_text(self, text: str, now_ms: int = 0) -> list[Alert]:
-        """A chunk of a file (whole lines); event times come from each record's ``start``."""
-        return self.apply(self.kernel.process_text(text, now_ms), lambda: split_lines(text), None, lambda: text)
+        """A chunk of a file (whole lines); event times come from each record's ``start``. A header
+        line of another layout switches to it for the lines after it."""
+        alerts: list[Alert] = []
+        while True:
+            batch = self.kernel.process_text(text, now_ms)
+            part, text = (text, "") if batch.next_format is None else split_after(text, batch.lines)
+            alerts += self.apply(batch, lambda part=part: split_lines(part), None, lambda part=part: part)
+            if batch.next_format is None:
+                return alerts
+            self.use_format(batch.next_format)
 
     def ingest(self, lines: Sequence[str], times: Sequence[int] | None = None, now_ms: int = 0) -> list[Alert]:
-        """A batch of messages, with their event times (ms) when the engine uses event times."""
-        return self.apply(self.kernel.process(lines, times, now_ms), lambda: lines, times)
+        """A batch of messages, with their event times (ms) when the engine uses event times. Without
+        event times the lines are a file's: a header line of another layout switches to it."""
+        alerts: list[Alert] = []
+        while True:
+            batch = self.kernel.process(lines, times, now_ms)
+            if batch.next_format is None:
+                return alerts + self.apply(batch, lambda lines=lines: lines, times)
+            count = batch.lines
+            head, lines = lines[:count], lines[count:]
+            alerts += self.apply(batch, lambda head=head: head, None if times is None else times[:count])
+            times = None if times is None else times[count:]
+            self.use_format(batch.next_format)
 
     def apply(
         self, batch: BatchResult, lines_of_batch: Any, times: Sequence[int] | None, text_of_batch: Any = None,
@@ -226,6 +251,9 @@ class Engine:
             last_ms=transition.last_ms,
             severity=rule.severity,
             samples=tuple(samples),
+            episode_start_ms=transition.episode_start_ms,
+            late=transition.late,
+            peak=transition.peak,
         )
 
     def _samples(
@@ -292,7 +320,7 @@ class Engine:
             if (
                 time is not None
                 and transition.time_ms - width < time <= transition.time_ms
-                and pattern.matches_fields(fields, line)
+                and pattern.matches_split(fields, line)
             ):
                 kept.insert(0, line)
         return kept
@@ -341,7 +369,7 @@ class Engine:
                 width = self.rules.rules[rule_index].spec.window_ms
                 if transition.time_ms - width < time <= transition.time_ms and self.rule_defs[
                     rule_index
-                ].pattern.matches_fields(fields, line):
+                ].pattern.matches_split(fields, line):
                     kept.insert(0, line)
                     if len(kept) == self.max_samples:
                         open_pairs -= 1

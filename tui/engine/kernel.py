@@ -21,13 +21,19 @@ from typing import Callable, Iterator, Sequence
 
 from tui.engine.batch import MINUTE_COLUMNS, TOP_DIMENSIONS, BatchResult, Buckets
 from tui.flowlog import FlowFormat
-from tui.flowlog.values import MILLISECONDS_ABOVE
+from tui.flowlog.header import detect_header
+from tui.flowlog.values import MILLISECONDS_ABOVE, NUMBER_DIGITS_LIMIT
 from tui.patterns import SIMPLE_LINE, Binding, Pattern, Rest
 from tui.patterns.compare import INT_FAST_DIGITS, NumberCmp, TextCmp, number_source, odd_source
+from tui.patterns.fields import SPLIT_DIFFERS
 
-# Characters that can make ``str.split`` disagree with CloudWatch's field splitting (on ASCII text).
-_UNSIMPLE = '"[\x0b\x0c\r\x1c\x1d\x1e\x1f'
-_NOT_SINGLE_SPACED = ("  ", "\t", " \n", "\n ")
+# Characters that can make ``str.split`` disagree with CloudWatch's field splitting, on ASCII text
+# whose lines are separated by newlines (the one rule, from tui.patterns.fields): tabs included.
+# And "{": a JSON object (a wrapped record, unwrapped or not) is no record, which only the checked
+# kernel tests.
+_UNSIMPLE = "".join(char for char in SPLIT_DIFFERS if char.isascii() and char != "\n") + "{"
+# With none of those (tabs included), these are all that can stand between fields but one space.
+_NOT_SINGLE_SPACED = ("  ", " \n", "\n ")
 _MALFORMED_SAMPLES = 3
 _SAMPLE_CHARS = 200
 _kernel_ids = itertools.count()
@@ -52,6 +58,14 @@ def split_lines(text: str) -> list[str]:
     if lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+def split_after(text: str, count: int) -> tuple[str, str]:
+    """``text``'s first ``count`` lines (as :func:`split_lines` reads them) and the rest, each as
+    text of whole lines: where a batch that ended at a header of another layout cuts its chunk."""
+    lines = split_lines(text)
+    head, rest = lines[:count], lines[count:]
+    return "\n".join(head) + "\n" if head else "", "\n".join(rest) + "\n" if rest else ""
 
 
 def start_ms(token: str) -> int | None:
@@ -79,7 +93,9 @@ def collector_paused() -> Iterator[None]:
 
 
 def text_is_simple(text: str) -> bool:
-    """True when ``str.split`` splits every line of ``text`` exactly as CloudWatch would."""
+    """True when ``str.split`` splits every line of ``text`` exactly as CloudWatch would (ASCII, and no
+    quote, bracket, tab or other separator CloudWatch does not split at), and no line can start with
+    ``{``: what the fast kernel may take."""
     return text.isascii() and not any(char in text for char in _UNSIMPLE)
 
 
@@ -109,7 +125,12 @@ class Kernel:
         self._checked: Callable = namespace["kernel_checked"]
 
     def process_text(self, text: str, now_ms: int = 0) -> BatchResult:
-        """A chunk of a file: whole lines separated by newlines."""
+        """A chunk of a file: whole lines separated by newlines.
+
+        An S3 header line of this layout is skipped (``headers`` counts it); one of another layout
+        ends the batch there: the result's ``next_format`` is that layout, its ``lines`` counts the
+        lines up to the header, and the caller goes on with the rest (:func:`split_after`) under a
+        kernel for the new layout. Kernels with event times (CloudWatch messages) read no headers."""
         lines = split_lines(text)
         with collector_paused():
             return self._pick(text, lines)(lines, None, now_ms)
@@ -196,6 +217,9 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
     }
     nfields = fmt.nfields
     var = [f"v{i}" for i in range(nfields)]
+    # File kernels (no event times) read S3 header lines; CloudWatch messages have none.
+    headers = not event_times
+    namespace.update(_header=detect_header, _fmt=fmt)
 
     def field_index(name: str | None) -> int | None:
         return fmt.index(name) if name is not None and fmt.has(name) else None
@@ -246,7 +270,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
             f"def {name}(lines, times, now_ms):" if checked else f"def {name}(lines, times, now_ms, sep=None):"
         ):
             code("split = _split")
-            code("malformed = 0; samples = []; records = 0; blank = 0")
+            code("malformed = 0; samples = []; records = 0; blank = 0; headers = 0; switch = None")
             code("minutes = {}; cur_minute = None; t = now_ms; t_min = None; t_max = None")
             code("last_token = None; runs_at = []; runs_t = []; t_run = None")
             code(" = ".join(counters) + " = 0")
@@ -267,23 +291,31 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                     tokens = "split(line)" if checked else "split(line, sep)"
                     code(", ".join(var) + (f", = {tokens}" if nfields == 1 else f" = {tokens}"))
                 with code.block("except ValueError:"):
-                    # Not one token per field: a blank line, or a malformed one.
-                    with code.block("if split(line):"):
-                        code("malformed += 1")
-                        with code.block(f"if len(samples) < {_MALFORMED_SAMPLES}:"):
-                            code(f"samples.append(line[:{_SAMPLE_CHARS}])")
-                    with code.block("else:"):
+                    # Not one token per field: a blank line, or not a record.
+                    with code.block("if not split(line):"):
                         code("blank += 1")
-                    code("continue")
+                        code("continue")
+                    _not_a_record(code, headers)
+                invalid = _invalid_record(start, checked, headers)
+                if invalid is not None:
+                    with code.block(f"if {invalid}:"):
+                        _not_a_record(code, headers)
+                # A record's start is ASCII digits, fewer than NUMBER_DIGITS_LIMIT (in the fast
+                # kernel's lines every token is ASCII and shorter). Read from the records, it is
+                # tested when it changes: most records repeat the token of the one before.
+                valid = None if start is None else f"{start}.isdigit()" if not checked else (
+                    f"{start}.isdigit() and {start}.isascii() and len({start}) < {NUMBER_DIGITS_LIMIT}"
+                )
+                if valid is not None and event_times:
+                    with code.block(f"if not ({valid}):"):
+                        _not_a_record(code, headers)
                 # Event time and its minute; the minute's counters are flushed when it changes.
                 token = "t" if event_times else start if start is not None else "now_ms"
                 with code.block(f"if {token} != last_token:"):
+                    if valid is not None and not event_times:
+                        with code.block(f"if not ({valid}):"):
+                            _not_a_record(code, headers)
                     if not event_times and start is not None:
-                        with code.block(f"if not {start}.isdigit():"):
-                            code("malformed += 1")
-                            with code.block(f"if len(samples) < {_MALFORMED_SAMPLES}:"):
-                                code(f"samples.append(line[:{_SAMPLE_CHARS}])")
-                            code("continue")
                         code(f"t = int({start})")
                         with code.block(f"if t <= {MILLISECONDS_ABOVE}:"):
                             code("t *= 1000")
@@ -293,8 +325,8 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                             with code.block("if t_run is not None and t < t_run:"):
                                 code("runs_t = None")
                             with code.block("else:"):
-                                # Every earlier line was blank, malformed or a record.
-                                code("runs_at.append(records + m0 + malformed + blank); runs_t.append(t)")
+                                # Every earlier line was blank, not a record (malformed or a header) or a record.
+                                code("runs_at.append(records + m0 + malformed + blank + headers); runs_t.append(t)")
                         code("t_run = t")
                     with code.block("if t_max is None or t > t_max:"):
                         code("t_max = t")
@@ -367,15 +399,45 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
                 else f"Buckets({{'': run_{r}}} if run_{r} else {{}})"
                 for r in range(nrules)
             )
+            # At a header of another layout the batch ends after it (see Kernel.process_text).
+            code("consumed = len(lines) if switch is None else lines.index(line) + 1")
             code(
-                "return BatchResult(len(lines), records, malformed, samples, t_min, t_max, minutes, "
-                f"{{{top}}}, [{buckets}], time_runs)"
+                "return BatchResult(consumed, records, malformed, samples, t_min, t_max, minutes, "
+                f"{{{top}}}, [{buckets}], time_runs, headers, switch)"
             )
 
     code = _Code()
     emit(code, "kernel_fast", checked=False)
     emit(code, "kernel_checked", checked=True)
     return "\n".join(code.lines) + "\n", namespace
+
+
+def _not_a_record(code: _Code, headers: bool) -> None:
+    """The end of a line's iteration when it is no record: a header line of this layout is skipped,
+    one of another layout ends the batch (``switch``), anything else is malformed."""
+    if headers:
+        code("header = _header(line)")
+        with code.block("if header is not None:"):
+            with code.block("if header == _fmt:"):
+                code("headers += 1")
+                code("continue")
+            code("switch = header")
+            code("break")
+    code("malformed += 1")
+    with code.block(f"if len(samples) < {_MALFORMED_SAMPLES}:"):
+        code(f"samples.append(line[:{_SAMPLE_CHARS}])")
+    code("continue")
+
+
+def _invalid_record(start: str | None, checked: bool, headers: bool) -> str | None:
+    """An expression, over a line split into one token per field, true when the line is still no
+    record (see ``FlowFormat.split``, the definition this code follows; ``start`` is tested where
+    the event time is read); None when nothing is left to test, the common case."""
+    # The fast kernel's lines are ASCII, without "{".
+    tests = ["'\\ufffd' in line", "v0[0] == '{'"] if checked else []
+    if start is None and headers:
+        tests.append("_header(line) is not None")  # nothing else tells a header from a record
+    return " or ".join(tests) or None
 
 
 def _emit_fact(code: _Code, name: str, source: str, token: str, cache: str | None) -> None:

@@ -15,7 +15,7 @@ from collections import deque
 from typing import Iterable, Iterator
 
 from tui.engine.batch import BatchResult
-from tui.engine.kernel import Kernel
+from tui.engine.kernel import Kernel, split_after, split_lines
 from tui.flowlog import FlowFormat
 from tui.sources.files import Chunk, FileSpan
 
@@ -60,23 +60,59 @@ def _kernel_for(fmt: FlowFormat) -> Kernel:
     return kernel
 
 
-def _work(fmt: FlowFormat, source: str | FileSpan, now_ms: int) -> BatchResult:
-    """The kernel over a chunk's text, or over a file span the worker reads itself."""
-    return _kernel_for(fmt).process_text(source if isinstance(source, str) else source.text, now_ms)
+Part = tuple[FlowFormat, int, BatchResult]  # a layout, the line where its part starts, the part's result
+
+
+def _work(fmt: FlowFormat, source: str | FileSpan, now_ms: int) -> list[Part]:
+    """The kernel over a chunk's text, or over a file span the worker reads itself, starting with
+    layout ``fmt``: one part, or one more for each header line of another layout in the chunk."""
+    text = source if isinstance(source, str) else source.text
+    parts: list[Part] = []
+    first_line = 0
+    while True:
+        batch = _kernel_for(fmt).process_text(text, now_ms)
+        parts.append((fmt, first_line, batch))
+        if batch.next_format is None:
+            return parts
+        text = split_after(text, batch.lines)[1]
+        first_line += batch.lines
+        fmt = batch.next_format
 
 
 def _payload(chunk: Chunk | FileSpan) -> str | FileSpan:
     return chunk if isinstance(chunk, FileSpan) else chunk.text
 
 
+def _yield_parts(
+    chunk: Chunk | FileSpan, parts: list[Part],
+) -> Iterator[tuple[FlowFormat, Chunk | FileSpan, BatchResult]]:
+    """(layout, chunk, result) for each part: the chunk itself when it is one part, else a Chunk of
+    the part's lines (rare: read here, in the parent)."""
+    if len(parts) == 1:
+        fmt, _, batch = parts[0]
+        yield fmt, chunk, batch
+        return
+    lines = split_lines(chunk.text)
+    for fmt, first_line, batch in parts:
+        part = lines[first_line:first_line + batch.lines]
+        yield fmt, Chunk(chunk.path, "\n".join(part) + "\n" if part else ""), batch
+
+
 def process_chunks(
-    chunks: Iterable[tuple[FlowFormat, Chunk | FileSpan]],
+    chunks: Iterable[tuple[FlowFormat | None, Chunk | FileSpan]],
     kernel: Kernel,
     workers: int,
     now_ms: int = 0,
 ) -> Iterator[tuple[FlowFormat, Chunk | FileSpan, BatchResult]]:
     """Run ``kernel`` (or, for chunks of another format, a kernel with the same rules and options)
-    over ``(format, chunk)`` pairs, yielding results in input order."""
+    over ``(format, chunk)`` pairs, yielding ``(format, chunk, result)`` in input order.
+
+    The format is a file's first layout (the configured one, or its header's) for its first chunk,
+    None for the chunks that continue a file: they start in the layout the chunk before them ended
+    in, which a header line inside it may have changed. Workers start such a chunk in the layout
+    known when it is sent; when an earlier chunk turns out to have changed it, the chunk is run again
+    here, in the right one. A chunk with header lines of other layouts yields one result per layout.
+    """
     global _TEMPLATE
     if kernel.event_times:
         raise ValueError("file chunks take their event times from the records: a kernel without event_times")
@@ -84,18 +120,35 @@ def process_chunks(
     _KERNELS.clear()
     _KERNELS[str(kernel.fmt)] = kernel
     keep_freed_memory()
+    in_force = kernel.fmt  # the layout at the end of the chunks yielded so far
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         for fmt, chunk in chunks:
-            yield fmt, chunk, _work(fmt, _payload(chunk), now_ms)
+            parts = _work(fmt or in_force, _payload(chunk), now_ms)
+            in_force = parts[-1][0]
+            yield from _yield_parts(chunk, parts)
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         pending: deque = deque()
+        guess = in_force  # the layout a continuing chunk is sent in
+
+        def finished() -> tuple[Chunk | FileSpan, list[Part]]:
+            nonlocal in_force, guess
+            given, sent_in, chunk, result = pending.popleft()
+            parts = result.get()
+            start = given or in_force
+            if start != sent_in:
+                parts = _work(start, _payload(chunk), now_ms)
+            if parts[-1][0] != sent_in:
+                guess = parts[-1][0]
+            in_force = parts[-1][0]
+            return chunk, parts
+
         for fmt, chunk in chunks:
-            pending.append((fmt, chunk, pool.apply_async(_work, (fmt, _payload(chunk), now_ms))))
+            if fmt is not None:
+                guess = fmt
+            pending.append((fmt, guess, chunk, pool.apply_async(_work, (guess, _payload(chunk), now_ms))))
             if len(pending) > 2 * workers:
-                fmt_done, chunk_done, result = pending.popleft()
-                yield fmt_done, chunk_done, result.get()
+                yield from _yield_parts(*finished())
         while pending:
-            fmt_done, chunk_done, result = pending.popleft()
-            yield fmt_done, chunk_done, result.get()
+            yield from _yield_parts(*finished())

@@ -1,8 +1,11 @@
 """The catalogue of VPC flow-log fields: name, version that introduced it, value kind, meaning.
 
 Kinds say how a raw token is typed (see ``values.py``): ``"int"`` and ``"epoch"`` (Unix seconds)
-become ``int``; ``"str"`` and ``"ip"`` stay text. ``version`` is ``None`` where AWS documents the
-field but not the version that added it, and for names borrowed from transit-gateway flow logs.
+become ``int``; ``"str"`` and ``"ip"`` stay text. Every count, port, number or bitmask is ``int``
+(transit-gateway ``packets-lost-*`` counters included), so ``sum:`` and ``<``/``>`` work on it;
+identifiers that look numeric but are not quantities (account IDs, with their leading zeros) are
+text. ``version`` is ``None`` where AWS documents the field but not the version that added it, and
+for names borrowed from transit-gateway flow logs.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def unknown_field(name: str) -> FieldSpec:
 
 
 _TGW = "transit-gateway flow logs (a different product; its version 6): accepted as text"
+_TGW_LOST = "transit-gateway flow logs (version 6): packets dropped {}, a count"
 
 _CATALOGUE: tuple[tuple[str, int | None, str, str], ...] = (
     # version 2: the default format, in its order
@@ -135,10 +139,10 @@ _CATALOGUE: tuple[tuple[str, int | None, str, str], ...] = (
     ("tgw-src-az-id", None, "str", _TGW),
     ("tgw-dst-az-id", None, "str", _TGW),
     ("tgw-pair-attachment-id", None, "str", _TGW),
-    ("packets-lost-no-route", None, "str", _TGW),
-    ("packets-lost-blackhole", None, "str", _TGW),
-    ("packets-lost-mtu-exceeded", None, "str", _TGW),
-    ("packets-lost-ttl-expired", None, "str", _TGW),
+    ("packets-lost-no-route", None, "int", _TGW_LOST.format("for want of a route")),
+    ("packets-lost-blackhole", None, "int", _TGW_LOST.format("by a blackhole route")),
+    ("packets-lost-mtu-exceeded", None, "int", _TGW_LOST.format("for exceeding the MTU")),
+    ("packets-lost-ttl-expired", None, "int", _TGW_LOST.format("for an expired TTL")),
 )
 
 FIELDS: Mapping[str, FieldSpec] = MappingProxyType({row[0]: FieldSpec(*row) for row in _CATALOGUE})

@@ -12,7 +12,7 @@ from typing import Iterable
 
 from tui.errors import FlowtailError
 from tui.flowlog.fields import DEFAULT_NAMES, FIELDS, FieldSpec, is_field_name, unknown_field
-from tui.flowlog.values import CONVERTERS, NUMERIC_KINDS, Converter, is_numeric_token
+from tui.flowlog.values import ABSENT, CONVERTERS, NUMERIC_KINDS, Converter, is_numeric_token
 
 DEFAULT_KEYWORD = "default"
 
@@ -133,7 +133,7 @@ class FlowFormat:
         return self.spec(name).kind
 
     def converter(self, name: str) -> Converter:
-        """The exact function that types this field's raw token (``-`` -> None; ValueError for a bad number)."""
+        """The exact function that types this field's raw token (``-``, or no number in a numeric field, -> None)."""
         return self._converters[self.index(name)]
 
     @property
@@ -142,15 +142,28 @@ class FlowFormat:
         return self._converters
 
     def split(self, line: str) -> tuple[str, ...] | None:
-        """The record's raw tokens, or None when the line does not fit this format.
+        """The record's raw tokens, or None when the line is no record of this format.
 
-        Splits on runs of whitespace (an AWS documentation record has a double space). A line fits
-        when it has exactly one token per field and every numeric field holds digits or ``-``.
+        This is the one definition of a record, which the rule kernel generates code for and every
+        count and ``--records`` output follows. A line is a record when:
+
+        - it splits on runs of whitespace (an AWS documentation record has a double space) into
+          exactly one token per field;
+        - its ``start``, the event time, is a number (ASCII digits);
+        - it holds no U+FFFD (where a file had bytes that are not text: a torn write) and does not
+          start with ``{`` (a JSON object, such as a wrapped record: files unwrap those);
+        - it is not a header line (for a format with ``start``, the digits already tell).
+
+        Any other numeric field that holds no number reads as absent, like ``-``.
         """
         tokens = line.split()
-        if len(tokens) != len(self._names):
+        if len(tokens) != len(self._names) or "\ufffd" in line or tokens[0][0] == "{":
             return None
-        if not all(map(is_numeric_token, map(tokens.__getitem__, self._numeric))):
+        start = self._index.get("start")
+        if start is None:
+            if line_is_header(line):
+                return None
+        elif tokens[start] == ABSENT or not is_numeric_token(tokens[start]):
             return None
         return tuple(tokens)
 
@@ -201,6 +214,13 @@ def _bad_name(name: str, shown: str) -> str:
     if guess in FIELDS:
         message += f"; did you mean {shown.format(guess)!r}?"
     return message
+
+
+def line_is_header(line: str) -> bool:
+    """Whether ``line`` is an S3 header line (see :func:`tui.flowlog.header.detect_header`)."""
+    from tui.flowlog.header import detect_header  # it builds FlowFormats: imported late
+
+    return detect_header(line) is not None
 
 
 DEFAULT_FORMAT = FlowFormat(DEFAULT_NAMES)

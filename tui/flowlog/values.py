@@ -21,19 +21,23 @@ Value = int | str | None
 Converter = Callable[[str], Value]
 
 
+NUMBER_DIGITS_LIMIT = 600
+"""A numeric token has fewer digits than this (``int()`` refuses more than
+``sys.get_int_max_str_digits()``, never below 640; a 64-bit count has 20)."""
+
+
 def is_numeric_token(token: str) -> bool:
-    """True when a numeric field may hold ``token``: ``-`` or ASCII digits.
+    """True when a numeric field may hold ``token``: ``-`` or ASCII digits (fewer than NUMBER_DIGITS_LIMIT).
 
     Stricter than ``int()``, which would also take ``+5``, ``1_000`` and non-ASCII digits.
     """
-    return token == ABSENT or (token.isascii() and token.isdigit())
+    return token == ABSENT or (token.isascii() and token.isdigit() and len(token) < NUMBER_DIGITS_LIMIT)
 
 
 def to_int(token: str) -> int | None:
-    """An ``int`` field: ``-`` is None; anything but digits raises ValueError."""
-    if not is_numeric_token(token):
-        raise ValueError(f"not a number: {token!r}")
-    return None if token == ABSENT else int(token)
+    """An ``int`` field: ``-`` is None, and so is a token that is no number (``abc``, ``+5``: it could
+    not be read; the record's message keeps the text)."""
+    return int(token) if token != ABSENT and is_numeric_token(token) else None
 
 
 def epoch_seconds(value: int) -> int:

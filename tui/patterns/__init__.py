@@ -6,7 +6,8 @@
     p.matches_fields(line.split(), line)   # the same, on pre-split simple lines (see SIMPLE_LINE)
     p.bind(14)                 # the checks for a 14-field line, for code generation
 
-See ../shared/spec/filter-patterns.md for the language. This package does no I/O and imports no UI.
+The language is CloudWatch Logs filter-pattern syntax (the README has a cheat-sheet). This package does no
+I/O and imports no UI.
 """
 
 from __future__ import annotations

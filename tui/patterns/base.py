@@ -5,6 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
+from tui.patterns.fields import SIMPLE_LINE
+
 if TYPE_CHECKING:
     from tui.patterns.plan import Binding
 
@@ -28,6 +30,11 @@ class Pattern(ABC):
     def matches_fields(self, fields: list[str], line: str) -> bool:
         """`matches(line)`, given `fields == line.split()` for a line where SIMPLE_LINE(line) is true."""
         return self.matches(line)
+
+    def matches_split(self, fields: list[str], line: str) -> bool:
+        """`matches(line)`, given `fields == line.split()` for any line: the fields are used only when
+        str.split() splits the line as CloudWatch does (SIMPLE_LINE: no tab, quote, bracket...)."""
+        return self.matches_fields(fields, line) if SIMPLE_LINE(line) else self.matches(line)
 
     def bind(self, nfields: int) -> tuple[Binding, ...] | None:
         """The checks for a simple line of `nfields` fields; only bracket patterns have them."""

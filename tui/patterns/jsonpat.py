@@ -10,7 +10,7 @@ from typing import Callable, TypeGuard
 from tui.patterns.base import Pattern
 from tui.patterns.compare import make_cmp
 from tui.patterns.errors import PatternError
-from tui.patterns.numbers import to_decimal
+from tui.patterns.numbers import parse_number, to_decimal
 from tui.patterns.scanner import Literal, Scanner
 
 Test = Callable[[object], bool]  # on a whole document
@@ -245,11 +245,18 @@ def _value_test(op: str, literal: Literal) -> ValueTest:
             return value == number if _is_number(value) else value == text
 
     else:
+        if literal.kind == "quoted" and (literal.text[:1] == "*" or literal.text[-1:] == "*"):
+            # Observed: a `*` at either end of a quoted JSON value is a wildcard too ("Alpha*").
+            literal = Literal("word", literal.text, literal.column)
         text_equal = make_cmp("=", literal).predicate()
         matches_numbers = literal.kind == "word" and not literal.text.strip("*")  # `= *` matches numbers too
+        # Observed: `= "1"` matches the number 1 as well as the string "1" (by value: 1.0 and 1e0 too).
+        value_of_text = parse_number(literal.text) if literal.kind == "quoted" else None
 
         def equal(value: object) -> bool:
-            return text_equal(value) if isinstance(value, str) else matches_numbers
+            if isinstance(value, str):
+                return text_equal(value)
+            return matches_numbers or value_of_text is not None and value == value_of_text
 
     if op == "=":
         return lambda value: _comparable(value) and equal(value)

@@ -1,21 +1,23 @@
-"""Every rule's groups, windows and OK/ALARM state; fed with per-batch buckets by the engine.
+"""Every rule's groups, windows and alarm episodes; fed with per-batch buckets by the engine.
 
 The engine hands each rule a batch of *buckets* (tui.engine.batch.Buckets): per (group_key, time_ms), in
 arrival order, a partial aggregating the batch's matching records of that group at that event time.
-Transitions are those of evaluating bucket by bucket, so the semantics are those of per-record
-evaluation with records of equal (group, time) in one batch arriving together; groups whose buckets
-cannot change their state take them in one step.
+Each group's episodes (tui.rules.window) depend only on the buckets it has received, not on their
+order; the transitions report them as they are found: an ALARM when an episode is first seen, and one
+OK for each ALARM when its episode ends behind the watermark. Groups whose buckets cannot change any
+episode take them in one step.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any, Hashable, Iterable, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from tui.engine.batch import Buckets
-from tui.rules.measures import Measure
-from tui.rules.window import ALARM, OK, GroupWindow
+from tui.rules.measures import Measure, SumAccumulator
+from tui.rules.window import ALARM, OK, Episode, GroupWindow, Stretch
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class Transition(NamedTuple):
     value: float
     first_ms: int | None
     last_ms: int | None
+    episode_start_ms: int  # with (rule, group), the episode's identity: the start it alarmed with
+    peak: float
+    late: bool
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,9 @@ class RuleState:
         self.alarming: dict[Hashable, GroupWindow] = {}
         self.evicted_groups = 0
         self.late_buckets = 0
+        # Transitions at event times before this are marked late: their whole window lies behind the
+        # watermark (set by RuleSet before each batch).
+        self.late_before: int = -(2**63)
 
     def apply(self, buckets: Buckets, floor: int | None, out: list[Transition], bulk: bool = True) -> None:
         """Add a batch of buckets; ``floor`` is the oldest time still accepted (max_delay).
@@ -113,8 +121,9 @@ class RuleState:
         inline: bool = True,
     ) -> None:
         """Take buckets one at a time, in the order given: the reference semantics. ``inline``
-        handles a newer bucket of an additive measure in place instead of through GroupWindow's
-        advance() and insert() (the same steps); the reference path for tests turns it off."""
+        handles a newer bucket of an additive measure for a group that is not alarming in place
+        instead of through GroupWindow's slide() and append() (the same steps); the reference path
+        for tests turns it off."""
         threshold = self.spec.threshold
         width = self.spec.window_ms
         additive = inline and not self.spec.measure.is_distinct
@@ -127,10 +136,10 @@ class RuleState:
             if window is None:
                 window = self._new_group(key)
             end = window.end
-            if additive and window.state is OK and end is not None and time > end:
+            if end is not None and time > end and additive and window.state is OK:
                 # The common case, inlined (it runs once per bucket): a newer bucket for a group
                 # that is not alarming slides the window forward.
-                times, parts, acc = window.times, window.parts, window.acc
+                times, parts, acc = window.times, window.parts, cast(SumAccumulator, window.acc)
                 times.append(time)
                 parts[time] = partial
                 value = acc.value + partial
@@ -143,62 +152,101 @@ class RuleState:
                 window.lo = lo
                 window.end = time
                 if value >= threshold:
-                    self._to_alarm(key, window, time, value, out)
-                continue
-            if additive and end is not None and time > end:
-                # The same for an alarming group: advance(time), which may cross back below the
-                # threshold (OK at the time it crossed), then insert(time, partial).
-                times, parts, acc = window.times, window.parts, window.acc
-                value = acc.value
-                above = value >= threshold
-                crossed = None
-                limit = time - width
-                lo, count = window.lo, len(times)
-                while lo < count and times[lo] <= limit:
-                    value -= parts[times[lo]]
-                    if above and crossed is None and value < threshold:
-                        crossed = times[lo] + width, value
-                    lo += 1
-                window.lo = lo
-                window.end = time
-                acc.value = value
-                if crossed is not None:
-                    self._to_ok(key, window, *crossed, out)
-                times.append(time)
-                parts[time] = partial
-                value += partial
-                acc.value = value
-                if window.state is ALARM:
-                    window.episode_last = max(window.episode_last or time, time)
-                elif value >= threshold:
-                    self._to_alarm(key, window, time, value, out)
-                continue
-            if end is None or time >= end:
-                crossed = window.advance(time, threshold)
-                if crossed is not None and window.state == ALARM:
-                    self._to_ok(key, window, *crossed, out)
-                window.insert(time, partial)
-                if window.state == ALARM:
-                    window.episode_last = max(window.episode_last or time, time)
-                elif window.value >= threshold:
-                    self._to_alarm(key, window, time, window.value, out)
+                    self._open(key, window, time, value, out)
+            elif end is None or time > end:
+                self._append(key, window, time, partial, out)
+            elif time == end:
+                self._at_end(key, window, time, partial, out)
             else:
                 window.insert(time, partial)
-                if window.state == ALARM:
-                    window.episode_last = max(window.episode_last or time, time)
-                else:
-                    reached = window.first_reaching(time, threshold)
-                    if reached is not None:
-                        self._to_alarm(key, window, reached[0], reached[1], out)
+                for stretch in window.sweep(time, threshold):
+                    self._merge(key, window, stretch, out)
+
+    def _append(self, key: Hashable, window: GroupWindow, time: int, partial: Any, out: list[Transition]) -> None:
+        """A bucket newer than the window's end: slide to it, add it, judge the instant ``time``.
+
+        Buckets leaving before ``time`` may close the open episode; those leaving exactly at
+        ``time`` leave as this one enters, so the episode closes there only if the measure with
+        the new bucket is below the threshold."""
+        threshold = self.spec.threshold
+        if window.end is None:
+            window.end = time
+        crossed = window.slide(time, threshold, inclusive=False)
+        if crossed is not None and window.state is ALARM:
+            self._close(key, window, crossed[0], crossed[1], out)
+        window.append(time, partial)
+        crossed = window.slide(time, threshold)
+        if crossed is not None and window.state is ALARM:
+            self._close(key, window, crossed[0], crossed[1], out)
+        self._judge_end(key, window, time, out)
+
+    def _at_end(self, key: Hashable, window: GroupWindow, time: int, partial: Any, out: list[Transition]) -> None:
+        """A bucket at the window's end: only the measure at the end (and after) rises."""
+        window.insert(time, partial)
+        self._judge_end(key, window, time, out)
+
+    def _judge_end(self, key: Hashable, window: GroupWindow, time: int, out: list[Transition]) -> None:
+        """The measure at the window's end (``time``) rose: keep the open episode's peak, reopen an
+        episode that closed exactly here, or open a new one."""
+        value = window.value
+        episode = window.open_episode
+        if episode is not None:
+            if value > episode.peak:
+                episode.peak = value
+        elif value >= self.spec.threshold:
+            episodes = window.episodes
+            if episodes and episodes[-1].end == time:
+                episodes[-1].end = None  # contiguous with the episode that ended here: the same one
+                episodes[-1].peak = max(episodes[-1].peak, value)
+                window.state = ALARM
+                self.alarming[key] = window
+            else:
+                self._open(key, window, time, value, out)
+
+    def _merge(self, key: Hashable, window: GroupWindow, stretch: Stretch, out: list[Transition]) -> None:
+        """A late bucket raised the measure over ``stretch``: extend or join the episodes it touches
+        (no new ALARM: it is the same incident), or report a new episode; one whose end is already
+        known alarms and clears at once."""
+        episodes = window.episodes
+        start, end = stretch.start, stretch.end
+        touching = [
+            index for index, episode in enumerate(episodes)
+            if (end is None or episode.start <= end) and (episode.end is None or episode.end >= start)
+        ]
+        if not touching:
+            episode = Episode(start, end, stretch.peak, [start])
+            episodes.insert(bisect_left([e.start for e in episodes], start), episode)
+            # Found when the watermark has already passed its end: it alarms and clears at once, late.
+            late = end is not None or start < self.late_before
+            self._emit(key, window, episode, ALARM, start, stretch.value_at_start, start, out, late)
+            if end is None:
+                window.state = ALARM
+                self.alarming[key] = window
+            else:
+                self._emit(key, window, episode, OK, end, stretch.value_at_end, start, out, late)
+                episode.owed = []
+            return
+        joined = [episodes[index] for index in touching]
+        ends = [episode.end for episode in joined] + [end]
+        merged = Episode(
+            min(start, joined[0].start),
+            None if None in ends else max(e for e in ends if e is not None),
+            max([stretch.peak] + [episode.peak for episode in joined]),
+            [owed for episode in joined for owed in episode.owed],
+        )
+        episodes[touching[0]:touching[-1] + 1] = [merged]
+        if merged.end is None and window.state is OK:
+            window.state = ALARM  # a straggler reopened an episode that had cleared: no new ALARM
+            self.alarming[key] = window
 
     def advance(self, watermark: int, out: list[Transition]) -> None:
         """The newest event time seen moved to ``watermark``: alarming groups whose measure fell below
         the threshold by then go back to OK (at the time they crossed)."""
         threshold = self.spec.threshold
         for key, window in list(self.alarming.items()):
-            crossed = window.advance(watermark, threshold)
+            crossed = window.slide(watermark, threshold)
             if crossed is not None:
-                self._to_ok(key, window, *crossed, out)
+                self._close(key, window, crossed[0], crossed[1], out)
 
     def prune(self, watermark: int) -> None:
         """Drop buckets no late record can reach any more, and groups left with nothing."""
@@ -206,7 +254,7 @@ class RuleState:
         idle = []
         for key, window in self.groups.items():
             if window.state == OK:
-                window.advance(watermark, self.spec.threshold)
+                window.slide(watermark, self.spec.threshold)
             window.compact(keep_from)
             if window.idle and not window.times:
                 idle.append(key)
@@ -244,20 +292,34 @@ class RuleState:
         del groups[victim]
         self.evicted_groups += 1
 
-    def _to_alarm(self, key: Hashable, window: GroupWindow, end: int, value: float, out: list[Transition]) -> None:
-        times = window.times
-        first = times[bisect_right(times, end - self.spec.window_ms)]
-        last = times[bisect_left(times, end + 1) - 1]
+    def _open(self, key: Hashable, window: GroupWindow, time: int, value: float, out: list[Transition]) -> None:
+        episode = Episode(time, None, value, [time])
+        window.episodes.append(episode)
         window.state = ALARM
-        window.episode_first, window.episode_last = first, times[-1]
         self.alarming[key] = window
-        out.append(Transition(self.index, key, ALARM, end, value, first, last))
+        self._emit(key, window, episode, ALARM, time, value, time, out)
 
-    def _to_ok(self, key: Hashable, window: GroupWindow, time: int, value: float, out: list[Transition]) -> None:
+    def _close(self, key: Hashable, window: GroupWindow, time: int, value: float, out: list[Transition]) -> None:
+        """The open episode ends at ``time``: one OK for every ALARM it owes one."""
+        episode = window.episodes[-1]
+        episode.end = time
         window.state = OK
         del self.alarming[key]
-        out.append(Transition(self.index, key, OK, time, value, window.episode_first, window.episode_last))
-        window.episode_first = window.episode_last = None
+        for start in episode.owed:
+            self._emit(key, window, episode, OK, time, value, start, out)
+        episode.owed = []
+
+    def _emit(
+        self, key: Hashable, window: GroupWindow, episode: Episode, state: str, time: int, value: float,
+        episode_start: int, out: list[Transition], late: bool | None = None,
+    ) -> None:
+        """Report a transition; it is late when its time lies more than a window behind the
+        watermark, unless the caller knows better."""
+        first, last = window.first_last(episode.start, episode.end)
+        out.append(Transition(
+            self.index, key, state, time, value, first, last, episode_start, episode.peak,
+            time < self.late_before if late is None else late,
+        ))
 
 
 class RuleSet:
@@ -276,7 +338,10 @@ class RuleSet:
         """Feed one batch's buckets (one Buckets per rule, in rule order) and the batch's newest time."""
         out: list[Transition] = []
         floor = None if self.watermark is None else self.watermark - self.max_delay_ms
+        newest = self.watermark if batch_max_time is None else max(batch_max_time, self.watermark or batch_max_time)
         for rule, buckets in zip(self.rules, per_rule_buckets):
+            if newest is not None:
+                rule.late_before = newest - rule.spec.window_ms
             if buckets.groups:
                 rule.apply(buckets, floor, out, self.bulk)
         if batch_max_time is not None and (self.watermark is None or batch_max_time > self.watermark):
@@ -290,6 +355,8 @@ class RuleSet:
 
     def _maybe_prune(self) -> None:
         watermark = self.watermark
+        if watermark is None:
+            return
         step = max([rule.spec.window_ms for rule in self.rules] + [60_000])
         if self._pruned_at is None:
             self._pruned_at = watermark

@@ -1,31 +1,67 @@
-"""One (rule, group) sliding window over event time, tolerant of out-of-order arrival.
+"""One (rule, group) sliding window over event time and its alarm episodes, whatever the arrival order.
 
 Times are integer milliseconds. A bucket at time ``b`` lies in the window ending at ``e`` when
-``e - width < b <= e``: a record exactly ``width`` older than ``e`` is outside.
+``e - width < b <= e``: a record exactly ``width`` older than ``e`` is outside, so a bucket enters the
+measure at ``b`` and leaves it at ``b + width``. The measure m(t) is therefore a step function, and an
+*episode* is a maximal interval ``[start, end)`` of event time on which m(t) >= threshold.
 
-The window keeps its buckets sorted and a running accumulator for the window that ends at ``end``
-(the newest time it has been advanced to). In-order arrivals cost O(1) amortised; a late bucket is
-inserted in place, and :meth:`first_reaching` sweeps only the windows that contain it.
+Adding a bucket only raises m, and only on ``[b, b + width)``: episodes grow or merge, never shrink or
+split. That is what makes the result independent of arrival order: whatever order the buckets come in,
+the episodes are those of the final set of buckets.
+
+The window keeps its buckets sorted and a running accumulator for the window ending at ``end`` (the
+newest time it has been moved to). Up to ``end`` the episodes are explicit; past it, m can only fall
+(buckets leave, none is known to enter), so the open episode, if m(end) >= threshold, ends where the
+window is next slid below the threshold. In-order arrivals cost O(1) amortised; a late bucket costs
+one sweep over the buckets within a window of it (:meth:`GroupWindow.sweep`).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from tui.rules.measures import Accumulator, Measure
+from tui.rules.measures import Accumulator, Measure, SumAccumulator
 
 OK = "OK"
 ALARM = "ALARM"
 
 
-class GroupWindow:
-    """The buckets of one group of one rule, and that group's alert state."""
+class Episode:
+    """A stretch ``[start, end)`` of event time with the measure at or above the threshold.
 
-    __slots__ = (
-        "measure", "width", "times", "parts", "lo", "end", "acc",
-        "state", "episode_first", "episode_last",
-    )
+    ``end`` is None while the episode is open (the measure is still at or above the threshold at the
+    window's end). ``owed`` holds the starts of the ALARMs sent for it whose OK is still owed: one,
+    usually; more when a late record bridged two episodes that had each alarmed.
+    """
+
+    __slots__ = ("start", "end", "peak", "owed")
+
+    def __init__(self, start: int, end: int | None, peak: float, owed: list[int]) -> None:
+        self.start = start
+        self.end = end
+        self.peak = peak
+        self.owed = owed
+
+    def __repr__(self) -> str:
+        return f"Episode({self.start}, {self.end}, peak={self.peak}, owed={self.owed})"
+
+
+class Stretch(NamedTuple):
+    """What a sweep found: an interval at or above the threshold (``end`` None: it reaches the
+    window's end), the measure where it starts and where it ends, and its highest value."""
+
+    start: int
+    end: int | None
+    value_at_start: float
+    value_at_end: float
+    peak: float
+
+
+class GroupWindow:
+    """The buckets of one group of one rule, its running window and its episodes."""
+
+    __slots__ = ("measure", "width", "times", "parts", "lo", "end", "acc", "state", "episodes")
 
     def __init__(self, measure: Measure, width: int) -> None:
         self.measure = measure
@@ -35,14 +71,18 @@ class GroupWindow:
         self.lo = 0  # index in ``times`` of the first bucket inside the current window
         self.end: int | None = None  # end of the current window
         self.acc: Accumulator = measure.new_accumulator()
-        self.state = OK
-        self.episode_first: int | None = None  # ALARM episode: first event time of the alarming window
-        self.episode_last: int | None = None  # ALARM episode: newest event time seen since
+        self.state = OK  # ALARM exactly when the last episode is open
+        self.episodes: list[Episode] = []  # sorted, disjoint, not touching; only the last may be open
 
     @property
     def value(self) -> float:
         """The measure over the window ending at ``end``."""
         return self.acc.value
+
+    @property
+    def open_episode(self) -> Episode | None:
+        episodes = self.episodes
+        return episodes[-1] if episodes and episodes[-1].end is None else None
 
     def span(self) -> tuple[int | None, int | None]:
         """First and last bucket time inside the current window (None, None when empty)."""
@@ -50,36 +90,52 @@ class GroupWindow:
             return None, None
         return self.times[self.lo], self.times[-1]
 
-    def advance(self, end: int, threshold: float) -> tuple[int, float] | None:
-        """Move the window's end forward to ``end`` with no new data.
+    def first_last(self, start: int, end: int | None) -> tuple[int | None, int | None]:
+        """The oldest and newest bucket times counted by the windows of ``[start, end)``."""
+        times = self.times
+        first_index = bisect_right(times, start - self.width)
+        last_index = len(times) if end is None else bisect_left(times, end)
+        if first_index >= last_index:
+            return None, None
+        return times[first_index], times[last_index - 1]
 
-        Returns (time, value) at the moment the value first fell below ``threshold`` while buckets
-        slid out (a bucket at ``b`` leaves at ``b + width``), or None if it did not cross downwards.
-        """
-        if self.end is not None and end <= self.end:
+    # -- moving the window's end forward ---------------------------------------------------------
+
+    def slide(self, to: int, threshold: float, inclusive: bool = True) -> tuple[int, float] | None:
+        """Move the window's end forward to ``to`` with no new data: buckets at ``b`` leave at
+        ``b + width``; with ``inclusive`` False those leaving exactly at ``to`` stay (the caller
+        adds a bucket at ``to`` and judges that instant itself). Returns (time, value) where the
+        measure first fell below ``threshold`` if it was at or above it, else None."""
+        if self.end is not None and to < self.end:
             return None
-        self.end = end
-        times, parts, acc = self.times, self.parts, self.acc
-        limit = end - self.width
-        lo = self.lo
+        self.end = to
+        times, parts, acc, width = self.times, self.parts, self.acc, self.width
+        limit = to - width if inclusive else to - width - 1
+        lo, count = self.lo, len(times)
         crossed = None
         above = acc.value >= threshold
-        while lo < len(times) and times[lo] <= limit:
+        while lo < count and times[lo] <= limit:
             acc.remove(parts[times[lo]])
             if above and crossed is None and acc.value < threshold:
-                crossed = times[lo] + self.width, acc.value
+                crossed = times[lo] + width, acc.value
             lo += 1
         self.lo = lo
         return crossed
+
+    def append(self, time: int, partial: Any) -> None:
+        """Add a bucket newer than every other one at the window's end (``slide(time)`` first)."""
+        self.times.append(time)
+        self.parts[time] = self.measure.copy(partial)
+        self.acc.add(partial)
 
     def extend(self, run: dict[int, Any], threshold: float) -> bool:
         """Take a run of new buckets (``{time: partial}``, additive measures only) in one step, when
         that is certain to change nothing but the window: the times ascend, none comes before the
         window's end (the first may equal it: a batch boundary inside one second), and the current
         value plus the whole run stays below ``threshold``. Since partials are never negative, no
-        window ending at one of those times can reach it either. The result is exactly that of
-        adding them one by one and sliding the window to each; returns False, changing nothing,
-        when the run does not qualify.
+        window ending at one of those times can reach it either, so no episode is touched. The result
+        is exactly that of adding them one by one; returns False, changing nothing, when the run
+        does not qualify.
         """
         new = list(run)
         end = self.end
@@ -87,17 +143,17 @@ class GroupWindow:
             return False
         if len(new) > 1 and new != sorted(new):
             return False
-        acc = self.acc
+        acc = cast(SumAccumulator, self.acc)  # the caller takes this path for additive measures only
         total = sum(run.values())
         if acc.value + total >= threshold:
             return False
         times, parts = self.times, self.parts
         last = new[-1]
         # A first time equal to the end merges with the bucket there (inside the window), if any.
-        merged = parts.get(end) if new[0] == end else None
+        merged = parts.get(end) if end is not None and new[0] == end else None
         times.extend(new if merged is None else new[1:])
         parts.update(run)
-        if merged is not None:
+        if merged is not None and end is not None:
             parts[end] = merged + run[end]
         lo = self.lo
         cut = bisect_right(times, last - self.width, lo)
@@ -107,19 +163,19 @@ class GroupWindow:
         self.end = last
         return True
 
+    # -- a bucket at or before the window's end --------------------------------------------------
+
     def insert(self, time: int, partial: Any) -> None:
-        """Add a bucket at ``time`` (merging with an existing one) without moving the window's end."""
+        """Add a bucket at ``time <= end`` (merging with an existing one) without moving the end."""
         times, parts, measure = self.times, self.parts, self.measure
+        end = self.end
         existing = parts.get(time)
         if existing is None:
-            if not times or time > times[-1]:
-                times.append(time)
-            else:
-                times.insert(bisect_left(times, time), time)
-                if self.end is not None and time <= self.end - self.width:
-                    # Buckets before ``lo`` are exactly those outside the window: an older bucket
-                    # lands at or before ``lo`` and must stay outside it.
-                    self.lo += 1
+            times.insert(bisect_left(times, time), time)
+            if end is not None and time <= end - self.width:
+                # Buckets before ``lo`` are exactly those outside the window: an older bucket lands
+                # at or before ``lo`` and must stay outside it.
+                self.lo += 1
             parts[time] = measure.copy(partial)
             delta = partial
         elif measure.is_distinct:
@@ -128,38 +184,65 @@ class GroupWindow:
         else:
             delta = partial
             parts[time] = existing + partial
-        if self.end is None:
-            self.end = time
-        if self.end - self.width < time <= self.end:
+        if end is None:
+            self.end = end = time
+        if end - self.width < time <= end:
             self.acc.add(delta)
 
-    def first_reaching(self, since: int, threshold: float) -> tuple[int, float] | None:
-        """The earliest window ending at a bucket time in [since, since + width) whose value reaches
-        ``threshold``, as (end, value); None if no such window.
+    def sweep(self, since: int, threshold: float) -> list[Stretch]:
+        """The stretches at or above ``threshold`` among the windows ending in ``[since, stop]``,
+        ``stop`` being ``since + width`` or the window's end, whichever comes first: after a bucket
+        was inserted at ``since``, the only windows whose measure it changed.
 
-        These are the windows a bucket at ``since`` belongs to, so after a late insertion this says
-        whether that record completed a burst, wherever the burst ends.
+        A stretch still at or above the threshold at ``stop`` ends there (it touches the episode that
+        holds ``stop``, which the bucket did not change) unless ``stop`` is the window's end before
+        ``since + width``: then it is open (``end`` None).
         """
         times, parts, width = self.times, self.parts, self.width
+        assert self.end is not None
+        open_ended = since + width > self.end
+        stop = self.end if open_ended else since + width
         acc = self.measure.new_accumulator()
-        left = bisect_right(times, since - width)
-        right = left
-        for index in range(bisect_left(times, since), len(times)):
-            end = times[index]
-            if end >= since + width or (self.end is not None and end > self.end):
+        leave = bisect_right(times, since - width)  # next bucket to leave the window
+        enter = leave
+        count = len(times)
+        while enter < count and times[enter] <= since:
+            acc.add(parts[times[enter]])
+            enter += 1
+        found: list[Stretch] = []
+        start = None
+        start_value = peak = 0.0
+        at = since
+        while True:
+            value = acc.value
+            if value >= threshold:
+                if start is None:
+                    start, start_value, peak = at, value, value
+                elif value > peak:
+                    peak = value
+            elif start is not None:
+                found.append(Stretch(start, at, start_value, value, peak))
+                start = None
+            # The next instant the measure changes: a bucket entering or one leaving.
+            following = times[enter] if enter < count else stop + 1
+            if leave < enter and times[leave] + width < following:
+                following = times[leave] + width
+            if following > stop:
                 break
-            while right <= index:
-                acc.add(parts[times[right]])
-                right += 1
-            while times[left] <= end - width:
-                acc.remove(parts[times[left]])
-                left += 1
-            if acc.value >= threshold:
-                return end, acc.value
-        return None
+            at = following
+            while enter < count and times[enter] == at:
+                acc.add(parts[times[enter]])
+                enter += 1
+            while leave < enter and times[leave] + width == at:
+                acc.remove(parts[times[leave]])
+                leave += 1
+        if start is not None:
+            found.append(Stretch(start, None if open_ended else stop, start_value, acc.value, peak))
+        return found
 
     def compact(self, keep_from: int) -> None:
-        """Forget buckets older than ``keep_from`` that are already outside the current window."""
+        """Forget buckets older than ``keep_from`` that are already outside the current window, and
+        the closed episodes that ended before it (no record late enough to reach them is accepted)."""
         times = self.times
         cut = min(bisect_left(times, keep_from), self.lo)
         if cut:
@@ -167,6 +250,15 @@ class GroupWindow:
                 del self.parts[time]
             del times[:cut]
             self.lo -= cut
+        episodes = self.episodes
+        gone = 0
+        while gone < len(episodes):
+            end = episodes[gone].end
+            if end is None or end >= keep_from:
+                break
+            gone += 1
+        if gone:
+            del episodes[:gone]
 
     @property
     def idle(self) -> bool:

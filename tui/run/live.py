@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from tui.run.session import Feeder, Session
 from tui.sinks.jsonl import JsonLines
 
 STATUS_EVERY_S = 10.0
+PROBLEMS_EVERY_S = 1.0  # how soon a follower's new error reaches stderr
 
 
 @dataclass
@@ -153,7 +155,7 @@ def _kinesis_sources(config: Any, since_s: float | None, state_dir: Path | None)
 
 
 def _aws_client(make: Callable[..., Any], aws: Any) -> Any:
-    from botocore.exceptions import BotoCoreError, NoRegionError, ProfileNotFound
+    from botocore.exceptions import BotoCoreError, CredentialRetrievalError, NoRegionError, ProfileNotFound
 
     try:
         return make(aws.region, aws.profile, aws.endpoint_url)
@@ -161,6 +163,11 @@ def _aws_client(make: Callable[..., Any], aws: Any) -> Any:
         raise FlowtailError(f"AWS profile {aws.profile!r} not found: check ~/.aws/config or use --profile") from None
     except NoRegionError:
         raise FlowtailError("no AWS region: set aws.region in the config, --region, or AWS_REGION") from None
+    except CredentialRetrievalError as error:  # resolved at creation: a credential_process failed
+        from tui.sources.aws_errors import CallContext, classify
+
+        fault = classify(error, CallContext("", aws.region, aws.profile))  # redacts the process's output
+        raise FlowtailError(fault.message if fault is not None else "no usable AWS credentials") from None
     except BotoCoreError as error:
         raise FlowtailError(f"cannot create the AWS client: {error}") from None
 
@@ -219,9 +226,12 @@ def status_line(status: Any) -> dict[str, Any]:
     }
 
 
-def record_line(fmt: Any, event: Any) -> dict[str, Any]:
-    """A CloudWatch event as a headless ``{"type": "record"}`` object."""
+def record_line(fmt: Any, event: Any) -> dict[str, Any] | None:
+    """A CloudWatch event as a headless ``{"type": "record"}`` object; None when its message is no
+    record of ``fmt`` (the engine counts it malformed: ``--records`` prints exactly the records)."""
     record = parse_record(fmt, event.message)
+    if record is None:
+        return None
     return {
         "type": "record",
         "eventId": event.event_id,
@@ -230,7 +240,7 @@ def record_line(fmt: Any, event: Any) -> dict[str, Any]:
         "timestamp": event.timestamp,
         "ingestionTime": event.ingestion_time,
         "message": event.message,
-        "fields": None if record is None else record.to_dict(),
+        "fields": record.to_dict(),
     }
 
 
@@ -244,6 +254,7 @@ class Headless:
         self.fmt: Any = None
         self._lock = threading.Lock()  # alerts come from the feeding thread, status from this one
         self.alerts: list[Alert] = []
+        self._problems: dict[str, str | None] = {}  # log group -> the error last reported on stderr
 
     def write(self, obj: dict[str, Any]) -> None:
         with self._lock:
@@ -253,10 +264,26 @@ class Headless:
         self.alerts.append(alert)
         self.write(alert.to_json())
 
+    def report_problems(self, sources: Sequence[Any]) -> None:
+        """A follower's new error (not throttling, which backs off on its own) on stderr at once, and
+        its recovery; each only when it changes, so a persisting problem is said once."""
+        for status in sources:
+            error = status.last_error if status.state == "error" else None
+            before = self._problems.get(status.log_group)
+            if error == before:
+                continue
+            self._problems[status.log_group] = error
+            if error is not None:
+                print(f"flowtail: {status.log_group}: {error} (retrying)", file=sys.stderr, flush=True)
+            elif before is not None:
+                print(f"flowtail: {status.log_group}: recovered", file=sys.stderr, flush=True)
+
     def on_events(self, events: list) -> None:
         if self.records:
             for event in events:
-                self.write(record_line(self.fmt, event))
+                line = record_line(self.fmt, event)
+                if line is not None:
+                    self.write(line)
 
     def run(self, live: Live, duration_s: float | None = None) -> int:
         session = live.session
@@ -270,9 +297,10 @@ class Headless:
                 now = time.monotonic()
                 if deadline is not None and now >= deadline:
                     break
-                wait = min(next_status, deadline if deadline is not None else next_status) - now
+                wait = min(next_status, now + PROBLEMS_EVERY_S, deadline if deadline is not None else next_status) - now
                 if session.wait(max(0.0, wait)):
                     break
+                self.report_problems(session.sources)
                 if time.monotonic() >= next_status:
                     for status in session.snapshot(minutes=1, top_n=1).sources:
                         self.write(status_line(status))

@@ -11,7 +11,7 @@ from tui.engine.kernel import split_lines
 from tui.engine.parallel import default_workers, process_chunks
 from tui.flowlog import FlowFormat, parse_record
 from tui.sinks.jsonl import JsonLines
-from tui.sources.files import Chunk, FileSpan, is_plain_file, read_chunks, read_spans
+from tui.sources.files import CHUNK_BYTES, Chunk, FileSpan, is_plain_file, read_chunks, read_spans
 
 
 class Replay:
@@ -19,14 +19,17 @@ class Replay:
 
     def __init__(
         self, config: Any, *, workers: int | None = None, records: bool = False, top: int = 0, out: TextIO,
+        chunk_bytes: int = CHUNK_BYTES,
     ) -> None:
         """``top``: how many of the heaviest keys of each top-N table the summary lists; with 0 the
-        tables are not even counted (a quarter of the kernel's work per record)."""
+        tables are not even counted (a quarter of the kernel's work per record). ``chunk_bytes``:
+        how much of a file one chunk (one kernel call) holds, at most."""
         self.config = config
         self.top = top
         self.engine = engine_from_config(config, recent_rows=0, top_tables=top > 0)
         self.workers = default_workers() if workers is None else max(1, workers)
         self.records = records
+        self.chunk_bytes = chunk_bytes
         self.sink = JsonLines(out)
         self.files = 0
         self.alert_count = 0
@@ -48,16 +51,18 @@ class Replay:
                     self.alarms_per_rule[alert.rule] += 1
                 self.sink.write(alert.to_json())
 
-    def _chunks(self, paths: Sequence[str]) -> Iterator[tuple[FlowFormat, Chunk | FileSpan]]:
+    def _chunks(self, paths: Sequence[str]) -> Iterator[tuple[FlowFormat | None, Chunk | FileSpan]]:
+        """Each file's chunks: the first with the file's layout (its header's, else the configured
+        one), the others with None (they go on in the layout the chunk before them ended in)."""
         for path in paths:
             self.files += 1
-            fmt = self.config.format
+            first = True
             # A plain file goes as byte ranges: the workers read them, the parent reads only the
             # chunks where an alarm needs sample lines.
-            for chunk in read_spans(path) if is_plain_file(path) else read_chunks(path):
-                if chunk.fmt is not None:
-                    fmt = chunk.fmt
-                yield fmt, chunk
+            size = self.chunk_bytes
+            for chunk in read_spans(path, size) if is_plain_file(path) else read_chunks(path, size):
+                yield (chunk.fmt or self.config.format) if first else None, chunk
+                first = False
 
     def _print_records(self, fmt: FlowFormat, chunk: Chunk | FileSpan) -> None:
         write = self.sink.write
@@ -85,9 +90,15 @@ class Replay:
         first_rule_column = len(totals) - len(self.engine.rule_defs)
         for index, rule in enumerate(self.engine.rule_defs):
             status = snapshot.rules[index]
+            dropped = "".join(
+                f", {count:,} {what}" for count, what in (
+                    (status.late_buckets, "too late (older than max_delay), dropped"),
+                    (status.evicted_groups, "groups evicted (max_groups_per_rule)"),
+                ) if count
+            )
             stream.write(
                 f"  {rule.name}: {totals[first_rule_column + index]:,} matches, "
-                f"{self.alarms_per_rule[rule.name]} alarms, {status.alarming} alarming now\n"
+                f"{self.alarms_per_rule[rule.name]} alarms, {status.alarming} alarming now{dropped}\n"
             )
         if self.top:
             for heading, tables in (("records", snapshot.stats.top_records), ("bytes", snapshot.stats.top_bytes)):

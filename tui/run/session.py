@@ -95,6 +95,11 @@ class Session:
     def set_sources(self, statuses: Sequence[Any]) -> None:
         self._sources = tuple(statuses)
 
+    @property
+    def sources(self) -> tuple[Any, ...]:
+        """The followers' latest statuses (cheap: no engine snapshot)."""
+        return self._sources
+
     def _announce(self, alerts: list[Alert]) -> None:
         for alert in alerts:
             for listener in self._listeners:
@@ -148,9 +153,11 @@ def replay_feeder(paths: Sequence[str], fmt: Any, records_per_s: float | None = 
     def feed(session: Session, stop: threading.Event) -> None:
         began, sent = time.monotonic(), 0
         for path in paths:
+            first = True
             for chunk in read_chunks(path, CHUNK_BYTES):
-                if chunk.fmt is not None:
-                    session.use_format(chunk.fmt)
+                if first:  # a file starts in its header's layout, else the configured one
+                    session.use_format(chunk.fmt or fmt)
+                    first = False
                 if not records_per_s:
                     if stop.is_set():
                         return

@@ -14,15 +14,12 @@ from typing import Any
 
 from tui.durations import format_duration
 from tui.rules.alerts import Alert, iso_utc
+from tui.text import one_line
 
 SUBJECT_MAX = 99  # SNS: "ASCII text ... less than 100 characters", no line breaks or control characters
 MAX_SAMPLES = 5
 SAMPLE_MAX_CHARS = 1000  # a sample is one log event; this keeps five of them far below SNS's 256 KB
 _TOPIC_REGION = re.compile(r"arn:aws[a-z-]*:sns:([a-z0-9-]+):")
-# C0 and C1 controls and DEL (ESC included), and the Unicode bidirectional overrides and isolates,
-# which make text display in another order than it is stored in.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_LINE_BREAKS = re.compile("[\t\n\v\f\r]")
 _DENIED = {"AuthorizationError", "AccessDenied", "AccessDeniedException"}
 _MISSING = {"NotFound", "NotFoundException"}
 _THROTTLED = {"Throttling", "ThrottlingException", "Throttled", "TooManyRequestsException"}
@@ -31,8 +28,9 @@ _BAD_CREDENTIALS = {"InvalidClientTokenId", "UnrecognizedClientException", "Expi
 
 
 def clean_text(text: str) -> str:
-    """``text`` without control characters: tabs and line breaks become spaces, the others go."""
-    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+    """``text`` without control characters: tabs and line breaks become spaces, the others go
+    (bidirectional controls too; see :mod:`tui.text`)."""
+    return one_line(text)
 
 
 class SnsNotifier:
@@ -135,6 +133,7 @@ class SnsNotifier:
         from botocore.exceptions import (  # lazily, as boto3: only reached after a publish was tried
             ClientError,
             ConnectionError,
+            CredentialRetrievalError,
             HTTPClientError,
             NoCredentialsError,
         )
@@ -154,6 +153,9 @@ class SnsNotifier:
                 return (f"SNS cannot use the topic's KMS key ({code}): the IAM principal needs "
                         "kms:GenerateDataKey and kms:Decrypt on it")
             return f"SNS publish failed ({code}): {message}"
+        if isinstance(exc, CredentialRetrievalError):  # never echo a credential_process's output
+            return (f"no usable AWS credentials for SNS: the {exc.kwargs.get('provider', 'credential')} provider "
+                    "failed (its output is not shown): refresh them (e.g. aws sso login)")
         if isinstance(exc, NoCredentialsError):
             return "no AWS credentials found for SNS (environment, profile, SSO or instance role)"
         if isinstance(exc, (ConnectionError, HTTPClientError)):

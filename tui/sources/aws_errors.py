@@ -94,7 +94,16 @@ def classify(error: BaseException, context: CallContext) -> Fault | None:
         return _from_code(str(details.get("Code") or status or "?"), str(details.get("Message") or ""), status, context)
     if isinstance(error, (bx.TokenRetrievalError, bx.SSOError, bx.RefreshWithMFAUnsupportedError)):
         return Fault(FaultKind.CREDENTIALS, type(error).__name__, _expired(context))
-    if isinstance(error, (bx.NoCredentialsError, bx.PartialCredentialsError, bx.CredentialRetrievalError)):
+    if isinstance(error, bx.CredentialRetrievalError):
+        # Never echo what a credential_process printed: it may hold a token or a secret.
+        provider = error.kwargs.get("provider", "credential")
+        return Fault(
+            FaultKind.CREDENTIALS,
+            type(error).__name__,
+            f"no usable AWS credentials: the {provider} provider failed (its output is not shown): "
+            f"{_refresh_hint(context)}",
+        )
+    if isinstance(error, (bx.NoCredentialsError, bx.PartialCredentialsError)):
         return Fault(
             FaultKind.CREDENTIALS,
             type(error).__name__,

@@ -1,12 +1,16 @@
 """Reading flow-log files for replay: plain text, gzip (S3 deliveries), and standard input.
 
 Files are read in chunks of whole lines, so a replay's memory does not grow with the file. The first
-line of a file may be an S3 header naming the fields; it gives that file's format and is not a record.
+line of a file may be an S3 header naming the fields; it gives that file's format and is not a record
+(header lines further on, as in S3 objects concatenated, are the kernel's: see Kernel.process_text).
+A file binary from its start is refused; a corrupt line inside text is malformed, the rest is read.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import json
 import os
 import stat
 import sys
@@ -90,8 +94,8 @@ def read_spans(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[FileSpan]:
                     head_end = _first_newline(stream, span.start, span.end)
                     stream.seek(span.start)
                     head = stream.read((span.end if head_end is None else head_end) - span.start)
-                    if b"\x00" not in head:  # else the worker reports binary data
-                        span.fmt = detect_header(head.decode("utf-8", errors="replace").strip())
+                    _refuse_binary(path, head)
+                    span.fmt = detect_header(_decode_lines(head).strip())
                     if span.fmt is not None:
                         span.start = span.end if head_end is None else head_end + 1
                         span.add_newline = span.add_newline and head_end is not None
@@ -186,9 +190,9 @@ def read_chunks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
 
 
 def _decode(path: str, data: bytes, first: bool) -> Chunk:
-    if b"\x00" in data:
-        raise FlowtailError(f"{path}: binary data, not a flow-log text file")
-    text = data.decode("utf-8", errors="replace")
+    if first:
+        _refuse_binary(path, data)
+    text = _decode_lines(data)
     fmt = None
     if first:
         head, _, rest = text.partition("\n")
@@ -197,3 +201,56 @@ def _decode(path: str, data: bytes, first: bool) -> Chunk:
             text = rest
     return Chunk(path, text, fmt)
 
+
+_CORRUPT = "\ufffd".encode()
+_BINARY_PROBE = 4096
+
+
+def _decode_lines(data: bytes) -> str:
+    """Whole lines of a text file as text. A byte that is no text (a NUL, invalid UTF-8: a torn
+    write) becomes U+FFFD, which makes its line malformed (``FlowFormat.split``) while the lines
+    around it are read. A line that is a JSON object with a ``message`` string (Kinesis Data
+    Firehose deliveries, subscription exports) is read as that message."""
+    if b"\x00" in data:
+        data = data.replace(b"\x00", _CORRUPT)
+    text = data.decode("utf-8", errors="replace")
+    return unwrap_messages(text) if "{" in text else text
+
+
+def unwrap_messages(text: str) -> str:
+    """``text`` with each line that is a JSON object holding a one-line ``message`` string replaced
+    by that message; other lines as they are (a JSON line without one stays, and is malformed)."""
+    lines = text.split("\n")
+    changed = False
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith("{"):
+            message = _wrapped_message(line)
+            if message is not None:
+                lines[index] = message
+                changed = True
+    return "\n".join(lines) if changed else text
+
+
+def _wrapped_message(line: str) -> str | None:
+    try:
+        document = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    message = document.get("message") if isinstance(document, dict) else None
+    if not isinstance(message, str) or "\n" in message or "\r" in message:
+        return None
+    return message
+
+
+def _refuse_binary(path: str, data: bytes) -> None:
+    """FlowtailError when the file is binary from its start (its first line holds a NUL or bytes
+    that are not UTF-8): not a flow-log text file. Corrupt lines further on are only malformed."""
+    end = data.find(b"\n", 0, _BINARY_PROBE)
+    head = data[: _BINARY_PROBE if end < 0 else end]
+    try:
+        # A character cut at the probe's end is no error (final=False).
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        head = b"\x00"
+    if b"\x00" in head:
+        raise FlowtailError(f"{path}: binary data, not a flow-log text file")

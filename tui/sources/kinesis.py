@@ -54,6 +54,17 @@ def make_kinesis_client(region: str | None = None, profile: str | None = None, e
     return make_client("kinesis", region, profile, endpoint_url)
 
 
+def stream_params(stream: str) -> dict[str, str]:
+    """The request parameter naming a stream given by name or ARN."""
+    return {"StreamARN": stream} if KINESIS_STREAM_ARN.fullmatch(stream) else {"StreamName": stream}
+
+
+def stream_context(stream: str, region: str | None, profile: str | None, action: str) -> CallContext:
+    """What error messages about ``stream`` name: the stream, its ARN, the IAM action to grant."""
+    resource = stream if stream.startswith("arn:") else f"arn:aws:kinesis:{region or '*'}:*:stream/{stream}"
+    return CallContext(stream, region, profile, service="Kinesis", noun="stream", resource=resource, action=action)
+
+
 @dataclass(frozen=True)
 class ShardStatus:
     shard_id: str
@@ -172,9 +183,8 @@ class KinesisSource:
     ) -> None:
         if not 1 <= max_records <= MAX_RECORDS_PER_CALL:
             raise ValueError(f"max_records must be 1 to {MAX_RECORDS_PER_CALL}, not {max_records!r}")
-        arn = KINESIS_STREAM_ARN.fullmatch(stream)
         self.label = stream
-        self._params: dict[str, str] = {"StreamARN": stream} if arn else {"StreamName": stream}
+        self._params = stream_params(stream)
         self._client = client
         self._renew_client = renew_client
         self._renew = False
@@ -185,10 +195,8 @@ class KinesisSource:
         self._list_every_s = list_every_s
         self._caught_up_wait_s = caught_up_wait_s
         self._max_records = max_records
-        region = client.meta.region_name
-        resource = stream if arn else f"arn:aws:kinesis:{region or '*'}:*:stream/{stream}"
-        self._context = CallContext(stream, region, profile, service="Kinesis", noun="stream", resource=resource,
-                                    action="kinesis:GetRecords (and ListShards, GetShardIterator)")
+        self._context = stream_context(stream, client.meta.region_name, profile,
+                                       "kinesis:GetRecords (and ListShards, GetShardIterator)")
         if state_dir is None:
             from tui.paths import state_dir as default_state_dir
 

@@ -9,15 +9,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
-from tui.app.widgets.banners import AlertBanner, ErrorBanner
+from tui.app.drill import key_filter
 from tui.app.widgets.filter_bar import FilterBar
 from tui.app.widgets.flows_table import FlowsTable
+from tui.app.widgets.footer import KeysFooter
+from tui.app.widgets.live_top import LiveTop
 from tui.app.widgets.rules_panel import RulesPanel
-from tui.app.widgets.status_bar import StatusBar
 from tui.app.widgets.top_panel import TopPanel
 from tui.app.widgets.traffic_panel import TrafficPanel
+from tui.patterns import compile_pattern
 
 if TYPE_CHECKING:
     from tui.app.app import FlowtailApp
@@ -43,6 +44,8 @@ class DashboardScreen(Screen):
         ),
         Binding("b", "top_bytes", "Bytes", id="top_bytes", tooltip="Rank the top-N table by bytes or by records"),
         Binding("t", "clock", "UTC/local", id="clock", tooltip="Show times in UTC or local time", show=False),
+        Binding("e", "errors", "Errors", id="errors", tooltip="Every error of this run, in full"),
+        Binding("o", "order", "Order", id="order", tooltip="Flows by newest arrival or by latest event time"),
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (150, "-wide")]
@@ -53,9 +56,7 @@ class DashboardScreen(Screen):
         self._flows_rows = flows_rows
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        yield ErrorBanner(id="error-banner")
-        yield AlertBanner(id="alert-banner")
+        yield LiveTop(id="live-top")
         with Horizontal(id="panels"):
             with Vertical(id="left"):
                 yield RulesPanel(id="rules")
@@ -63,12 +64,10 @@ class DashboardScreen(Screen):
             yield TopPanel(id="top")
         yield FlowsTable(self._flows_rows, id="flows")
         yield FilterBar(id="filter-bar")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(FilterBar).display = False
-        self.query_one("#rules").border_title = "Rules"
-        self.query_one("#traffic").border_title = "Traffic per minute"
         self.flows.focus()
 
     def on_screen_resume(self) -> None:
@@ -89,18 +88,11 @@ class DashboardScreen(Screen):
     def show(self, snapshot: Any, rate: float | None) -> None:
         """Render one snapshot (the caller wraps this in ``batch_update``)."""
         app = self.app
-        self.query_one(StatusBar).show(snapshot, app.now(), app.utc, rate, self.flows.paused)
-        self.query_one(ErrorBanner).show(snapshot.error)
-        self.show_alerts()
+        app.show_live_top()
         self.query_one(RulesPanel).show(snapshot, app.session.engine.rule_defs)
         self.top.show(snapshot)
         self.query_one(TrafficPanel).show(snapshot)
         self.flows.ingest(snapshot, app.session.engine.fmt)
-
-    def show_alerts(self) -> None:
-        self.query_one(AlertBanner).show(
-            self.app.alerts.shown, self.app.key_label("ack"), self.app.key_label("history")
-        )
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -140,6 +132,35 @@ class DashboardScreen(Screen):
         self.flows.set_filter(pattern, text)
         self.app.refresh_view()
 
+    @on(RulesPanel.RowSelected, "#rules")
+    def _rule_selected(self, event: RulesPanel.RowSelected) -> None:
+        """enter on a rule: its groups, values and samples (RuleScreen); ``f`` there filters the flows by it."""
+        event.stop()
+        index = self.query_one(RulesPanel).selected_rule()
+        if index is not None:
+            self.app.open_rule(index, self._apply_filter_text)
+
+    @on(TopPanel.RowSelected, "#top")
+    def _top_selected(self, event: TopPanel.RowSelected) -> None:
+        """enter on a top-N row: the flows filtered to that key."""
+        event.stop()
+        key = self.top.selected_key()
+        text = None if key is None else key_filter(self.app.session.engine.fmt, self.top.dimension_name, key)
+        if text is None:
+            self.notify("This value cannot be used as a filter", markup=False)
+            return
+        self._apply_filter_text(text)
+
+    def _apply_filter_text(self, text: str | None) -> None:
+        """Apply ``text`` as the flows filter, shown in the filter bar as applied."""
+        if not text:
+            return
+        pattern = compile_pattern(text)
+        self.query_one(FilterBar).show_applied(text)
+        self._set_filter(pattern, text)
+        self.flows.focus()
+        self.refresh_bindings()
+
     @on(FlowsTable.DetailRequested)
     def _detail(self, message: FlowsTable.DetailRequested) -> None:
         self.app.open_detail(message.line)
@@ -149,6 +170,12 @@ class DashboardScreen(Screen):
 
     def action_history(self) -> None:
         self.app.open_history()
+
+    def action_errors(self) -> None:
+        self.app.open_errors()
+
+    def action_order(self) -> None:
+        self.flows.set_order(not self.flows.by_event_time)
 
     def action_top_next(self) -> None:
         self.top.cycle()

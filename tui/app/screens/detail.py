@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from tui.app.flows import port_label, protocol_label, record_matches
 from tui.app.format import clock_time, human_bytes, zone_label
 from tui.app.safe import plain_text, safe_text
+from tui.app.screens.live_modal import LiveModal
 from tui.flowlog import FlowRecord, parse_record
 
 
@@ -40,7 +40,7 @@ def decoded(record: FlowRecord, name: str, utc: bool) -> str:
     return ""
 
 
-class DetailScreen(ModalScreen[None]):
+class DetailScreen(LiveModal[None]):
     """Opened with ``enter`` on a flow row; ``escape`` or ``q`` closes it."""
 
     BINDINGS = [Binding("escape,q", "dismiss", "Close", id="close")]
@@ -52,7 +52,7 @@ class DetailScreen(ModalScreen[None]):
         self._rules = rules
         self._utc = utc
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         record = parse_record(self._fmt, self._line)
         with Vertical(id="detail-box", classes="modal-box"):
             yield Static(Content("Flow record"), classes="modal-title", markup=False)

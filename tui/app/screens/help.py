@@ -9,11 +9,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.dom import DOMNode
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from tui.app.screens.live_modal import LiveModal
+
 # Names for the places bindings come from, by class name; anything else is named by its class.
-PLACES = {"FlowtailApp": "everywhere", "DashboardScreen": "dashboard", "FlowsTable": "flows table"}
+PLACES = {
+    "FlowtailApp": "everywhere", "DashboardScreen": "dashboard", "FlowsTable": "flows table",
+    "HistoryScreen": "alert history", "DetailScreen": "record detail", "ErrorsScreen": "errors",
+    "RuleScreen": "rule groups", "HelpScreen": "keys",
+}
 
 
 class KeyRow(NamedTuple):
@@ -34,10 +40,14 @@ def binding_rows(screen: Screen) -> list[KeyRow]:
     # several keys (``up,k``, or flowtail's ``q`` next to Textual's own ``ctrl+q``) is one row
     # listing every key, described by flowtail's binding (the one with an id) when there is one.
     actions: dict[tuple[str, str], tuple[str, list[str], Binding]] = {}
-    for node, bindings in screen._binding_chain:
-        for entries in bindings.key_to_bindings.values():
+    chain = screen._binding_chain
+    # a priority binding (ctrl+c: quit) wins over the same key bound anywhere else (Textual's copy)
+    priority_keys = {key for _, bindings in chain for key, entries in bindings.key_to_bindings.items()
+                     if any(binding.priority and not binding.system for binding in entries)}
+    for node, bindings in chain:
+        for key, entries in bindings.key_to_bindings.items():
             for binding in entries:
-                if binding.system:
+                if binding.system or (key in priority_keys and not binding.priority):
                     continue
                 display = app.get_key_display(binding)
                 slot = (node.__class__.__name__, binding.action)
@@ -65,18 +75,18 @@ def _describe(binding: Binding) -> str:
     return f"{binding.description}: {text}" if binding.tooltip and binding.description else text
 
 
-class HelpScreen(ModalScreen[None]):
-    """A table of keys; ``escape``, ``q`` or ``?`` closes it."""
+class HelpScreen(LiveModal[None]):
+    """A table of keys; ``escape``, ``q`` or ``?`` (the app's help action toggles it) closes it."""
 
     BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss", "Close", id="close"),
+        Binding("escape,q", "dismiss", "Close", id="close"),
     ]
 
     def __init__(self, rows: Iterable[KeyRow]) -> None:
         super().__init__()
         self._rows = list(rows)
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         with Vertical(id="help-box", classes="modal-box"):
             yield Static(
                 "Keys  (the command palette, ctrl+p, runs the same actions by name)",

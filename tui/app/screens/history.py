@@ -3,30 +3,24 @@ the selected (rule, group) from here."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from tui.app.alertbook import pair_key
 from tui.app.format import clock_time, duration, human_count, severity
-from tui.app.safe import plain_text, safe_text
+from tui.app.safe import plain_text
+from tui.app.screens.live_modal import TableModal, samples_content
 from tui.rules.alerts import Alert
 
-if TYPE_CHECKING:
-    from tui.app.app import FlowtailApp
 
-
-class HistoryScreen(ModalScreen[None]):
+class HistoryScreen(TableModal[None]):
     """Newest transition first; the samples of the highlighted one are shown below the table."""
-
-    app: FlowtailApp
 
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close", id="close"),
@@ -41,7 +35,7 @@ class HistoryScreen(ModalScreen[None]):
         self._alerts = list(reversed(alerts))
         self._utc = utc
 
-    def compose(self) -> ComposeResult:
+    def compose_body(self) -> ComposeResult:
         with Vertical(id="history-box", classes="modal-box"):
             yield Static(
                 Content(f"Alert history: {len(self._alerts)} transitions, newest first"),
@@ -70,34 +64,21 @@ class HistoryScreen(ModalScreen[None]):
                 key=str(index),
             )
         table.focus()
-        self._show_samples(0)
+        self.show_row(0)
 
     @property
     def selected(self) -> Alert | None:
         table = self.query_one(DataTable)
         return self._alerts[table.cursor_row] if self._alerts else None
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_samples(event.cursor_row)
-
-    def _show_samples(self, index: int) -> None:
+    def show_row(self, index: int) -> None:
+        """The samples of the highlighted transition."""
         samples = self.query_one("#history-samples", Static)
         if not self._alerts:
             samples.update(Content.styled("No alert transitions yet.", "$text-muted"))
             return
         alert = self._alerts[index]
-        lines = [
-            Content.assemble(
-                ("samples ", "bold"),
-                f"({len(alert.samples)})  ",
-                safe_text(alert.rule, 60),
-                " ",
-                safe_text(alert.group_label, 80),
-            )
-        ]
-        lines += [Content(f"  {safe_text(sample, 300)}") for sample in alert.samples]
-        samples.update(Content("\n").join(lines))
+        samples.update(samples_content(alert, alert.rule, alert.group_label))
 
     def _refresh_status(self) -> None:
         table = self.query_one(DataTable)

@@ -26,6 +26,8 @@ class FilterBar(Vertical):
             self.pattern = pattern
             self.text = text
 
+    applied = ""  # the pattern text in force on the flows table ("" for none)
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="filter-line"):
             yield Static(PROMPT, id="filter-prompt", markup=False)
@@ -62,7 +64,10 @@ class FilterBar(Vertical):
                 error_content(error, len(PROMPT) + error.column - 1 - int(self.input.scroll_x), self.size.width)
             )
             return None, error
-        error_line.update(Content.styled("✓ valid pattern, enter applies it", "$success"))
+        if text.strip() == self.applied:
+            error_line.update(Content.styled("✓ applied to the flows · esc clears it · / edits it", "$success"))
+        else:
+            error_line.update(Content.styled("✓ valid pattern, enter applies it", "$success"))
         return pattern, None
 
     @on(Input.Changed, "#filter-input")
@@ -74,9 +79,18 @@ class FilterBar(Vertical):
         event.stop()
         pattern, error = self.check(event.value)
         if error is None:
-            self.post_message(self.Applied(pattern, event.value.strip()))
+            self.applied = event.value.strip()
+            self.check(event.value)  # the line now says the filter is applied
+            self.post_message(self.Applied(pattern, self.applied))
+
+    def show_applied(self, text: str) -> None:
+        """Show ``text`` as the filter in force (set from a drill-down rather than typed)."""
+        self.display = True
+        self.applied = text
+        self.input.value = text  # Input.Changed re-checks it: "applied"
 
     def close(self) -> None:
+        self.applied = ""
         self.input.value = ""
         self.display = False
 

@@ -1,4 +1,5 @@
-"""The live flows table: newest first, bounded, pausable, filterable by a CloudWatch pattern.
+"""The live flows table: newest arrival first (or latest event time first), bounded, pausable,
+filterable by a CloudWatch pattern.
 
 Drawn with Textual's line API rather than a DataTable: each row is rendered to a strip once, when it
 arrives, and a refresh only draws the rows on screen. At tens of thousands of records a second every
@@ -24,6 +25,7 @@ from textual.strip import Strip
 from tui.app.columns import CELL_PADDING, ColumnSpec, fit_columns
 from tui.app.flows import COLUMNS, FlowBuffer, FlowRow, flow_row
 from tui.app.safe import safe_text
+from tui.flowlog import parse_record
 
 PAD = " " * CELL_PADDING
 
@@ -78,6 +80,8 @@ class FlowsTable(ScrollView, can_focus=True):
         self._strips: dict[int, Strip] = {}  # arrival number -> the row drawn at the current layout
         self._layout: tuple[tuple[ColumnSpec, int], ...] = ()
         self._header: Strip | None = None
+        self.by_event_time = False  # False: newest arrival first; True: latest event time (start) first
+        self._event_times: dict[int, int] = {}  # arrival number -> the record's start (-1 if none)
 
     def on_mount(self) -> None:
         self._set_title()
@@ -119,6 +123,19 @@ class FlowsTable(ScrollView, can_focus=True):
         self._resize_virtual()
         self._set_title()
 
+    def set_order(self, by_event_time: bool) -> None:
+        """Newest arrival first (flow logs arrive late and out of order, so times jump), or the
+        latest event time first."""
+        self.by_event_time = by_event_time
+        self._event_times.clear()
+        self.cursor_row = 0
+        self.redraw()
+
+    def _event_time(self, line: str) -> int:
+        record = parse_record(self._fmt, line) if self._fmt is not None else None
+        start = record.get("start") if record is not None else None
+        return start if isinstance(start, int) else -1
+
     def set_utc(self, utc: bool) -> None:
         self.utc = utc
         self._strips.clear()
@@ -137,6 +154,10 @@ class FlowsTable(ScrollView, can_focus=True):
         self._shown = list(self.buffer.newest_first())
         kept = {seq for seq, _ in self._shown}
         self._strips = {seq: strip for seq, strip in self._strips.items() if seq in kept}
+        if self.by_event_time:
+            self._event_times = {seq: self._event_times.get(seq, self._event_time(line)) for seq, line in self._shown}
+            # stable: records of the same second stay newest arrival first
+            self._shown.sort(key=lambda row: self._event_times[row[0]], reverse=True)
         if selected is not None:
             index = next((i for i, (seq, _) in enumerate(self._shown) if seq == selected), None)
             self.cursor_row = len(self._shown) - 1 if index is None else index
@@ -250,7 +271,8 @@ class FlowsTable(ScrollView, can_focus=True):
         return Strip(segments).apply_style(self.rich_style)  # the widget's colours under the cells' own
 
     def _set_title(self) -> None:
-        parts: list[Any] = [("Flows", "bold"), f" newest first · {self.row_count} shown"]
+        order = "latest event time first" if self.by_event_time else "newest arrival first"
+        parts: list[Any] = [("Flows", "bold"), f" {order} · {self.row_count} shown"]
         if self.pattern_text:
             parts += [" · filter ", (safe_text(self.pattern_text, 60), "bold")]
         if self.paused:

@@ -33,9 +33,15 @@ class KeyedTable(DataTable):
         if self._fit(self.content_region.width):
             self.sync(self._rows)
 
+    def column_specs(self, width: int) -> Sequence[ColumnSpec]:
+        """The specs to lay out at ``width``: ``COLUMNS``; a table whose widths follow its rows
+        (``self._rows``) overrides this. Every spec's key is one of ``COLUMNS``."""
+        return self.COLUMNS
+
     def _fit(self, width: int) -> bool:
         """Lay the columns out for ``width`` (one cell kept for the scrollbar); True if they changed."""
-        layout = fit_columns(self.COLUMNS, max(1, width - 1))
+        width = max(1, width - 1)
+        layout = fit_columns(self.column_specs(width), width)
         if layout == self._layout:
             return False
         self._layout = layout
@@ -43,15 +49,15 @@ class KeyedTable(DataTable):
         self._cells.clear()
         for spec, width in layout:
             self.add_column(spec.label, width=width, key=spec.key)
-        self._shown_columns = tuple(self.COLUMNS.index(spec) for spec, _ in layout)
+        keys = [spec.key for spec in self.COLUMNS]
+        self._shown_columns = tuple(keys.index(spec.key) for spec, _ in layout)
         return True
 
     def sync(self, rows: Mapping[str, Sequence[Text]]) -> list[str]:
         """Show ``rows`` (key -> one cell per spec of ``COLUMNS``); keys new to the table are
         appended in ``rows`` order. Returns the keys that were added."""
         self._rows = rows
-        if not self._layout:
-            self._fit(self.content_region.width or 200)
+        self._fit(self.content_region.width or 200)  # a no-op unless the widths changed
         stale = [key for key in self._cells if key not in rows]
         if stale and len(stale) * 2 > len(self._cells):
             self.clear()

@@ -1,4 +1,5 @@
-"""One row per rule: state, the busiest group's value against the threshold, and matches per minute."""
+"""One row per rule: state, the busiest group's value against the threshold, matches per minute (one
+bar a minute, as many minutes as the column is wide), and the run's total."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any, Hashable, Sequence
 
 from rich.text import Text
 
-from tui.app.columns import ColumnSpec
+from tui.app.columns import CELL_PADDING, ColumnSpec
 from tui.app.format import SEVERITY_RANK, duration, human_count, severity
 from tui.app.safe import plain_text
 from tui.app.widgets.keyed_table import KeyedTable
@@ -21,14 +22,32 @@ class RulesPanel(KeyedTable):
     Rows are keyed by position: a tick updates only the cells that changed."""
 
     COLUMNS = (
-        ColumnSpec("rule", "rule", 12, grow=10),
+        ColumnSpec("rule", "rule", 12),
         ColumnSpec("state", "state", 9),
-        ColumnSpec("value/thr", "value", 9),
-        ColumnSpec("matches/min", "spark", 11, priority=2, grow=50),
+        ColumnSpec("value/thr", "value", 9, priority=0),
+        ColumnSpec("per minute", "spark", 11, priority=2, grow=60),
         ColumnSpec("window", "window", 6, priority=3),
         ColumnSpec("top group", "group", 20, priority=4, grow=20),
-        ColumnSpec("matches", "matches", 7, priority=5),
+        ColumnSpec("total", "matches", 7, priority=5),
     )
+
+    order: list[int] = []
+
+    def selected_rule(self) -> int | None:
+        """The rule index of the row under the cursor."""
+        return self.order[self.cursor_row] if 0 <= self.cursor_row < len(self.order) else None
+
+    def column_specs(self, width: int) -> Sequence[ColumnSpec]:
+        """value/threshold as wide as its widest cell (a number is never cut) and kept first; the
+        rule names get the width the name, state and value columns leave free, up to the longest
+        name, before the sparkline and the other columns take the rest."""
+        rule, state, value, *others = self.COLUMNS
+        rows = list(self._rows.values())
+        value_width = max([value.width, *(row[2].cell_len for row in rows)])
+        longest_name = max([rule.width, *(row[0].cell_len for row in rows)])
+        free = width - (rule.width + state.width + value_width + 6 * CELL_PADDING)
+        name_width = rule.width + max(0, min(longest_name - rule.width, free))
+        return (rule._replace(width=name_width), state, value._replace(width=value_width), *others)
 
     def show(self, snapshot: Any, rule_defs: Sequence[Any]) -> None:
         stats = snapshot.engine.stats
@@ -38,6 +57,7 @@ class RulesPanel(KeyedTable):
             range(len(rule_defs)),
             key=lambda i: -SEVERITY_RANK.get(rule_defs[i].severity, 2) if snapshot.engine.rules[i].alarming else 1,
         )
+        self.order = order  # row position -> rule index, for drilling down
         rows = {}
         for position, index in enumerate(order):
             rule, status = rule_defs[index], snapshot.engine.rules[index]
@@ -51,6 +71,8 @@ class RulesPanel(KeyedTable):
                 Text(human_count(stats.totals[first_rule_total + index]) if stats.totals else "0", justify="right"),
             )
         self.sync(rows)
+        minutes = next((width for spec, width in self._layout if spec.key == "spark"), 0)
+        self.border_title = f"Rules · matches per minute, last {minutes}m · total: since start" if minutes else "Rules"
 
     def _state(self, rule: Any, alarming: int) -> Text:
         if not alarming:

@@ -8,17 +8,17 @@ BARS = " ▁▂▃▄▅▆▇█"
 
 
 def spark_text(values: Sequence[float], width: int) -> str:
-    """``values`` squeezed into ``width`` bars (each the max of its bucket), scaled to the largest.
+    """The last ``width`` of ``values`` (one per minute), one bar each, the newest at the right,
+    scaled to the largest shown; blanks on the left when there are fewer values than bars.
 
     A zero is a blank, any non-zero value is at least one eighth, so one match in an hour still shows.
     """
-    if width <= 0 or not values:
-        return " " * max(width, 0)
-    size = len(values)
-    count = min(width, size)
-    buckets = [max(values[i * size // count:(i + 1) * size // count]) for i in range(count)]
-    top = max(buckets)
+    if width <= 0:
+        return ""
+    shown = list(values[-width:])
+    pad = " " * (width - len(shown))
+    top = max(shown, default=0)
     if top <= 0:
-        return " " * len(buckets)
+        return " " * width
     steps = len(BARS) - 1
-    return "".join(BARS[0 if v <= 0 else max(1, round(v / top * steps))] for v in buckets)
+    return pad + "".join(BARS[0 if v <= 0 else max(1, round(v / top * steps))] for v in shown)

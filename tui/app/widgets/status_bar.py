@@ -30,13 +30,18 @@ class StatusBar(Horizontal):
         yield Static(id="status-sources", markup=False)
         yield Static(id="status-clock", markup=False)
 
-    def show(self, snapshot: Any, now: float, utc: bool, rate: float | None, paused: bool) -> None:
+    def show(
+        self, snapshot: Any, now: float, utc: bool, rate: float | None, paused: bool, errors_hint: str = ""
+    ) -> None:
+        """``errors_hint`` (e.g. ``2 errors: e``) stays on the right, never cut: a long error on the
+        left may be cut, and the hint says where to read it in full."""
         if snapshot.sources:
             left = Content(" │ ").join(source_status(s, now) for s in snapshot.sources)
         else:
             left = replay_status(snapshot, rate)
         self.query_one("#status-sources", Static).update(left, layout=False)
         right = Content.assemble(
+            (f"✖ {errors_hint}  ", "bold $error") if errors_hint else "",
             ("⏸ PAUSED  ", "bold $warning") if paused else "",
             (f"{clock_time(now, utc)} {zone_label(utc)}", "bold"),
         )

@@ -40,6 +40,11 @@ class TopPanel(KeyedTable):
         ColumnSpec("share", "share", 5, priority=2),
     )
 
+    keys: list[str] = []  # the shown rows' keys, by rank
+
+    def selected_key(self) -> str | None:
+        return self.keys[self.cursor_row] if 0 <= self.cursor_row < len(self.keys) else None
+
     def on_mount(self) -> None:
         self._set_title()
 
@@ -72,6 +77,7 @@ class TopPanel(KeyedTable):
         total = stats.totals[column] if stats.totals else 0
         fmt = human_bytes if self.by_bytes else human_count
         rows = {}
+        self.keys = [key for key, _ in table.get(self.dimension_name, ())]
         for rank, (key, weight) in enumerate(table.get(self.dimension_name, ()), start=1):
             rows[str(rank)] = (
                 Text(str(rank), justify="right"),

@@ -1,4 +1,4 @@
-"""ACCEPT and REJECT, bytes and packets: run totals and a sparkline per minute each."""
+"""ACCEPT and REJECT, bytes and packets: run totals, and one bar a minute for the minutes that fit."""
 
 from __future__ import annotations
 
@@ -41,15 +41,20 @@ class TrafficPanel(Horizontal):
 
     def show(self, snapshot: Any) -> None:
         stats = snapshot.engine.stats
+        bars = self.query(Sparkline).first().content_region.width if self.query(Sparkline) else 0
+        title = "Traffic · totals since start"
+        self.border_title = f"{title} · bars: one a minute, last {bars}m" if bars else title
         for series in SERIES:
             cell = self.query_one(f"#traffic-{series.column}", Vertical)
             total = stats.totals[MINUTE_COLUMNS.index(series.column)] if stats.totals else 0
-            per_minute = stats.column(series.column)
-            last = per_minute[-1] if per_minute else 0
+            # one bar a minute: the last minutes that fit (Sparkline would squeeze the hour together)
+            recent = stats.column(series.column)[-bars:] if bars else []
+            last = recent[-1] if recent else 0
+            per_minute = [0] * (bars - len(recent)) + recent  # left-padded: a bar never spans minutes
             cell.query_one(".traffic-total", Static).update(
                 Content.assemble((series.label, series.style), f" {series.fmt(total)}")
             )
-            cell.query_one(".traffic-rate", Static).update(Content.styled(f" {series.fmt(last)}/min", "$text-muted"))
+            cell.query_one(".traffic-rate", Static).update(Content.styled(f" · {series.fmt(last)}/min", "$text-muted"))
             spark = cell.query_one(Sparkline)
             if list(spark.data or ()) != per_minute:
                 spark.data = per_minute  # a new list: the reactive only fires on a new value
