@@ -1,7 +1,11 @@
-"""A fault-injecting HTTP proxy for CloudWatch Logs calls, in front of the moto server.
+"""A fault-injecting HTTP proxy for AWS JSON-protocol calls (CloudWatch Logs, Kinesis), in front of
+the moto server.
 
-Only requests whose ``X-Amz-Target`` names the intercepted operation (FilterLogEvents by default) are
-subject to faults; everything else is forwarded untouched. Faults are drawn from a ``random.Random``
+Only requests whose ``X-Amz-Target`` names an intercepted operation (FilterLogEvents by default; one
+name or several) are subject to faults; everything else is forwarded untouched. Besides throttling
+(``throttle_error``: CloudWatch's ThrottlingException by default), 5xx and connection resets,
+``custom`` lists more errors as ``(share, status, code, message)``, e.g. Kinesis's
+ExpiredIteratorException. Faults are drawn from a ``random.Random``
 seeded at construction, one draw per intercepted request, so a single-threaded client sees the same
 fault sequence on every run. Error bodies use the AWS JSON 1.1 protocol shape botocore parses:
 ``{"__type": CODE, "message": TEXT}`` with ``Content-Type: application/x-amz-json-1.1``.
@@ -19,6 +23,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Collection
 from urllib.parse import urlsplit
 
 FILTER_LOG_EVENTS = "Logs_20140328.FilterLogEvents"
@@ -31,7 +36,8 @@ class Seen:
 
     at: float
     body: dict
-    outcome: str  # "ok", "throttle", "500", "503", "reset", "forced:<code>"
+    outcome: str  # "ok", "throttle", "500", "503", "reset", "forced:<code>", "custom:<code>"
+    target: str = ""  # the X-Amz-Target
 
 
 class FaultProxy:
@@ -43,12 +49,16 @@ class FaultProxy:
         throttle: float = 0.0,
         server_error: float = 0.0,
         reset: float = 0.0,
-        target: str = FILTER_LOG_EVENTS,
+        target: str | Collection[str] = FILTER_LOG_EVENTS,
+        throttle_error: tuple[int, str, str] = (400, "ThrottlingException", "Rate exceeded"),
+        custom: Collection[tuple[float, int, str, str]] = (),
     ) -> None:
         split = urlsplit(upstream)
         self.upstream = (split.hostname or "127.0.0.1", split.port or 80)
-        self.target = target
+        self.targets = frozenset([target] if isinstance(target, str) else target)
         self.shares = (throttle, server_error, reset)
+        self.throttle_error = throttle_error
+        self.custom = tuple(custom)
         self.forced: tuple[int, str, str] | None = None  # (status, code, message) for every request
         self.seen: list[Seen] = []
         self._rng = random.Random(seed)
@@ -73,6 +83,7 @@ class FaultProxy:
     def clear(self) -> None:
         self.forced = None
         self.shares = (0.0, 0.0, 0.0)
+        self.custom = ()
 
     def start(self) -> FaultProxy:
         self._thread.start()
@@ -94,6 +105,11 @@ class FaultProxy:
                 return self._rng.choice(["500", "503"])
             if roll < throttle + server_error + reset:
                 return "reset"
+            bound = throttle + server_error + reset
+            for share, _status, code, _message in self.custom:
+                bound += share
+                if roll < bound:
+                    return f"custom:{code}"
             return "ok"
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -108,22 +124,25 @@ class FaultProxy:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.headers.get("X-Amz-Target") != proxy.target:
+                if self.headers.get("X-Amz-Target") not in proxy.targets:
                     self._forward(body)
                     return
                 outcome = proxy._decide()
                 with proxy._lock:
-                    proxy.seen.append(Seen(time.monotonic(), json.loads(body or b"{}"), outcome))
+                    proxy.seen.append(Seen(time.monotonic(), json.loads(body or b"{}"), outcome, self.headers["X-Amz-Target"]))
                 if outcome == "ok":
                     self._forward(body)
                 elif outcome == "throttle":
-                    self._error(400, "ThrottlingException", "Rate exceeded")
+                    self._error(*proxy.throttle_error)
                 elif outcome == "500":
                     self._error(500, "InternalFailure", "internal failure")
                 elif outcome == "503":
                     self._error(503, "ServiceUnavailableException", "service unavailable")
                 elif outcome == "reset":
                     self._reset()
+                elif outcome.startswith("custom:"):
+                    status, code, message = next((s, c, m) for _, s, c, m in proxy.custom if f"custom:{c}" == outcome)
+                    self._error(status, code, message)
                 else:
                     status, code, message = proxy.forced or (500, "InternalFailure", "")
                     self._error(status, code, message)

@@ -1,27 +1,28 @@
-"""A Live Tail source feeding the real engine through a watch Session: late rejects, one of them lost
-in a session timeout and recovered by the backfill, raise exactly one alarm (the wiring the sources
-abstraction will make; here by hand)."""
+"""A `via: live-tail` source feeding the real engine through the watch wiring (open_live): late
+rejects, one of them lost in a session timeout and recovered by the backfill, raise exactly one alarm."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tui.config import load_config
-from tui.engine.engine import engine_from_config
 from tui.rules.alerts import Alert
-from tui.run.session import Session
-from tui.sources.budget import RequestBudget
-from tui.sources.follower import LogEvent
-from tui.sources.livetail import LiveTailSource, live_tail_client_factory
+from tui.run.live import open_live
 
 from tests.livetail.conftest import GROUP, Scenario
 from tests.livetail.tail_server import LiveTailServer
 
 CONFIG = """
+aws:
+  region: us-east-1
+  endpoint_url: {endpoint}
 sources:
   - log_group: /vpc/flow-logs
+    via: live-tail
 rules:
   - name: bastion-http-reject
     pattern: '[version, account, eni, source="10.0.0.155", destination, srcport, destport="80", protocol="6",
@@ -40,33 +41,26 @@ def test_live_tail_feeds_the_engine_and_a_gap_does_not_cost_an_alert(
     scenario: Scenario, server: LiveTailServer, tmp_path: Path
 ) -> None:
     path = tmp_path / "watch.yaml"
-    path.write_text(CONFIG)
-    config = load_config(path)
-    sources: list[LiveTailSource] = []
-    ready = threading.Event()
-
-    def feed(session: Session, stop: threading.Event) -> None:
-        def deliver(events: list[LogEvent]) -> None:
-            session.ingest([e.message for e in events], [e.timestamp for e in events], int(time.time() * 1000))
-
-        factory = live_tail_client_factory("us-east-1", None, server.url)
-        source = LiveTailSource(factory, GROUP, deliver, budget=RequestBudget(5), stop=stop, lookback_s=0)
-        sources.append(source)
-        ready.set()
-        source.run()
-
-    session = Session(engine_from_config(config, event_times=True), feed, "watch")
+    path.write_text(CONFIG.format(endpoint=server.url))
+    live = open_live(load_config(path), since_s=0)
     alerts: list[Alert] = []
     alarmed = threading.Event()
-    session.on_alert(lambda alert: (alerts.append(alert), alarmed.set()))
-    session.start()
-    try:
-        assert ready.wait(30)
-        source = sources[0]
+    live.session.on_alert(lambda alert: (alerts.append(alert), alarmed.set()))
+
+    def status() -> Any:
+        sources = live.session.snapshot(1, 1).sources
+        return sources[0] if sources else None
+
+    def wait_for(condition: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + 30
-        while source.status().state != "live":
-            assert time.monotonic() < deadline, "no live session"
+        while not condition():
+            assert time.monotonic() < deadline, what
             alarmed.wait(0.05)
+
+    live.start()
+    try:
+        wait_for(lambda: status() is not None and status().state == "live", "no live session")
+        assert status().via == "live-tail" and status().log_group == GROUP
         logs = scenario.logs
         logs.create_log_stream(logGroupName=GROUP, logStreamName="eni-0a1b2c3d")
         now = int(time.time())
@@ -77,11 +71,9 @@ def test_live_tail_feeds_the_engine_and_a_gap_does_not_cost_an_alert(
         scenario.tail(stored[:1])
         server.timeout()  # the other two were ingested while the session ended: only the backfill has them
         assert alarmed.wait(30), "no alarm"
-        deadline = time.monotonic() + 30
-        while source.status().backfills < 1:
-            assert time.monotonic() < deadline, "no backfill"
-            alarmed.wait(0.05)
+        wait_for(lambda: status().backfills >= 1, "no backfill")
+        wait_for(lambda: status().events == 3, "not every event delivered")
     finally:
-        session.stop()
+        live.stop()
     assert [(a.rule, a.state) for a in alerts] == [("bastion-http-reject", "ALARM")]
-    assert source.status().events == 3
+    assert live.session.snapshot(1, 1).engine.records == 3

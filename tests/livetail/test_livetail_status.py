@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from tui.app.widgets.status_bar import source_status
 from tui.run.live import status_line
 from tui.sources.follower import FollowerStatus
 from tui.sources.livetail import LiveTailStatus, is_loopback
 
 
-def test_status_line_shows_what_live_tail_adds() -> None:
-    status = LiveTailStatus(
+def sampled_status() -> LiveTailStatus:
+    return LiveTailStatus(
         "/vpc/flow-logs",
         "sampled",
         1_700_000_000.0,
@@ -29,7 +32,10 @@ def test_status_line_shows_what_live_tail_adds() -> None:
         backfills=3,
         backfilled=41,
     )
-    line = status_line(status)
+
+
+def test_status_line_shows_what_live_tail_adds() -> None:
+    line = status_line(sampled_status())
     assert line["state"] == "sampled" and line["events"] == 900 and line["rereadRatio"] == 1.02
     assert {k: line[k] for k in ("via", "sampled", "gaps", "reconnects", "renewals", "backfilled")} == {
         "via": "live-tail",
@@ -52,3 +58,10 @@ def test_host_prefix_is_dropped_only_for_loopback_endpoints() -> None:
     )
     assert not is_loopback("https://logs.us-east-1.amazonaws.com") and not is_loopback(None)
     assert not is_loopback("http://10.0.0.5:4566")
+
+
+def test_the_status_bar_names_the_live_tail_source_its_sampling_and_gaps() -> None:
+    text = source_status(sampled_status(), now=1_700_000_002.0).plain
+    assert text == "⚠ tail:/vpc/flow-logs sampled 480 ev/s lag 2s/9s update 2s ago sampled×2 gaps 3 (41 backfilled)"
+    live = source_status(dataclasses.replace(sampled_status(), state="live", sampled=0, gaps=0, throttled=0), now=1_700_000_002.0)
+    assert live.plain == "● tail:/vpc/flow-logs live 480 ev/s lag 2s/9s update 2s ago"

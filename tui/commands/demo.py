@@ -10,6 +10,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--headless", action="store_true", help="print JSON lines instead of the TUI")
     parser.add_argument("--records", action="store_true", help="with --headless, print every record too")
     parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    parser.add_argument(
+        "--source", choices=("poll", "kinesis"), default="poll",
+        help="poll the log group (default), or read it through a Kinesis stream fed by a subscription filter",
+    )
     parser.set_defaults(run=run)
 
 
@@ -31,4 +35,4 @@ def run(args: argparse.Namespace) -> int:
     require_demo_extra()
     from tui.demo.run import run_demo
 
-    return run_demo(headless=args.headless, duration_s=args.duration, records=args.records)
+    return run_demo(headless=args.headless, duration_s=args.duration, records=args.records, source=args.source)

@@ -59,21 +59,29 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_sources(config: Any, *, wait: bool) -> None:
-    """Probe every log group once before following. A problem only the user can fix (credentials,
+    """Probe every log group and Kinesis stream once before following. A problem only the user can fix (credentials,
     permissions, a missing group) raises FlowtailError (exit 2); with ``wait`` it is said on stderr
     and following starts anyway, retrying. Anything else (throttling, the network) is left to the
     followers' retries."""
+    from tui.config import KinesisSourceConfig
     from tui.errors import FlowtailError
     from tui.sources.cloudwatch import make_logs_client
-    from tui.sources.preflight import NEEDS_THE_USER, probe_log_group
+    from tui.sources.kinesis import make_kinesis_client
+    from tui.sources.preflight import NEEDS_THE_USER, probe_log_group, probe_stream
 
     aws = config.aws
     client = make_logs_client(aws.region, aws.profile, aws.endpoint_url)
     for source in config.sources:
-        fault = probe_log_group(client, source.log_group, profile=aws.profile)
+        if isinstance(source, KinesisSourceConfig):
+            label = source.stream
+            kinesis = make_kinesis_client(source.region or aws.region, aws.profile, aws.endpoint_url)
+            fault = probe_stream(kinesis, source.stream, profile=aws.profile)
+        else:
+            label = source.log_group
+            fault = probe_log_group(client, source.log_group, profile=aws.profile)
         if fault is None or fault.kind not in NEEDS_THE_USER:
             continue
         if not wait:
             raise FlowtailError(f"{fault.message} (--wait starts anyway and keeps retrying)")
         waiting = "(waiting: retrying until it is fixed)"
-        print(f"flowtail: {source.log_group}: {fault.message} {waiting}", file=sys.stderr, flush=True)
+        print(f"flowtail: {label}: {fault.message} {waiting}", file=sys.stderr, flush=True)

@@ -22,6 +22,9 @@ _PARTITION = r"arn:aws(?:-[a-z]+)*"
 SNS_TOPIC_ARN = re.compile(rf"{_PARTITION}:sns:({_REGION}):\d{{12}}:[A-Za-z0-9_-]{{1,256}}(?:\.fifo)?")
 _LOG_GROUP_NAME = r"[A-Za-z0-9._/#-]{1,512}"
 _LOG_GROUP = re.compile(rf"{_LOG_GROUP_NAME}|{_PARTITION}:logs:{_REGION}:\d{{12}}:log-group:{_LOG_GROUP_NAME}(?::\*)?")
+_KINESIS_NAME = r"[A-Za-z0-9_.-]{1,128}"
+KINESIS_STREAM_ARN = re.compile(rf"{_PARTITION}:kinesis:({_REGION}):\d{{12}}:stream/({_KINESIS_NAME})")
+_KINESIS_NAME_RE = re.compile(_KINESIS_NAME)
 _RULE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
@@ -107,6 +110,32 @@ def log_group(value: Any) -> str:
             f"{value!r} is not a log group name (letters, digits and . _ / # -) "
             "or a log group ARN (arn:aws:logs:REGION:ACCOUNT:log-group:NAME)"
         )
+    return value
+
+
+def kinesis_stream(value: Any) -> str:
+    """A Kinesis stream name or ARN."""
+    if text(value).startswith("arn:"):
+        if KINESIS_STREAM_ARN.fullmatch(value) is None:
+            raise ValueError(
+                f"{value!r} is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME, "
+                "e.g. arn:aws:kinesis:us-east-1:123456789012:stream/flowlogs)"
+            )
+    elif _KINESIS_NAME_RE.fullmatch(value) is None:
+        raise ValueError(f"{value!r} is not a Kinesis stream name (1 to 128 letters, digits and _ . - only) or ARN")
+    return value
+
+
+def consumer_name(value: Any) -> str:
+    if _KINESIS_NAME_RE.fullmatch(text(value)) is None:
+        raise ValueError(f"{value!r} is not a consumer name (1 to 128 letters, digits and _ . - only)")
+    return value
+
+
+def log_group_name(value: str) -> str:
+    """The name of a log group given by name or ARN (subscription payloads name groups by name)."""
+    if value.startswith("arn:"):
+        return value.split(":log-group:", 1)[1].removesuffix(":*")
     return value
 
 

@@ -16,6 +16,7 @@ MEASURES = ("count", "sum", "distinct")
 ALERT_STATES = ("ALARM", "OK")
 CLOCKS = ("utc", "local")
 COLORS = ("auto", "always", "never")
+VIA = ("poll", "live-tail")  # how a log_group source is read: FilterLogEvents polling, or StartLiveTail
 
 
 # The terminal UI's remappable actions (the ids of its key bindings; tests/app checks they agree).
@@ -38,6 +39,18 @@ class SourceConfig:
     log_group: str  # a name or a log-group ARN
     stream_prefix: str | None = None
     filter_pattern: str | None = None  # sent to FilterLogEvents to cut transfer; rules still evaluate locally
+    line: int = 0
+    via: str = "poll"  # one of VIA
+
+
+@dataclass(frozen=True)
+class KinesisSourceConfig:
+    """A Kinesis Data Stream fed by a CloudWatch Logs subscription filter."""
+
+    stream: str  # a stream name or ARN
+    log_groups: tuple[str, ...] = ()  # only these groups' events (names); empty: every group
+    consumer_name: str | None = None  # names this reader's checkpoint, so several readers keep their own
+    region: str | None = None  # the stream's region (from its ARN unless given; else aws.region)
     line: int = 0
 
 
@@ -113,7 +126,7 @@ class Config:
     path: str | None
     aws: AwsConfig
     format: FlowFormat
-    sources: tuple[SourceConfig, ...]
+    sources: tuple[SourceConfig | KinesisSourceConfig, ...]
     follow: FollowConfig
     rules: tuple[RuleConfig, ...]  # enabled rules only
     notifiers: Mapping[str, object]  # "sns" -> SnsConfig, "journal" -> JournalConfig, "bell" -> BellConfig

@@ -22,12 +22,14 @@ from tui.config.schema import (
     KEY_ACTIONS,
     MEASURES,
     SEVERITIES,
+    VIA,
     AwsConfig,
     BellConfig,
     Config,
     DisplayConfig,
     FollowConfig,
     JournalConfig,
+    KinesisSourceConfig,
     LimitsConfig,
     RuleConfig,
     SnsConfig,
@@ -71,7 +73,8 @@ _SNS = {
 SECTION_KEYS: dict[str, tuple[str, ...]] = {
     "": ("aws", "format", "sources", "follow", "rules", "notifiers", "display", "limits"),
     "aws": tuple(_AWS),
-    "sources[]": ("log_group", "stream_prefix", "filter_pattern"),
+    "sources[]": ("log_group", "stream_prefix", "filter_pattern", "via"),
+    "sources[] (kinesis)": ("kinesis_stream", "log_groups", "consumer_name", "region"),
     "follow": tuple(_FOLLOW),
     "rules[]": (
         "name", "pattern", "threshold", "window", "group_by", "measure", "severity", "notify", "description", "enabled",
@@ -261,9 +264,23 @@ class _Validator:
         if self.format != DEFAULT_FORMAT:
             self.format_label = f"the format on line {top.line_of('format')}"
 
-    def sources(self, top: LineDict) -> list[SourceConfig]:
-        result = []
+    def sources(self, top: LineDict) -> list[SourceConfig | KinesisSourceConfig]:
+        result: list[SourceConfig | KinesisSourceConfig] = []
         for item, line, path in self.items(top, "sources", ""):
+            kinesis = isinstance(item, LineDict) and "kinesis_stream" in item
+            if kinesis and "log_group" in item:
+                self.issues.add(line, path, "give either log_group (CloudWatch Logs) or kinesis_stream, not both")
+                continue
+            if isinstance(item, LineDict) and not kinesis and "log_group" not in item:
+                needs = "needs log_group (a CloudWatch Logs group) or kinesis_stream (a Kinesis stream)"
+                self.issues.add(line, path, needs)
+                self.section(item, line, path, (*SECTION_KEYS["sources[]"], *SECTION_KEYS["sources[] (kinesis)"]))
+                continue
+            if kinesis:
+                source = self.kinesis_source(item, line, path)
+                if source is not None:
+                    result.append(source)
+                continue
             mapping = self.section(item, line, path, SECTION_KEYS["sources[]"], required=("log_group",))
             if mapping is None:
                 continue
@@ -273,8 +290,37 @@ class _Validator:
                 stream_prefix=self.get(mapping, "stream_prefix", path, convert.text, None),
                 filter_pattern=filter_text,
                 line=line,
+                via=self.get(mapping, "via", path, convert.choice(VIA), "poll"),
             ))
         return result
+
+    def kinesis_source(self, item: LineDict, line: int, path: str) -> KinesisSourceConfig | None:
+        """A ``kinesis_stream:`` entry; its region comes from the ARN when the ARN has one."""
+        mapping = self.section(item, line, path, SECTION_KEYS["sources[] (kinesis)"], required=("kinesis_stream",))
+        if mapping is None:
+            return None
+        stream = self.get(mapping, "kinesis_stream", path, convert.kinesis_stream, "")
+        region = self.get(mapping, "region", path, convert.region, None)
+        arn = convert.KINESIS_STREAM_ARN.fullmatch(stream)
+        if arn and region is not None and region != arn.group(1):
+            self.issues.add(mapping.line_of("region"), _join(path, "region"),
+                            f"{region!r} is not the stream's region {arn.group(1)!r} (from kinesis_stream)")
+        groups = self.names(mapping, "log_groups", path, self.log_group_name)
+        return KinesisSourceConfig(
+            stream=stream,
+            log_groups=tuple(convert.log_group_name(group) for group in groups),
+            consumer_name=self.get(mapping, "consumer_name", path, convert.consumer_name, None),
+            region=region if region is not None or not arn else arn.group(1),
+            line=line,
+        )
+
+    def log_group_name(self, value: str, line: int, path: str) -> bool:
+        try:
+            convert.log_group(value)
+        except ValueError as error:
+            self.issues.add(line, path, str(error))
+            return False
+        return True
 
     def notifiers(self, top: LineDict) -> dict[str, object]:
         mapping = self.section(top.get("notifiers"), top.line_of("notifiers"), "notifiers", SECTION_KEYS["notifiers"])

@@ -14,6 +14,8 @@ ACCOUNT = "123456789012"  # moto's account
 LOG_GROUP = "/flowtail/demo/vpc-flow-logs"
 TOPIC = "flowtail-demo-alerts"
 QUEUE = "flowtail-demo-oncall"
+STREAM = "flowtail-demo-flowlogs"  # `flowtail demo --source kinesis`: the subscription filter's stream
+STREAM_SHARDS = 2
 
 
 def use_local_credentials() -> None:
@@ -34,7 +36,9 @@ class DemoEnvironment:
     queue_url: str
 
     @classmethod
-    def start(cls, enis: list[str]) -> DemoEnvironment:
+    def start(cls, enis: list[str], kinesis: bool = False) -> DemoEnvironment:
+        """Start it; with ``kinesis``, the log group also feeds a Kinesis stream through a
+        subscription filter (moto delivers every event put after the filter exists)."""
         import boto3
         from moto.server import ThreadedMotoServer
 
@@ -48,6 +52,8 @@ class DemoEnvironment:
         logs.create_log_group(logGroupName=LOG_GROUP)
         for eni in enis:
             logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=f"{eni}-all")
+        if kinesis:
+            subscribe_stream(endpoint, logs)
         sns = boto3.client("sns", endpoint_url=endpoint, region_name=REGION)
         topic_arn = sns.create_topic(Name=TOPIC)["TopicArn"]
         sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
@@ -66,3 +72,19 @@ class DemoEnvironment:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+def subscribe_stream(endpoint: str, logs: Any) -> None:
+    """Create the demo's stream and the subscription filter that feeds it the log group's events."""
+    import boto3
+
+    kinesis = boto3.client("kinesis", endpoint_url=endpoint, region_name=REGION)
+    kinesis.create_stream(StreamName=STREAM, ShardCount=STREAM_SHARDS)
+    arn = kinesis.describe_stream_summary(StreamName=STREAM)["StreamDescriptionSummary"]["StreamARN"]
+    logs.put_subscription_filter(
+        logGroupName=LOG_GROUP,
+        filterName="flowtail-demo-to-kinesis",
+        filterPattern="",
+        destinationArn=arn,
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/CWLtoKinesisRole",
+    )

@@ -10,25 +10,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from tui.demo.environment import DemoEnvironment
+from tui.demo.environment import LOG_GROUP, STREAM, DemoEnvironment
 from tui.demo.traffic import ENIS, TrafficGenerator
 from tui.demo.writer import TrafficWriter
 
 CONFIG = Path(__file__).with_name("config.yaml")
 
 
-def demo_config(endpoint: str, topic_arn: str) -> Any:
-    """The bundled configuration, pointed at the local endpoint and topic."""
-    from tui.config import load_config
+def demo_config(endpoint: str, topic_arn: str, source: str = "poll") -> Any:
+    """The bundled configuration, pointed at the local endpoint and topic; with ``source="kinesis"``,
+    following the demo's Kinesis stream instead of polling the log group."""
+    from tui.config import KinesisSourceConfig, load_config
     from tui.config.schema import SnsConfig
 
     config = load_config(CONFIG)
     bundled_sns = config.notifiers["sns"]
     assert isinstance(bundled_sns, SnsConfig)  # the bundled config.yaml has an sns notifier
     sns = dataclasses.replace(bundled_sns, topic_arn=topic_arn)
+    sources = config.sources
+    if source == "kinesis":
+        sources = (KinesisSourceConfig(STREAM, log_groups=(LOG_GROUP,)),)
     return dataclasses.replace(
         config,
         aws=dataclasses.replace(config.aws, endpoint_url=endpoint),
+        sources=sources,
         notifiers={**config.notifiers, "sns": sns},
     )
 
@@ -36,34 +41,35 @@ def demo_config(endpoint: str, topic_arn: str) -> Any:
 @dataclass
 class DemoWorld:
     """The running demo: local AWS, the traffic being written into it, and the configuration that
-    follows it. ``open()`` builds the watch session over it (alerts journaled in a temporary
-    directory, so the demo leaves the user's journal alone)."""
+    follows it. ``open()`` builds the watch session over it (alerts journaled, and a Kinesis
+    checkpoint kept, in a temporary directory, so the demo leaves the user's state alone)."""
 
     environment: DemoEnvironment
     writer: TrafficWriter
     config: Any
     journal: Any
+    state_dir: Path
 
     def open(self, on_events: Any = None) -> Any:
         from tui.run.live import open_live
 
-        return open_live(self.config, mode="demo", on_events=on_events, journal=self.journal)
+        return open_live(self.config, mode="demo", on_events=on_events, journal=self.journal, state_dir=self.state_dir)
 
 
 @contextmanager
-def demo_world() -> Iterator[DemoWorld]:
-    """Start the local AWS and the traffic writer; stop both on exit."""
+def demo_world(source: str = "poll") -> Iterator[DemoWorld]:
+    """Start the local AWS and the traffic writer; stop both on exit. ``source``: "poll" or "kinesis"."""
     from tui.sinks.journal import Journal
 
-    environment = DemoEnvironment.start(list(ENIS))
+    environment = DemoEnvironment.start(list(ENIS), kinesis=source == "kinesis")
     writer = TrafficWriter(environment.endpoint, TrafficGenerator())
     try:
-        config = demo_config(environment.endpoint, environment.topic_arn)
+        config = demo_config(environment.endpoint, environment.topic_arn, source)
         with tempfile.TemporaryDirectory(prefix="flowtail-demo-") as state:
             journal = Journal(Path(state) / "alerts.jsonl")
             writer.start()
             try:
-                yield DemoWorld(environment, writer, config, journal)
+                yield DemoWorld(environment, writer, config, journal, Path(state))
             finally:
                 journal.close()
     finally:
@@ -73,11 +79,11 @@ def demo_world() -> Iterator[DemoWorld]:
         sys.stderr.write(f"flowtail demo: {writer.error}\n")
 
 
-def run_demo(*, headless: bool, duration_s: float | None, records: bool = False) -> int:
+def run_demo(*, headless: bool, duration_s: float | None, records: bool = False, source: str = "poll") -> int:
     from tui.run.live import Headless
     from tui.sinks.jsonl import JsonLines
 
-    with demo_world() as world:
+    with demo_world(source) as world:
         if not headless:
             from tui.app import run_app
 

@@ -3,6 +3,8 @@ headless loop that prints JSON lines. `flowtail watch` and `flowtail demo` both 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import signal
 import sys
 import threading
@@ -10,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tui.errors import FlowtailError
@@ -28,6 +31,7 @@ class Live:
 
     session: Session
     delivery: Any = None  # tui.sinks.delivery.Delivery, when notifiers are configured
+    sources: tuple[Any, ...] = ()  # what the session reads (tui/sources/source.py)
 
     def start(self) -> None:
         if self.delivery is not None:
@@ -40,9 +44,10 @@ class Live:
             self.delivery.stop(timeout=5.0)
 
 
-def watch_feeder(followers: Sequence[Any], on_events: Callable[[list], None] | None = None) -> Feeder:
-    """Poll the followers and feed every new batch of events to the session, event time first."""
-    from tui.sources.cloudwatch import follow_all
+def watch_feeder(sources: Sequence[Any], on_events: Callable[[list], None] | None = None) -> Feeder:
+    """Run the sources (``tui/sources/source.py``), each in its own thread, and feed every batch of
+    events to the session, event time first; their statuses go to the status bar."""
+    from tui.sources.source import run_all
 
     def feed(session: Session, stop: threading.Event) -> None:
         def deliver(events: list) -> None:
@@ -50,7 +55,10 @@ def watch_feeder(followers: Sequence[Any], on_events: Callable[[list], None] | N
                 on_events(events)
             session.ingest([e.message for e in events], [e.timestamp for e in events], int(time.time() * 1000))
 
-        follow_all(followers, deliver, stop, session.set_sources)
+        def on_status() -> None:
+            session.set_sources([status for source in sources for status in source.statuses()])
+
+        run_all(sources, deliver, stop, on_status)
 
     return feed
 
@@ -62,17 +70,43 @@ def open_live(
     since_s: float | None = None,
     on_events: Callable[[list], None] | None = None,
     journal: Any = None,
+    state_dir: Path | None = None,
 ) -> Live:
     """Build (not start) the session following ``config.sources``; raises FlowtailError for setup
-    problems a user must fix (no sources, unknown profile, no region)."""
+    problems a user must fix (no sources, unknown profile, no region, a damaged checkpoint).
+    ``state_dir`` (default: tui.paths.state_dir()) holds the Kinesis checkpoints."""
     from tui.engine.engine import engine_from_config
-    from tui.sources.cloudwatch import Follower, RequestBudget, make_logs_client
 
     if not config.sources:
         raise FlowtailError(f"{config.path or 'the configuration'}: no sources: add a log group under 'sources:'")
+    from tui.sources.budget import RequestBudget
+
+    budget = RequestBudget(config.follow.requests_per_second)  # every FilterLogEvents call of the process
+    sources = [
+        *_polling_sources(config, since_s, budget),
+        *_live_tail_sources(config, since_s, budget),
+        *_kinesis_sources(config, since_s, state_dir),
+    ]
+    engine = engine_from_config(config, event_times=True)
+    session = Session(engine, watch_feeder(sources, on_events), mode)
+    lookback_s = config.follow.lookback_s if since_s is None else since_s
+    delivery = _delivery(config, journal, lookback_s)
+    if delivery is not None:
+        notify = {rule.name: rule.notify for rule in config.rules}
+        session.on_alert(lambda alert: delivery.submit(alert, notify.get(alert.rule, ())))
+        session.set_delivery_status(delivery.status)
+    return Live(session, delivery, tuple(sources))
+
+
+def _polling_sources(config: Any, since_s: float | None, budget: Any) -> list[Any]:
+    """The polled log groups, as one source sharing the request budget (none when there are none)."""
+    from tui.sources.cloudwatch import Follower, PollingSource, make_logs_client
+
+    polled = [source for source in config.sources if getattr(source, "via", None) == "poll"]
+    if not polled:
+        return []
     aws = config.aws
-    client = _logs_client(make_logs_client, aws)
-    budget = RequestBudget(config.follow.requests_per_second)
+    client = _aws_client(make_logs_client, aws)
     followers = [
         Follower(
             client,
@@ -86,20 +120,61 @@ def open_live(
             profile=aws.profile,
             renew_client=lambda: make_logs_client(aws.region, aws.profile, aws.endpoint_url),
         )
-        for source in config.sources
+        for source in polled
     ]
-    engine = engine_from_config(config, event_times=True)
-    session = Session(engine, watch_feeder(followers, on_events), mode)
-    lookback_s = config.follow.lookback_s if since_s is None else since_s
-    delivery = _delivery(config, journal, lookback_s)
-    if delivery is not None:
-        notify = {rule.name: rule.notify for rule in config.rules}
-        session.on_alert(lambda alert: delivery.submit(alert, notify.get(alert.rule, ())))
-        session.set_delivery_status(delivery.status)
-    return Live(session, delivery)
+    return [PollingSource(followers)]
 
 
-def _logs_client(make: Callable[..., Any], aws: Any) -> Any:
+def _live_tail_sources(config: Any, since_s: float | None, budget: Any) -> list[Any]:
+    """The log groups read with StartLiveTail (``via: live-tail``); their backfills share the polling
+    followers' request budget."""
+    from tui.sources.livetail import LiveTailGroup, live_tail_client_factory
+
+    aws = config.aws
+    return [
+        LiveTailGroup(
+            live_tail_client_factory(aws.region, aws.profile, aws.endpoint_url),
+            source.log_group,
+            budget=budget,
+            stream_prefix=source.stream_prefix,
+            lookback_s=config.follow.lookback_s if since_s is None else since_s,
+            max_delay_s=config.follow.max_delay_s,
+            profile=aws.profile,
+        )
+        for source in config.sources
+        if getattr(source, "via", None) == "live-tail"
+    ]
+
+
+def _kinesis_sources(config: Any, since_s: float | None, state_dir: Path | None) -> list[Any]:
+    """One source per Kinesis stream (``kinesis_stream:``), each with its own client and region."""
+    from tui.config.schema import KinesisSourceConfig
+    from tui.sources.kinesis import KinesisSource, make_kinesis_client
+
+    aws = config.aws
+    result = []
+    for source in config.sources:
+        if isinstance(source, KinesisSourceConfig):
+            region = source.region or aws.region
+            client = _aws_client(make_kinesis_client, dataclasses.replace(aws, region=region))
+            try:
+                result.append(KinesisSource(
+                    client,
+                    source.stream,
+                    log_groups=source.log_groups,
+                    consumer_name=source.consumer_name,
+                    lookback_s=config.follow.lookback_s,
+                    since_s=since_s,
+                    state_dir=state_dir,
+                    profile=aws.profile,
+                    renew_client=functools.partial(make_kinesis_client, region, aws.profile, aws.endpoint_url),
+                ))
+            except ValueError as error:  # a checkpoint that cannot be used
+                raise FlowtailError(str(error)) from None
+    return result
+
+
+def _aws_client(make: Callable[..., Any], aws: Any) -> Any:
     from botocore.exceptions import BotoCoreError, CredentialRetrievalError, NoRegionError, ProfileNotFound
 
     try:
@@ -114,7 +189,7 @@ def _logs_client(make: Callable[..., Any], aws: Any) -> Any:
         fault = classify(error, CallContext("", aws.region, aws.profile))  # redacts the process's output
         raise FlowtailError(fault.message if fault is not None else "no usable AWS credentials") from None
     except BotoCoreError as error:
-        raise FlowtailError(f"cannot create the CloudWatch Logs client: {error}") from None
+        raise FlowtailError(f"cannot create the AWS client: {error}") from None
 
 
 def _delivery(config: Any, journal: Any, lookback_s: float) -> Any:
@@ -153,10 +228,18 @@ def _delivery(config: Any, journal: Any, lookback_s: float) -> Any:
 
 
 def status_line(status: Any, delivery: Any = None) -> dict[str, Any]:
-    """A follower's status as a headless ``{"type": "status"}`` object (plus what a Live Tail
-    source adds: sampled updates, gaps, reconnections, renewals, backfilled events), with the alert
-    delivery's (a :class:`tui.sinks.delivery.DeliveryStatus`) when there is one: ``lastError`` is the
-    follower's error, else the delivery's."""
+    """A source's status as a headless ``{"type": "status"}`` object: a polled log group's here (plus
+    what a Live Tail source adds: sampled updates, gaps, reconnections, renewals, backfilled events),
+    other kinds' from their own ``to_json()`` (see tui/sources/source.py); with the alert delivery's
+    (a :class:`tui.sinks.delivery.DeliveryStatus`) when there is one: ``lastError`` is the source's
+    error, else the delivery's."""
+    line: dict[str, Any]
+    if getattr(status, "kind", "poll") != "poll":
+        line = {"type": "status", **status.to_json()}
+        if delivery is not None:
+            line["lastError"] = line.get("lastError") or delivery.last_error
+            line["delivery"] = delivery_fields(delivery)
+        return line
     line = {
         "type": "status",
         "logGroup": status.log_group,

@@ -29,11 +29,16 @@ class Fault:
 
 @dataclass(frozen=True)
 class CallContext:
-    """What the messages name: the log group as configured, the client's region, the profile."""
+    """What the messages name: the log group (or stream) as configured, the client's region, the
+    profile, and the service and IAM action for the messages of other services than CloudWatch Logs."""
 
     log_group: str
     region: str | None = None
     profile: str | None = None
+    service: str = "CloudWatch Logs"
+    action: str = "logs:FilterLogEvents"
+    noun: str = "log group"
+    resource: str | None = None  # the ARN an AccessDenied message names; default: the log group's
 
 
 _THROTTLING = frozenset(
@@ -47,6 +52,8 @@ _THROTTLING = frozenset(
         "RequestThrottledException",
         "LimitExceededException",
         "SlowDown",
+        "ProvisionedThroughputExceededException",  # Kinesis: a shard's read limits (5 calls/s, 2 MB/s)
+        "KMSThrottlingException",
     }
 )
 _TRANSIENT = frozenset(
@@ -111,9 +118,9 @@ def classify(error: BaseException, context: CallContext) -> Fault | None:
 
 def _from_code(code: str, message: str, status: int | None, context: CallContext) -> Fault:
     if code in _THROTTLING or status == 429:
-        return Fault(FaultKind.THROTTLED, code, "throttled by CloudWatch Logs (account request rate): backing off")
+        return Fault(FaultKind.THROTTLED, code, f"throttled by {context.service} (account request rate): backing off")
     if code in _TRANSIENT or (status is not None and status >= 500):
-        return Fault(FaultKind.TRANSIENT, code, f"CloudWatch Logs unavailable ({code}): retrying")
+        return Fault(FaultKind.TRANSIENT, code, f"{context.service} unavailable ({code}): retrying")
     if code in _EXPIRED:
         text = _expired(context)
         if code == "RequestExpired":
@@ -125,15 +132,15 @@ def _from_code(code: str, message: str, status: int | None, context: CallContext
         return Fault(
             FaultKind.ACCESS_DENIED,
             code,
-            f"access denied: the IAM principal needs logs:FilterLogEvents on {_resource(context)}",
+            f"access denied: the IAM principal needs {context.action} on {_resource(context)}",
         )
     if code == "ResourceNotFoundException":
         return Fault(
             FaultKind.NOT_FOUND,
             code,
-            f"log group {context.log_group} not found in {context.region or 'the configured region'}",
+            f"{context.noun} {context.log_group} not found in {context.region or 'the configured region'}",
         )
-    return Fault(FaultKind.INVALID, code, f"CloudWatch Logs refused the request ({code}): {_one_line(message)}")
+    return Fault(FaultKind.INVALID, code, f"{context.service} refused the request ({code}): {_one_line(message)}")
 
 
 def _expired(context: CallContext) -> str:
@@ -146,6 +153,8 @@ def _refresh_hint(context: CallContext) -> str:
 
 
 def _resource(context: CallContext) -> str:
+    if context.resource:
+        return context.resource
     if context.log_group.startswith("arn:"):
         return context.log_group
     return f"arn:aws:logs:{context.region or '*'}:*:log-group:{context.log_group}"

@@ -4,6 +4,7 @@
     budget = RequestBudget(5)                      # one for the whole process
     followers = [Follower(client, group, budget=budget) for group in groups]
     follow_all(followers, deliver, stop, on_status)
+    PollingSource(followers).run(deliver, stop, on_status)   # the same, as a session source
 
 How late records are kept: see ``rescan.py``; the follower itself: ``follower.py``. boto3 is imported
 only when a client is made, so importing this module is cheap.
@@ -15,22 +16,21 @@ import threading
 from typing import Any, Callable, Sequence
 
 from tui.sources.budget import RequestBudget
-from tui.sources.follower import Follower, FollowerStatus, LogEvent
+from tui.sources.clients import make_client
+from tui.sources.follower import Follower, FollowerStatus
 from tui.sources.loggroup import LogGroupRef
+from tui.sources.source import Deliver, LogEvent, StatusChanged
 
 __all__ = [
     "Follower",
     "FollowerStatus",
     "LogEvent",
     "LogGroupRef",
+    "PollingSource",
     "RequestBudget",
     "follow_all",
     "make_logs_client",
 ]
-
-CONNECT_TIMEOUT_S = 5
-READ_TIMEOUT_S = 30  # FilterLogEvents can scan for a while before answering
-
 
 def make_logs_client(
     region: str | None = None,
@@ -39,29 +39,8 @@ def make_logs_client(
     *,
     inject_host_prefix: bool = True,
 ) -> Any:
-    """A CloudWatch Logs client from the standard credential chain (env, SSO, profile, instance role).
-
-    botocore's own retries are off (``total_max_attempts=1``; its ``max_attempts`` would count retries
-    only): the follower owns retries and backoff, so every HTTP request passes the process-wide
-    request budget and every throttle shows in the status.
-    ``endpoint_url`` defaults to boto3's own resolution, which honours ``AWS_ENDPOINT_URL`` and
-    ``AWS_ENDPOINT_URL_CLOUDWATCH_LOGS``. ``inject_host_prefix=False`` keeps botocore from prefixing
-    the host of StartLiveTail (``stream-127.0.0.1`` does not resolve; see ``livetail.py``).
-    Raises botocore errors (unknown profile, no region).
-    """
-    import boto3
-    from botocore.config import Config
-
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": 1},
-        connect_timeout=CONNECT_TIMEOUT_S,
-        read_timeout=READ_TIMEOUT_S,
-        tcp_keepalive=True,
-        user_agent_extra="flowtail",
-        inject_host_prefix=inject_host_prefix,
-    )
-    session = boto3.Session(profile_name=profile, region_name=region)
-    return session.client("logs", endpoint_url=endpoint_url, config=config)
+    """A CloudWatch Logs client (see ``clients.make_client``)."""
+    return make_client("logs", region, profile, endpoint_url, inject_host_prefix=inject_host_prefix)
 
 
 def follow_all(
@@ -92,3 +71,19 @@ def follow_all(
         if polled and on_status is not None:
             on_status([follower.status() for follower in followers])
         stop.wait(min((follower.next_due() for follower in followers), default=None))
+
+
+class PollingSource:
+    """The polled log groups as one session source (``source.py``): all followers in one thread,
+    under their shared request budget, as ``follow_all`` drives them."""
+
+    label = "CloudWatch Logs (polling)"
+
+    def __init__(self, followers: Sequence[Follower]) -> None:
+        self.followers = tuple(followers)
+
+    def run(self, deliver: Deliver, stop: threading.Event, on_status: StatusChanged) -> None:
+        follow_all(self.followers, deliver, stop, lambda _statuses: on_status())
+
+    def statuses(self) -> list[FollowerStatus]:
+        return [follower.status() for follower in self.followers]

@@ -9,6 +9,7 @@ id that is read again is delivered twice.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 
 _BUCKET_MS = 60_000
 
@@ -54,3 +55,31 @@ class SeenIds:
         if not bucket:
             heapq.heappop(self._order)
             del self._buckets[key]
+
+
+class RecentIds:
+    """The last ``cap`` distinct ids, forgotten in arrival order: dedupe for a push source, where a
+    duplicate (an at-least-once redelivery) arrives soon after the original, whatever its event time.
+    Ids forgotten by the cap are counted in ``evicted``."""
+
+    def __init__(self, cap: int = 500_000) -> None:
+        if cap < 1:
+            raise ValueError(f"dedup cap must be positive, not {cap!r}")
+        self.cap = cap
+        self.evicted = 0
+        self._ids: set[str] = set()
+        self._order: deque[str] = deque()
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, event_id: str) -> bool:
+        """Remember ``event_id``; True when it was not seen before."""
+        if event_id in self._ids:
+            return False
+        self._ids.add(event_id)
+        self._order.append(event_id)
+        if len(self._order) > self.cap:
+            self._ids.discard(self._order.popleft())
+            self.evicted += 1
+        return True

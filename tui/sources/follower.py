@@ -11,37 +11,26 @@ followers and stop promptly.
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable
 
 from tui.sources.aws_errors import CallContext, Fault, FaultKind, classify
 from tui.sources.budget import Backoff, RequestBudget
 from tui.sources.dedup import SeenIds
 from tui.sources.loggroup import LogGroupRef, check_stream_prefix
+from tui.sources.recent import RecentEvents
 from tui.sources.rescan import RangeQuery, RescanSchedule, Tier, plan_tiers
+from tui.sources.source import LogEvent
 
 _BACKOFF = {
     FaultKind.THROTTLED: Backoff(base_s=0.5, cap_s=20.0),
     FaultKind.TRANSIENT: Backoff(base_s=1.0, cap_s=20.0),
 }
 _SLOW_BACKOFF = Backoff(base_s=15.0, cap_s=60.0, floor=0.5)  # credentials, IAM, missing group, refused
-
-_RATE_WINDOW_S = 60.0
-_LAG_SAMPLE = 2048
-
-
-class LogEvent(NamedTuple):
-    event_id: str
-    log_group: str  # the group's name (also when it was configured by ARN)
-    log_stream: str
-    timestamp: int  # ms since the epoch: for flow logs, the record's start time
-    ingestion_time: int  # ms since the epoch: when CloudWatch Logs stored it
-    message: str
 
 
 @dataclass(frozen=True)
@@ -64,40 +53,13 @@ class FollowerStatus:
     dedup_evicted: int = 0  # ids dropped by the dedup cap (each may come back as a duplicate)
     gaps: int = 0  # ranges clamped after a pause longer than the catch-up limit
     retry_in_s: float | None = None  # while backing off
+    kind: str = "poll"  # the source kind (see tui/sources/source.py)
 
 
 @dataclass
 class _Cursor:
     query: RangeQuery
     token: str | None = None
-
-
-class _Recent:
-    """New events per second over the last minute, and a bounded sample of ingestion lags."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: deque[tuple[float, int]] = deque()
-        self._lags: deque[int] = deque(maxlen=_LAG_SAMPLE)
-
-    def record(self, now: float, events: list[LogEvent]) -> None:
-        with self._lock:
-            self._counts.append((now, len(events)))
-            self._lags.extend(event.ingestion_time - event.timestamp for event in events if event.ingestion_time)
-            while self._counts and self._counts[0][0] <= now - _RATE_WINDOW_S:
-                self._counts.popleft()
-
-    def rate(self, now: float) -> float:
-        with self._lock:
-            return sum(n for t, n in self._counts if t > now - _RATE_WINDOW_S) / _RATE_WINDOW_S
-
-    def lag_percentiles(self, *quantiles: float) -> list[int | None]:
-        """Nearest-rank percentiles of the lag sample (None while it is empty)."""
-        with self._lock:
-            ordered = sorted(self._lags)
-        if not ordered:
-            return [None for _ in quantiles]
-        return [ordered[max(1, math.ceil(q * len(ordered) - 1e-9)) - 1] for q in quantiles]
 
 
 class Follower:
@@ -162,7 +124,7 @@ class Follower:
         )
         self._seen = SeenIds(dedup_cap)
         self._pending: deque[_Cursor] = deque()
-        self._recent = _Recent()
+        self._recent = RecentEvents()
         self._state = "starting"
         self._last_error: str | None = None
         self._last_poll: float | None = None

@@ -49,8 +49,9 @@ from urllib.parse import urlsplit
 
 from tui.sources.aws_errors import CallContext, Fault, FaultKind, classify
 from tui.sources.budget import Backoff, RequestBudget
-from tui.sources.follower import FollowerStatus, LogEvent, _Recent
+from tui.sources.follower import FollowerStatus, LogEvent
 from tui.sources.loggroup import LogGroupRef, check_stream_prefix
+from tui.sources.recent import RecentEvents
 from tui.sources.tail_keys import DeliveredKeys, content_key
 
 SESSION_TIMEOUT = "SessionTimeoutException"
@@ -155,6 +156,7 @@ class LiveTailSource:
         profile: str | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        on_status: Callable[[], None] | None = None,
     ) -> None:
         self.ref = LogGroupRef.parse(log_group)
         check_stream_prefix(stream_prefix)
@@ -168,6 +170,7 @@ class LiveTailSource:
         self._factory = client_factory
         self._client: Any = None
         self._deliver = deliver
+        self._on_status = on_status  # called after each round of the worker: the status may have changed
         self._budget = budget
         self._prefix = stream_prefix
         self._lookback_ms = int(lookback_s * 1000)
@@ -183,7 +186,7 @@ class LiveTailSource:
         self._profile = profile
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_updates)
         self._keys = DeliveredKeys(dedup_cap)
-        self._recent = _Recent()
+        self._recent = RecentEvents()
         self._lock = threading.Lock()  # guards the gap and the fields the reader writes
         self._gap = _Gap()
         self._connected = False  # a session is open
@@ -512,6 +515,8 @@ class LiveTailSource:
                     if self._state == "backfilling":
                         self._state = "live" if self._live else self._state
             self._keys.expire(self._horizon_ms())
+            if self._on_status is not None:
+                self._on_status()
 
     def _take_gap(self) -> _Backfill | None:
         """The owed backfill, once the stream is live again (or sampling has gone on too long)."""
@@ -685,3 +690,29 @@ class _Backfill:
     def restart(self) -> None:
         self.token = None
         self.copies.clear()
+
+
+class LiveTailGroup:
+    """A ``via: live-tail`` log group as a session source (the contract in ``source.py``): a
+    :class:`LiveTailSource` made when the session runs it, with the session's delivery and stop."""
+
+    def __init__(
+        self, client_factory: Callable[[], Any], log_group: str, *, budget: RequestBudget, **options: Any
+    ) -> None:
+        self.label = log_group
+        self._factory = client_factory
+        self._budget = budget
+        self._options = options  # LiveTailSource's keyword options (stream_prefix, lookback_s, ...)
+        self._source: LiveTailSource | None = None
+
+    def run(
+        self, deliver: Callable[[list[LogEvent]], None], stop: threading.Event, on_status: Callable[[], None]
+    ) -> None:
+        self._source = LiveTailSource(
+            self._factory, self.label, deliver, budget=self._budget, stop=stop, on_status=on_status, **self._options
+        )
+        self._source.run()
+
+    def statuses(self) -> list[LiveTailStatus]:
+        source = self._source
+        return [] if source is None else [source.status()]

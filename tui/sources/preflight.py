@@ -1,4 +1,4 @@
-"""One cheap call per log group before following starts, to tell the problems that do not heal on
+"""One cheap call per log group (or Kinesis stream) before following starts, to tell the problems that do not heal on
 their own (no credentials, access denied, no such group) from those a retry fixes (throttling, the
 network, 5xx). ``flowtail watch`` exits on the first kind unless asked to ``--wait``."""
 
@@ -23,6 +23,20 @@ def probe_log_group(client: Any, log_group: str, *, profile: str | None = None) 
         client.filter_log_events(**ref.request_params(), startTime=now_ms - 1000, endTime=now_ms, limit=1)
     except Exception as error:  # classified below; anything that is not an AWS failure is re-raised
         fault = classify(error, CallContext(ref.label, client.meta.region_name, profile))
+        if fault is None:
+            raise
+        return fault
+    return None
+
+
+def probe_stream(client: Any, stream: str, *, profile: str | None = None) -> Fault | None:
+    """The fault a ListShards call on the Kinesis ``stream`` meets now, or None when it succeeds."""
+    from tui.sources.kinesis import stream_context, stream_params
+
+    try:
+        client.list_shards(**stream_params(stream), MaxResults=1)
+    except Exception as error:  # classified below; anything that is not an AWS failure is re-raised
+        fault = classify(error, stream_context(stream, client.meta.region_name, profile, "kinesis:ListShards"))
         if fault is None:
             raise
         return fault

@@ -19,6 +19,10 @@ _STATES = {
     "starting": ("○", "$text-muted"),
     "throttled": ("⚠", "bold $warning"),
     "error": ("✖", "bold $error"),
+    "reading": ("●", "$success"),
+    "live": ("●", "$success"),  # a Live Tail session streaming
+    "backfilling": ("◐", "$success"),  # a Live Tail source reading a gap back with FilterLogEvents
+    "sampled": ("⚠", "bold $warning"),  # Live Tail sends samples only: more than 500 events a second
 }
 
 
@@ -91,17 +95,27 @@ def replay_status(snapshot: Any, rate: float | None) -> Content:
 
 
 def source_status(status: Any, now: float) -> Content:
-    """One log group: ``● /vpc/flows polling 1.2k ev/s lag 2m/9m poll 3s ago``."""
+    """One log group: ``● /vpc/flows polling 1.2k ev/s lag 2m/9m poll 3s ago``; read with Live Tail,
+    ``● tail:/vpc/flows live 40 ev/s lag 2m/9m update 1s ago`` and its sampled updates and gaps."""
+    if getattr(status, "kind", "poll") == "kinesis":
+        return kinesis_status(status)
     glyph, style = _STATES.get(status.state, ("?", ""))
     lag = f"lag {duration(_seconds(status.lag_p50_ms))}/{duration(_seconds(status.lag_p95_ms))}"
-    polled = "never polled" if status.last_poll is None else f"poll {duration(max(0.0, now - status.last_poll))} ago"
+    tail = getattr(status, "via", None) == "live-tail"
+    heard, never = ("update", "no update yet") if tail else ("poll", "never polled")
+    polled = never if status.last_poll is None else f"{heard} {duration(max(0.0, now - status.last_poll))} ago"
     parts: list[Any] = [
         (f"{glyph} ", style),
+        *((("tail:", "$text-muted"),) if tail else ()),
         (safe_text(status.log_group, 60), "bold"),
         " ",
         (status.state, style),
         f" {human_count(status.events_per_s)} ev/s {lag} {polled}",
     ]
+    if tail and status.sampled:
+        parts.append((f" sampled×{status.sampled}", "$warning"))
+    if tail and status.gaps:
+        parts.append(f" gaps {status.gaps} ({status.backfilled} backfilled)")
     if status.throttled:
         parts.append((f" throttled×{status.throttled}", "$warning"))
     if status.state == "error" and status.last_error:
@@ -112,3 +126,28 @@ def source_status(status: Any, now: float) -> Content:
 def _seconds(millis: int | None) -> float | None:
     return None if millis is None else millis / 1000
 
+
+
+def kinesis_status(status: Any) -> Content:
+    """One Kinesis stream: ``● kinesis:flowlogs reading behind 2s 4/5 shards 12k ev/s`` (the lag first,
+    so a narrow terminal keeps it), then what needs attention: throttled and failing shards, the error."""
+    glyph, style = _STATES.get(status.state, ("?", ""))
+    reading = sum(1 for shard in status.shards if shard.state not in ("closed", "waiting"))
+    behind = f"behind {duration(None if status.millis_behind is None else status.millis_behind / 1000)}"
+    parts: list[Any] = [
+        (f"{glyph} ", style),
+        ("kinesis:", "$text-muted"),
+        (safe_text(status.stream, 50), "bold"),
+        " ",
+        (status.state, style),
+        f" {behind} {reading}/{len(status.shards)} shards {human_count(status.events_per_s)} ev/s",
+    ]
+    throttled = sum(1 for shard in status.shards if shard.state == "throttled")
+    if throttled:
+        parts.append((f" {throttled} throttled", "$warning"))
+    failing = sum(1 for shard in status.shards if shard.state == "error")
+    if failing:
+        parts.append((f" {failing} error", "$error"))
+    if status.state == "error" and status.last_error:
+        parts.append((f" {safe_text(status.last_error, 80)}", "$error"))
+    return Content.assemble(*parts)

@@ -1,0 +1,89 @@
+"""Where a Kinesis reader stopped: each shard's last processed sequence number, in the state directory.
+
+One JSON file per stream and consumer name, ``{"version": 1, "stream": LABEL, "shards": {SHARD_ID:
+{"sequence": SEQ, "finished": bool}}}``, replaced atomically (temporary file, fsync, rename, fsync of
+the directory), so a crash at any moment leaves either the old or the new file, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+_VERSION = 1
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class ShardPosition:
+    sequence: str | None  # the last processed record's sequence number; None: none processed yet
+    finished: bool = False  # a closed shard read to its end
+
+
+class CheckpointFile:
+    """The positions of one stream's shards for one consumer."""
+
+    def __init__(self, path: Path, stream_label: str) -> None:
+        self.path = path
+        self.stream_label = stream_label
+        self.writes = 0
+
+    @classmethod
+    def for_stream(cls, directory: Path, stream_label: str, consumer: str | None) -> CheckpointFile:
+        """``DIRECTORY/kinesis/<stream>--<consumer>.json``; an ARN keeps its region and account in the name."""
+        name = _UNSAFE.sub("_", stream_label.removeprefix("arn:"))
+        return cls(directory / "kinesis" / f"{name}--{_UNSAFE.sub('_', consumer or 'default')}.json", stream_label)
+
+    def load(self) -> dict[str, ShardPosition] | None:
+        """The saved positions; None when there is no checkpoint yet. ValueError (one line) when the
+        file cannot be used: the reader must not silently start over and re-deliver everything."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise ValueError(f"cannot read the Kinesis checkpoint {self.path}: {error.strerror or error}") from None
+        try:
+            document = json.loads(text)
+            if document.get("version") != _VERSION:
+                raise ValueError(f"version {document.get('version')!r}")
+            return {
+                shard: ShardPosition(entry.get("sequence"), bool(entry.get("finished", False)))
+                for shard, entry in document["shards"].items()
+            }
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ValueError(
+                f"the Kinesis checkpoint {self.path} is damaged ({error}): move it away to start from the lookback"
+            ) from None
+
+    def save(self, positions: Iterable[tuple[str, ShardPosition]]) -> None:
+        """Replace the file with ``positions``, atomically and durably. Raises OSError."""
+        document = {
+            "version": _VERSION,
+            "stream": self.stream_label,
+            "shards": {shard: {"sequence": p.sequence, "finished": p.finished} for shard, p in positions},
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, temporary = tempfile.mkstemp(prefix=".checkpoint-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(document, out, separators=(",", ":"))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        self.writes += 1
