@@ -2,7 +2,7 @@
 """Following late flow-log events: flowtail's tiered follower against the usual tailer loop.
 
 Starts a moto server on loopback, then simulates (on a fake clock, one-second steps) the reference
-scenario of ../shared/notes/moto-logs.md: 300 events with timestamps spread over 60 s across 3 ENI
+scenario of the moto notes (benchmarks/README.md): 300 events with timestamps spread over 60 s across 3 ENI
 streams; each stream delivers its on-time events in batches every 10 s, and a third of the events are
 written 5-15 minutes after their timestamp. Every follower starts from 20 minutes back and polls every
 5 s. Compared:

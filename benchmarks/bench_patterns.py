@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Throughput of bracket-pattern matching on default-format VPC flow-log lines.
 
-Generates N lines in memory (the shape of ../shared/bench/gen_flows.py, fixed seed), then times, for
+Generates N lines in memory (the shape of benchmarks/replay/gen_flows.py, fixed seed), then times, for
 each pattern: p.matches(line); p.matches_fields(line.split(), line) (the rule engine's path); and a
 naive hand-written `f = line.split(); f[3] == ... and ...` loop doing the same checks. Match counts
 must agree. Absolute figures vary between machines; the ratios are what to compare.

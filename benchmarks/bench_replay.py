@@ -24,7 +24,7 @@ from pathlib import Path
 from statistics import median
 
 HERE = Path(__file__).resolve().parent
-BENCH = HERE / "replay"  # verbatim copies of ../shared/bench (tests check they match)
+BENCH = HERE / "replay"  # the benchmark's generator, rules and awk baseline
 
 
 def tree_rss_kib(pid: int) -> int:
