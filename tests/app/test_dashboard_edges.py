@@ -379,3 +379,14 @@ def test_display_color_decides_no_color(monkeypatch, setting, inherited, expecte
     base = sample_config()
     config = dataclasses.replace(base, display=dataclasses.replace(base.display, color=setting))
     assert build_app(config).no_color is expected
+
+
+def test_a_rule_views_peak_includes_the_open_episodes_value_now():
+    from tui.app.screens.rule import GroupRow
+    from tui.rules.alerts import Alert
+
+    alarm = Alert(rule="r", state="ALARM", group={"srcaddr": "a"}, value=20, threshold=20, window_s=60,
+                  measure="count", time_ms=0, first_ms=0, last_ms=0, peak=20, episode_start_ms=0)
+    assert GroupRow("srcaddr=a", 23, True, alarm).peak == 23  # still alarming: it has grown
+    assert GroupRow("srcaddr=a", 5, False, alarm).peak == 20  # cleared since: the alert's peak
+    assert GroupRow("srcaddr=a", None, False, None).peak is None

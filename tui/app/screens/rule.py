@@ -30,6 +30,17 @@ class GroupRow:
     alarming: bool
     alert: Alert | None
 
+    @property
+    def peak(self) -> float | None:
+        """The highest value of the group's latest episode: its alert's, or the value now while that
+        episode is still open and has grown since."""
+        alert = self.alert
+        if alert is None or alert.peak is None:
+            return None
+        if self.alarming and alert.state == "ALARM" and self.value is not None:
+            return max(alert.peak, self.value)
+        return alert.peak
+
 
 def group_rows(live: Sequence[tuple[str, float, bool]], alerts: Sequence[Alert], rule: str) -> list[GroupRow]:
     """The live groups (busiest first, as the engine ranked them), then the groups that alarmed in
@@ -97,7 +108,7 @@ class RuleScreen(TableModal[str]):
                 plain_text(row.label, limit=80),
                 Text("▲ ALARM" if row.alarming else ("ok" if row.value is not None else "not live")),
                 Text("-" if row.value is None else human_count(row.value), justify="right"),
-                Text("-" if alert is None or alert.peak is None else human_count(alert.peak), justify="right"),
+                Text("-" if (peak := row.peak) is None else human_count(peak), justify="right"),
                 Text("-" if alert is None else f"{alert.state} {clock_time(alert.time_ms / 1000, self._utc)}"),
                 key=str(index),
             )
