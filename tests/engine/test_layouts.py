@@ -44,3 +44,15 @@ def test_text_and_lines_follow_the_headers_alike():
         assert custom(BASE + 30) in alarms[0].samples
     assert [a.to_json() for a in alerts_text] == [a.to_json() for a in alerts_lines]
     assert by_text.snapshot().recent == by_lines.snapshot().recent
+
+
+def test_the_flows_rows_are_the_current_layouts_records_and_no_header():
+    """The flows view reads its rows with the engine's current layout: a switch starts them afresh,
+    and a header line is no row."""
+    for feed in (lambda eng, lines: eng.ingest_text("\n".join(lines) + "\n"), lambda eng, lines: eng.ingest(lines)):
+        eng = engine()
+        feed(eng, [" ".join(CUSTOM.names), custom(BASE + 10), custom(BASE + 20)])
+        assert eng.snapshot().recent == (custom(BASE + 10), custom(BASE + 20))
+        feed(eng, mixed())
+        assert eng.fmt == DEFAULT_FORMAT
+        assert eng.snapshot().recent == tuple(flow_lines(5, seed=4, start=BASE + 40))

@@ -17,6 +17,7 @@ from tui.engine.batch import BatchResult
 from tui.engine.kernel import Kernel, KernelRule, split_after, split_lines, start_ms
 from tui.engine.stats import Stats, StatsSnapshot
 from tui.flowlog import FlowFormat
+from tui.flowlog.header import detect_header
 from tui.patterns.compare import TextCmp
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
 from tui.rules.measures import Measure
@@ -135,6 +136,7 @@ class Engine:
         carries over: groups are keyed by field values, not positions."""
         if fmt != self.fmt:
             self._set_format(fmt)
+            self.recent.clear()  # the flows view reads its rows in the current layout
 
     def _set_format(self, fmt: FlowFormat) -> None:
         self.fmt = fmt
@@ -193,7 +195,10 @@ class Engine:
         lines = None
         if self.recent.maxlen:
             lines = lines_of_batch()
-            self.recent.extend(line for line in lines[-self.recent.maxlen:] if line.strip())
+            newest = lines[-self.recent.maxlen:]
+            if batch.headers:  # header lines are neither records nor malformed: no row of their own
+                newest = [line for line in newest if detect_header(line) is None]
+            self.recent.extend(line for line in newest if line.strip())
         if not transitions:
             return []
         text = None
