@@ -22,9 +22,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Collection
 from urllib.parse import urlsplit
+
+from tests.loopback import LoopbackServer
 
 FILTER_LOG_EVENTS = "Logs_20140328.FilterLogEvents"
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
@@ -39,8 +41,7 @@ class Seen:
     outcome: str  # "ok", "throttle", "500", "503", "reset", "forced:<code>", "custom:<code>"
     target: str = ""  # the X-Amz-Target
 
-
-class FaultProxy:
+class FaultProxy(LoopbackServer):
     def __init__(
         self,
         upstream: str,
@@ -63,14 +64,7 @@ class FaultProxy:
         self.seen: list[Seen] = []
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(self._handler())
 
     def outcomes(self) -> Counter:
         with self._lock:
@@ -84,14 +78,6 @@ class FaultProxy:
         self.forced = None
         self.shares = (0.0, 0.0, 0.0)
         self.custom = ()
-
-    def start(self) -> FaultProxy:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def _decide(self) -> str:
         with self._lock:

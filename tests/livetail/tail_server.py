@@ -27,9 +27,11 @@ import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.loopback import LoopbackServer
 
 START_LIVE_TAIL = "Logs_20140328.StartLiveTail"
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
@@ -72,8 +74,7 @@ def tail_events(group_arn: str, events: Iterable[dict[str, Any]], held_ms: int =
         for e in events
     ]
 
-
-class LiveTailServer:
+class LiveTailServer(LoopbackServer):
     def __init__(self, upstream: str, *, heartbeat_s: float = 0.05) -> None:
         split = urlsplit(upstream)
         self.upstream = (split.hostname or "127.0.0.1", split.port or 80)
@@ -87,14 +88,7 @@ class LiveTailServer:
         self._open: list[queue.Queue[tuple[Any, ...]]] = []  # each open session's own updates
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(self._handler())
 
     @property
     def sessions(self) -> int:
@@ -106,14 +100,9 @@ class LiveTailServer:
         with self._lock:
             return len(self._open)
 
-    def start(self) -> LiveTailServer:
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         self._closing.set()
-        self._server.shutdown()
-        self._server.server_close()
+        super().stop()
 
     # -- the script --------------------------------------------------------------------------------
 
