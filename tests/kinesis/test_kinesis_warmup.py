@@ -208,3 +208,39 @@ def test_warm_up_events_reach_the_engine_and_rules_but_not_the_record_lines():
     assert printed == new  # the record lines: the new event only
     assert session.snapshot().engine.records == 6  # the statistics: both
     assert [(a.rule, a.state) for a in alerts] == [("ssh-reject", "ALARM")]  # 5 warm-up + 1 new reach 6
+
+
+def test_faults_during_the_warm_up_lose_nothing_and_repeat_nothing(feed, reader_for, aws_endpoint, proxy):
+    """Throttling, 5xx, resets and expired iterators while re-reading the lookback: a renewed iterator
+    continues the warm-up after the last record re-read, not after the checkpoint."""
+    for i in range(20):
+        feed.put(2, stream=("eni-a-all", "eni-b-all")[i % 2])
+    before = first_run(feed, reader_for, aws_endpoint, 40)
+    feed.put(4)
+    proxy.shares = (0.15, 0.1, 0.05)
+    proxy.custom = ((0.15, 400, "ExpiredIteratorException", "Iterator expired"),)
+    reader = reader_for(proxy.url, max_records=1)
+    got = Collector()
+    with running(reader, got):
+        assert got.wait_for(lambda: len(got.warmup) >= 40 and len(got.events) >= 4, timeout=90)
+        assert wait_until(lambda: all(s.state == "reading" for s in reader.statuses()[0].shards), timeout=60)
+        assert wait_until(lambda: proxy.outcomes()["custom:ExpiredIteratorException"] >= 2, timeout=60)
+    assert Counter(e.event_id for e in got.warmup) == Counter(before.ids())
+    assert Counter(got.ids()) == Counter(feed.event_ids() - set(before.ids()))
+    assert reader.statuses()[0].warmup == 40
+
+
+def test_the_status_bar_shows_the_warm_up_while_it_runs():
+    from tui.app.widgets.status_bar import source_status
+    from tui.sources.kinesis import KinesisStatus, ShardStatus
+
+    def status(shard_state: str) -> KinesisStatus:
+        return KinesisStatus(
+            stream="flowlogs", state="reading", shards=(ShardStatus("shardId-000000000000", shard_state, 0, 0.0, 0),),
+            events_per_s=0.0, millis_behind=0, lag_p50_ms=None, lag_p95_ms=None, last_read=None, events=0,
+            warmup=12_345, duplicates=0, other_groups=0, malformed=0, throttled=0, expired_iterators=0, errors=0,
+            calls=9, checkpoints=0, dedup_size=0, dedup_evicted=0, last_error=None)
+
+    assert source_status(status("warming"), now=0).plain == "● kinesis:flowlogs reading behind 0s 1/1 shards 0 ev/s warming up 12.3k"
+    assert "warming" not in source_status(status("reading"), now=0).plain
+    assert status("reading").to_json()["warmup"] == 12_345
