@@ -244,3 +244,33 @@ def test_the_status_bar_shows_the_warm_up_while_it_runs():
     assert source_status(status("warming"), now=0).plain == "● kinesis:flowlogs reading behind 0s 1/1 shards 0 ev/s warming up 12.3k"
     assert "warming" not in source_status(status("reading"), now=0).plain
     assert status("reading").to_json()["warmup"] == 12_345
+
+
+def test_a_shard_closed_by_a_reshard_warms_up_too(feed, reader_for, aws_endpoint):
+    """After a split within the lookback, the parent's records (read to its end before the restart)
+    are in the warm-up as well as its children's; none is delivered as new."""
+    parent = feed.kinesis.list_shards(StreamName=STREAM)["Shards"][0]
+    iterator = feed.kinesis.get_shard_iterator(StreamName=STREAM, ShardId=parent["ShardId"],
+                                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    for _ in range(64):  # the subscription filter picks shards at random: until the parent has records
+        feed.put(2)
+        if feed.kinesis.get_records(ShardIterator=iterator)["Records"]:
+            break
+    low, high = int(parent["HashKeyRange"]["StartingHashKey"]), int(parent["HashKeyRange"]["EndingHashKey"])
+    feed.kinesis.split_shard(StreamName=STREAM, ShardToSplit=parent["ShardId"], NewStartingHashKey=str((low + high) // 2))
+    for _ in range(6):
+        feed.put(2)
+    got = Collector()
+    reader = reader_for(aws_endpoint)
+    with running(reader, got):
+        total = len(feed.event_ids())
+        assert got.wait_for(lambda: len(got.events) >= total)
+        assert wait_until(lambda: reader.checkpoint.load().get(parent["ShardId"], ShardPosition(None)).finished)
+    again = Collector()
+    reader = reader_for(aws_endpoint)
+    with running(reader, again):
+        assert again.wait_for(lambda: len(again.warmup) >= total)
+        assert wait_until(lambda: "warming" not in {s.state for s in reader.statuses()[0].shards})
+    assert Counter(e.event_id for e in again.warmup) == Counter(got.ids()) and not again.events
+    states = {s.shard_id: s.state for s in reader.statuses()[0].shards}
+    assert states[parent["ShardId"]] == "closed" and len(states) == 4
