@@ -75,7 +75,9 @@ def stream_context(stream: str, region: str | None, profile: str | None, action:
 @dataclass(frozen=True)
 class ShardStatus:
     shard_id: str
-    state: str  # "waiting" (for its parents) | "warming" | "reading" | "throttled" | "error" | "closed" (read to its end)
+    # "waiting" (for its parents) | "warming" (re-reading the lookback after a restart) | "reading" | "throttled"
+    # | "error" | "closed" (read to its end)
+    state: str
     millis_behind: int | None  # MillisBehindLatest of the last GetRecords
     records_per_s: float  # flow-log records (log events) decoded per second, last minute
     records: int  # log events decoded since the start
