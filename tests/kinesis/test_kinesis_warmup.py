@@ -217,12 +217,13 @@ def test_faults_during_the_warm_up_lose_nothing_and_repeat_nothing(feed, reader_
         feed.put(2, stream=("eni-a-all", "eni-b-all")[i % 2])
     before = first_run(feed, reader_for, aws_endpoint, 40)
     feed.put(4)
-    proxy.shares = (0.15, 0.1, 0.05)
+    proxy.shares = (0.1, 0.05, 0.05)  # with backoffs of up to 10-20 s: the warm-up's ~20 calls stay well within the waits
     proxy.custom = ((0.15, 400, "ExpiredIteratorException", "Iterator expired"),)
     reader = reader_for(proxy.url, max_records=1)
     got = Collector()
     with running(reader, got):
-        assert got.wait_for(lambda: len(got.warmup) >= 40 and len(got.events) >= 4, timeout=90)
+        assert got.wait_for(lambda: len(got.warmup) >= 40 and len(got.events) >= 4, timeout=150), (
+            f"{len(got.warmup)} of 40 warm-up events, {len(got.events)} of 4 new")
         assert wait_until(lambda: all(s.state == "reading" for s in reader.statuses()[0].shards), timeout=60)
         assert wait_until(lambda: proxy.outcomes()["custom:ExpiredIteratorException"] >= 2, timeout=60)
     assert Counter(e.event_id for e in got.warmup) == Counter(before.ids())
