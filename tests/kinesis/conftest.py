@@ -63,16 +63,17 @@ class Feed:
 
 
 class Collector:
-    """A ``deliver`` that remembers every batch, and waits on conditions over them."""
+    """A ``deliver`` that remembers every batch (warm-up batches apart), and waits on conditions over them."""
 
     def __init__(self) -> None:
         self.events: list[LogEvent] = []
+        self.warmup: list[LogEvent] = []
         self.batches = 0
         self._changed = threading.Condition()
 
-    def __call__(self, events: list[LogEvent]) -> None:
+    def __call__(self, events: list[LogEvent], *, warmup: bool = False) -> None:
         with self._changed:
-            self.events.extend(events)
+            (self.warmup if warmup else self.events).extend(events)
             self.batches += 1
             self._changed.notify_all()
 

@@ -26,7 +26,7 @@ def sample_status(**changes) -> KinesisStatus:
     )
     values = dict(
         stream="flowlogs", state="throttled", shards=shards, events_per_s=2_100.0, millis_behind=62_000,
-        lag_p50_ms=60_000, lag_p95_ms=300_000, last_read=1_700_000_000.0, events=90_900, duplicates=3,
+        lag_p50_ms=60_000, lag_p95_ms=300_000, last_read=1_700_000_000.0, events=90_900, warmup=0, duplicates=3,
         other_groups=7, malformed=1, throttled=4, expired_iterators=2, errors=0, calls=300, checkpoints=120,
         dedup_size=90_900, dedup_evicted=0, last_error=None,
     )

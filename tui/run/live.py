@@ -46,12 +46,14 @@ class Live:
 
 def watch_feeder(sources: Sequence[Any], on_events: Callable[[list], None] | None = None) -> Feeder:
     """Run the sources (``tui/sources/source.py``), each in its own thread, and feed every batch of
-    events to the session, event time first; their statuses go to the status bar."""
+    events to the session, event time first; their statuses go to the status bar. Warm-up batches
+    (events delivered before a restart, re-read to refill the rule windows) go to the session only,
+    not to ``on_events`` (``--records``)."""
     from tui.sources.source import run_all
 
     def feed(session: Session, stop: threading.Event) -> None:
-        def deliver(events: list) -> None:
-            if on_events is not None:
+        def deliver(events: list, *, warmup: bool = False) -> None:
+            if on_events is not None and not warmup:
                 on_events(events)
             session.ingest([e.message for e in events], [e.timestamp for e in events], int(time.time() * 1000))
 

@@ -13,10 +13,17 @@ An expired iterator is renewed from the last processed sequence number. After ea
 the engine (``deliver`` returned), every shard's last processed sequence number is written to the
 checkpoint file (``checkpoint.py``); a restart resumes after it (AFTER_SEQUENCE_NUMBER).
 
+Warm-up: resuming from a checkpoint, the reader first re-reads, per checkpointed shard, the records
+from AT_TIMESTAMP now - ``lookback_s`` up to and including the checkpointed sequence number, and
+hands their events over as ``deliver(events, warmup=True)``: the rule windows then hold what they
+held before the restart, so an attack straddling it still alarms (as with a polling source, which
+re-reads its lookback). Warm-up reads follow the same per-shard schedule and limits, never move the
+checkpoint, and are counted apart (``warmup``); the shard then continues after its checkpoint.
+
 Where reading starts, per shard: ``since_s`` given (``--since``): AT_TIMESTAMP now - since_s, the
 checkpoint ignored; else the checkpoint's position; else, when there is no checkpoint at all,
 AT_TIMESTAMP now - ``lookback_s``; a shard the checkpoint does not know (created since) is read from
-its start (TRIM_HORIZON).
+its start (TRIM_HORIZON), without a warm-up.
 
 Events are deduplicated by event id (the stream is at-least-once) over the last ``dedup_cap`` ids.
 """
@@ -68,7 +75,9 @@ def stream_context(stream: str, region: str | None, profile: str | None, action:
 @dataclass(frozen=True)
 class ShardStatus:
     shard_id: str
-    state: str  # "waiting" (for its parents) | "reading" | "throttled" | "error" | "closed" (read to its end)
+    # "waiting" (for its parents) | "warming" (re-reading the lookback after a restart) | "reading" | "throttled"
+    # | "error" | "closed" (read to its end)
+    state: str
     millis_behind: int | None  # MillisBehindLatest of the last GetRecords
     records_per_s: float  # flow-log records (log events) decoded per second, last minute
     records: int  # log events decoded since the start
@@ -87,6 +96,7 @@ class KinesisStatus:
     lag_p95_ms: int | None
     last_read: float | None  # epoch s of the last successful GetRecords
     events: int  # new events delivered
+    warmup: int  # events re-read from before the checkpoint, for the rule windows only (not new)
     duplicates: int  # events dropped as already delivered
     other_groups: int  # records (subscription payloads) of log groups not configured
     malformed: int  # records that were not a subscription payload
@@ -119,6 +129,7 @@ class KinesisStatus:
             "lagP50Ms": self.lag_p50_ms,
             "lagP95Ms": self.lag_p95_ms,
             "events": self.events,
+            "warmup": self.warmup,
             "duplicates": self.duplicates,
             "otherGroups": self.other_groups,
             "malformed": self.malformed,
@@ -141,6 +152,8 @@ class _Shard:
     parents: tuple[str, ...]
     closed: bool  # ListShards gave it an EndingSequenceNumber: no new records will come
     position: ShardPosition
+    warm_until: str | None = None  # while warming up: the checkpointed sequence number to re-read up to
+    warm_after: str | None = None  # while warming up: the last record re-read
     iterator: str | None = None
     due: float = 0.0  # monotonic time of its next call
     last_read: float = float("-inf")  # monotonic time of its last GetRecords
@@ -206,6 +219,7 @@ class KinesisSource:
         self._saved: dict[str, ShardPosition] = saved or {}
         start_s = clock() - (since_s if since_s is not None else lookback_s)
         self._start_at: float | None = start_s if saved is None else None  # None: TRIM_HORIZON for new shards
+        self._warm_from = start_s  # where a checkpointed shard's warm-up starts (AT_TIMESTAMP)
         self._seen = RecentIds(dedup_cap)
         self._lock = threading.Lock()  # guards _shards against statuses() from other threads
         self._shards: dict[str, _Shard] = {}
@@ -215,7 +229,7 @@ class KinesisSource:
         self._recent = RecentEvents()
         self._last_error: str | None = None
         self._last_read: float | None = None
-        self._events = self._duplicates = self._other_groups = self._malformed = 0
+        self._events = self._warmup = self._duplicates = self._other_groups = self._malformed = 0
         self._throttled = self._expired = self._errors = self._calls = 0
 
     # -- the loop ---------------------------------------------------------------------------------
@@ -253,7 +267,7 @@ class KinesisSource:
         return [KinesisStatus(
             stream=self.label, state=state, shards=tuple(shards), events_per_s=self._recent.rate(self._clock()),
             millis_behind=max(behind) if behind else None, lag_p50_ms=p50, lag_p95_ms=p95,
-            last_read=self._last_read, events=self._events, duplicates=self._duplicates,
+            last_read=self._last_read, events=self._events, warmup=self._warmup, duplicates=self._duplicates,
             other_groups=self._other_groups, malformed=self._malformed, throttled=self._throttled,
             expired_iterators=self._expired, errors=self._errors, calls=self._calls,
             checkpoints=self.checkpoint.writes, dedup_size=len(self._seen), dedup_evicted=self._seen.evicted,
@@ -288,7 +302,7 @@ class KinesisSource:
             shards = dict(self._shards)
         ready = []
         for shard in shards.values():
-            if shard.position.finished:
+            if shard.position.finished and shard.warm_until is None:
                 continue
             parents = [shards.get(parent) for parent in shard.parents]
             if all(p is None or p.position.finished for p in parents):
@@ -337,8 +351,11 @@ class KinesisSource:
                 closed = "EndingSequenceNumber" in entry.get("SequenceNumberRange", {})
                 shard = known.get(shard_id)
                 if shard is None:
-                    shard = _Shard(shard_id, parents, closed, self._saved.get(shard_id, ShardPosition(None)))
-                    if shard.position.finished:
+                    position = self._saved.get(shard_id, ShardPosition(None))
+                    shard = _Shard(shard_id, parents, closed, position, warm_until=position.sequence)
+                    if shard.warm_until is not None:
+                        shard.state = "warming"
+                    elif shard.position.finished:
                         shard.state = "closed"
                 shard.closed = closed
                 self._shards[shard_id] = shard
@@ -354,9 +371,43 @@ class KinesisSource:
         except Exception as error:
             self._fail(shard, error)
             return
-        now = self._monotonic()
         self._last_read = self._clock()
         records = response.get("Records", [])
+        shard.failures = 0
+        behind = response.get("MillisBehindLatest")
+        shard.millis_behind = behind
+        if shard.warm_until is not None:
+            self._warm_up(shard, int(shard.warm_until), records, response.get("NextShardIterator"), deliver)
+        else:
+            self._take(shard, records, response.get("NextShardIterator"), deliver)
+        self._clear_error()
+        size = sum(len(record["Data"]) for record in records)
+        wait = 0.0 if records and behind else self._caught_up_wait_s
+        self._schedule(shard, max(wait, size / PER_SHARD_BYTES_PER_S))
+
+    def _warm_up(self, shard: _Shard, until: int, records: list[dict[str, Any]], iterator: str | None,
+                 deliver: Deliver) -> None:
+        """Hand over the records up to the checkpointed one as warm-up events; the position stays.
+        Done at the checkpointed record, at a later one (the lookback began after the checkpoint, or
+        it was trimmed: those are re-read after the checkpoint), or at the shard's end or tip."""
+        before = [record for record in records if int(record["SequenceNumber"]) <= until]
+        old = self.accept(before)
+        if old:
+            deliver(old, warmup=True)  # into the engine only: not records, not new, no checkpoint
+            self._warmup += len(old)
+        if before:
+            shard.warm_after = before[-1]["SequenceNumber"]
+        shard.iterator = iterator
+        reached = len(before) < len(records) or (bool(before) and int(before[-1]["SequenceNumber"]) == until)
+        if reached or iterator is None or (not records and not shard.millis_behind):
+            shard.warm_until = shard.warm_after = shard.iterator = None  # next: after the checkpoint
+            shard.state = "closed" if shard.position.finished else "reading"
+        else:
+            shard.state = "warming"
+
+    def _take(self, shard: _Shard, records: list[dict[str, Any]], iterator: str | None, deliver: Deliver) -> None:
+        """Deliver the new events, then move the shard's position and save the checkpoint."""
+        now = self._monotonic()
         new = self.accept(records)
         if new:
             deliver(new)  # returns once the engine has them: only then may the checkpoint move
@@ -364,31 +415,28 @@ class KinesisSource:
             self._recent.record(self._clock(), new)
         shard.records += len(new)
         shard.meter.count(now, len(new))
-        shard.failures = 0
         shard.state = "reading"
-        self._clear_error()
-        behind = response.get("MillisBehindLatest")
-        shard.millis_behind = behind
-        shard.iterator = response.get("NextShardIterator")
+        shard.iterator = iterator
         moved = bool(records)
         if records:
             shard.position = ShardPosition(records[-1]["SequenceNumber"])
-        if shard.iterator is None or (shard.closed and not records and behind == 0):
+        if shard.iterator is None or (shard.closed and not records and shard.millis_behind == 0):
             # read to its end (AWS: no next iterator; moto: a closed shard with nothing left)
             shard.position = ShardPosition(shard.position.sequence, finished=True)
             shard.state, moved = "closed", True
             self._list_due = now  # its children may be listed now
         if moved:
             self._save()
-        size = sum(len(record["Data"]) for record in records)
-        wait = 0.0 if records and behind else self._caught_up_wait_s
-        self._schedule(shard, max(wait, size / PER_SHARD_BYTES_PER_S))
 
     def _schedule(self, shard: _Shard, delay_s: float) -> None:
         """Due after ``delay_s``, and never sooner than the per-shard call rate allows."""
         shard.due = max(self._monotonic() + delay_s, shard.last_read + 1 / PER_SHARD_CALLS_PER_S)
 
     def _start(self, shard: _Shard) -> dict[str, Any]:
+        if shard.warm_until is not None:  # warming up: from the lookback, or after the last record re-read
+            if shard.warm_after is not None:
+                return {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": shard.warm_after}
+            return {"ShardIteratorType": "AT_TIMESTAMP", "Timestamp": self._warm_from}
         if shard.position.sequence is not None:
             return {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": shard.position.sequence}
         if self._start_at is not None:

@@ -7,7 +7,10 @@ the engine. The contract, for every implementation:
     Reads until ``stop`` is set, in the calling thread (a source that needs more threads starts them
     and joins them before returning). Calls ``deliver(events)`` with each batch of new events, never
     an event twice. ``deliver`` returns once the batch is in the engine (and its record lines are
-    written), so a source may checkpoint its position after it returns. Calls ``on_status()`` (no
+    written), so a source may checkpoint its position after it returns. A source that resumes from a
+    checkpoint may first call ``deliver(events, warmup=True)`` with events an earlier run already
+    delivered (Kinesis: the lookback up to the checkpoint): they rebuild the engine's windows and
+    statistics, are not written as records, and never move the checkpoint. Calls ``on_status()`` (no
     arguments) whenever its status changed enough to be worth showing. Never raises for AWS or
     network failures: it retries and shows them in its status. An exception is a programming error;
     it stops the session with an error banner.
@@ -34,7 +37,12 @@ class LogEvent(NamedTuple):
     message: str
 
 
-Deliver = Callable[[list[LogEvent]], None]
+class Deliver(Protocol):
+    """Hands a batch to the session; ``warmup``: already delivered before a restart (see above)."""
+
+    def __call__(self, events: list[LogEvent], *, warmup: bool = False) -> None: ...
+
+
 StatusChanged = Callable[[], None]
 
 

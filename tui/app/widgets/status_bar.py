@@ -130,7 +130,8 @@ def _seconds(millis: int | None) -> float | None:
 
 def kinesis_status(status: Any) -> Content:
     """One Kinesis stream: ``● kinesis:flowlogs reading behind 2s 4/5 shards 12k ev/s`` (the lag first,
-    so a narrow terminal keeps it), then what needs attention: throttled and failing shards, the error."""
+    so a narrow terminal keeps it), the warm-up events re-read so far while a restart's warm-up runs,
+    then what needs attention: throttled and failing shards, the error."""
     glyph, style = _STATES.get(status.state, ("?", ""))
     reading = sum(1 for shard in status.shards if shard.state not in ("closed", "waiting"))
     behind = f"behind {duration(None if status.millis_behind is None else status.millis_behind / 1000)}"
@@ -142,6 +143,8 @@ def kinesis_status(status: Any) -> Content:
         (status.state, style),
         f" {behind} {reading}/{len(status.shards)} shards {human_count(status.events_per_s)} ev/s",
     ]
+    if any(shard.state == "warming" for shard in status.shards):  # re-reading the lookback after a restart
+        parts.append(f" warming up {human_count(status.warmup)}")
     throttled = sum(1 for shard in status.shards if shard.state == "throttled")
     if throttled:
         parts.append((f" {throttled} throttled", "$warning"))
