@@ -17,7 +17,7 @@ from typing import Any
 
 from tui.errors import FlowtailError
 from tui.flowlog import parse_record
-from tui.rules.alerts import Alert, iso_utc
+from tui.rules.alerts import Alert
 from tui.run.session import Feeder, Session
 from tui.sinks.jsonl import AlertLines, JsonLines
 
@@ -230,43 +230,13 @@ def _delivery(config: Any, journal: Any, lookback_s: float) -> Any:
 
 
 def status_line(status: Any, delivery: Any = None) -> dict[str, Any]:
-    """A source's status as a headless ``{"type": "status"}`` object: a polled log group's here (plus
-    what a Live Tail source adds: sampled updates, gaps, reconnections, renewals, backfilled events),
-    other kinds' from their own ``to_json()`` (see tui/sources/source.py); with the alert delivery's
-    (a :class:`tui.sinks.delivery.DeliveryStatus`) when there is one: ``lastError`` is the source's
+    """A source's status as a headless ``{"type": "status"}`` object (each kind's keys from its own
+    ``to_json()``, see tui/sources/source.py), with the alert delivery's (a
+    :class:`tui.sinks.delivery.DeliveryStatus`) when there is one: ``lastError`` is the source's
     error, else the delivery's."""
-    line: dict[str, Any]
-    if getattr(status, "kind", "poll") != "poll":
-        line = {"type": "status", **status.to_json()}
-        if delivery is not None:
-            line["lastError"] = line.get("lastError") or delivery.last_error
-            line["delivery"] = delivery_fields(delivery)
-        return line
-    line = {
-        "type": "status",
-        "logGroup": status.log_group,
-        "state": status.state,
-        "lastPoll": iso_utc(None if status.last_poll is None else int(status.last_poll * 1000)),
-        "eventsPerSecond": round(status.events_per_s, 2),
-        "lagP50Ms": status.lag_p50_ms,
-        "lagP95Ms": status.lag_p95_ms,
-        "throttled": status.throttled,
-        "errors": status.errors,
-        "rereadRatio": round(status.reread_ratio, 2),
-        "calls": status.calls,
-        "events": status.events,
-        "lastError": status.last_error or (delivery.last_error if delivery is not None else None),
-    }
-    if hasattr(status, "sampled"):
-        line.update(
-            via=status.via,
-            sampled=status.sampled,
-            gaps=status.gaps,
-            reconnects=status.reconnects,
-            renewals=status.renewals,
-            backfilled=status.backfilled,
-        )
+    line = {"type": "status", **status.to_json()}
     if delivery is not None:
+        line["lastError"] = line.get("lastError") or delivery.last_error
         line["delivery"] = delivery_fields(delivery)
     return line
 

@@ -55,6 +55,25 @@ class FollowerStatus:
     retry_in_s: float | None = None  # while backing off
     kind: str = "poll"  # the source kind (see tui/sources/source.py)
 
+    def to_json(self) -> dict[str, Any]:
+        """The headless status line's keys after ``"type"``."""
+        from tui.rules.alerts import iso_utc
+
+        return {
+            "logGroup": self.log_group,
+            "state": self.state,
+            "lastPoll": iso_utc(None if self.last_poll is None else int(self.last_poll * 1000)),
+            "eventsPerSecond": round(self.events_per_s, 2),
+            "lagP50Ms": self.lag_p50_ms,
+            "lagP95Ms": self.lag_p95_ms,
+            "throttled": self.throttled,
+            "errors": self.errors,
+            "rereadRatio": round(self.reread_ratio, 2),
+            "calls": self.calls,
+            "events": self.events,
+            "lastError": self.last_error,
+        }
+
 
 @dataclass
 class _Cursor:

@@ -86,6 +86,17 @@ class LiveTailStatus(FollowerStatus):
     backfilled: int = 0  # events that only a backfill delivered
     dropped_updates: int = 0  # updates dropped because the worker's queue was full
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **super().to_json(),
+            "via": self.via,
+            "sampled": self.sampled,
+            "gaps": self.gaps,
+            "reconnects": self.reconnects,
+            "renewals": self.renewals,
+            "backfilled": self.backfilled,
+        }
+
 
 def is_loopback(endpoint_url: str | None) -> bool:
     """True for an endpoint on this host (moto, a test server), where no host prefix resolves."""
