@@ -214,6 +214,9 @@ def formats_and_lines(draw):
     gaps = draw(st.lists(st.text(" \t", min_size=1, max_size=3), min_size=len(names) + 1, max_size=len(names) + 1))
     line = gaps[0][1:] + "".join(token + gap for (token, _), gap in zip(pairs, gaps[1:]))
     assume(detect_header(line) is None)  # all-text values spelled like field names make a header line
+    # By definition a line that starts with "{" (a JSON object) or holds U+FFFD (bytes that were not
+    # text) is no record (FlowFormat.split): no round trip to check.
+    assume(not line.lstrip().startswith("{") and "\ufffd" not in line)
     return names, pairs, line
 
 
