@@ -285,7 +285,7 @@ def test_straggler_reopening_a_cleared_episode_pages_nothing_and_clears_silently
     """The straggler keeps the measure at the threshold up to the window's end: the episode that
     cleared is open again (alarming on the dashboard), but its ALARM and OK were sent already."""
     rules = make(2, 10, "count")
-    out = feed(rules, [("s", 0, 1), ("s", 1, 1), ("other", 10, 1)], cuts=[1, 2])
+    out = feed(rules, [("s", 0, 1), ("s", 1, 1), ("other", 11, 1)], cuts=[1, 2])
     assert [(t.group, t.state, t.time_ms // S) for t in out] == [("s", "ALARM", 1), ("s", "OK", 10)]
     assert feed(rules, [("s", 5, 1)]) == []
     assert rules.rules[0].status(rules.watermark).alarming == 1

@@ -172,14 +172,20 @@ class RuleState:
         threshold = self.spec.threshold
         if window.end is None:
             window.end = time
+        self._close_if_below(key, window, out)  # the instant ``end`` is complete: time is newer
         crossed = window.slide(time, threshold, inclusive=False)
         if crossed is not None and window.state is ALARM:
             self._close(key, window, crossed[0], crossed[1], out)
         window.append(time, partial)
-        crossed = window.slide(time, threshold)
-        if crossed is not None and window.state is ALARM:
-            self._close(key, window, crossed[0], crossed[1], out)
+        # A fall below the threshold exactly at ``time`` is not final yet: more buckets at ``time``
+        # may come in the next batch. The episode closes there once a newer time is seen.
+        window.slide(time, threshold)
         self._judge_end(key, window, time, out)
+
+    def _close_if_below(self, key: Hashable, window: GroupWindow, out: list[Transition]) -> None:
+        """Close an open episode whose measure fell below the threshold at the window's end."""
+        if window.state is ALARM and window.end is not None and window.value < self.spec.threshold:
+            self._close(key, window, window.end, window.value, out)
 
     def _at_end(self, key: Hashable, window: GroupWindow, time: int, partial: Any, out: list[Transition]) -> None:
         """A bucket at the window's end: only the measure at the end (and after) rises."""
@@ -245,7 +251,13 @@ class RuleState:
         the threshold by then go back to OK (at the time they crossed)."""
         threshold = self.spec.threshold
         for key, window in list(self.alarming.items()):
-            crossed = window.slide(watermark, threshold)
+            if window.end is not None and window.end < watermark:
+                self._close_if_below(key, window, out)
+                if window.state is OK:
+                    continue
+            # Up to the instant before the watermark: buckets at the watermark's own time may
+            # still arrive in order, so a fall below the threshold there is not final yet.
+            crossed = window.slide(watermark - 1, threshold)
             if crossed is not None:
                 self._close(key, window, crossed[0], crossed[1], out)
 
