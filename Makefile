@@ -19,7 +19,8 @@ demo: $(STAMP)
 	$(BIN)/flowtail demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	@# Two workers on the 2-core machines (pytest-xdist); worksteal keeps both busy when one draws the long property tests.
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # Style and errors (ruff), types (mypy, configured in pyproject.toml), and the import contracts (lint-imports).
 lint: $(STAMP)
