@@ -70,7 +70,7 @@ def test_headless_replay_prints_alarm_and_summary(tmp_path, config, attack_lines
     ]
     assert out[0]["samples"] == [reject(BASE + 5), reject(BASE + 9), reject(BASE + 12)]
     assert "403 records from 1 file, 0 malformed" in err
-    assert "bastion-http-reject: 3 matches, 1 alarms" in err
+    assert "bastion-http-reject: 3 matches, 1 alarm," in err
 
 
 def test_records_older_than_max_delay_are_dropped_and_the_summary_counts_them(tmp_path, config, capsys):
