@@ -35,6 +35,7 @@ class FlowLog:
     traffic_type: str = "ALL"
     aggregation_s: int = 600
     status: str = "ACTIVE"
+    delivery_error: str | None = None  # DeliverLogsErrorMessage when delivery FAILED
 
     @classmethod
     def from_api(cls, item: dict[str, Any], region: str) -> FlowLog:
@@ -49,12 +50,15 @@ class FlowLog:
             traffic_type=item.get("TrafficType") or "ALL",
             aggregation_s=int(item.get("MaxAggregationInterval") or 600),
             status=item.get("FlowLogStatus") or "ACTIVE",
+            delivery_error=(item.get("DeliverLogsErrorMessage") or "unknown error")
+            if item.get("DeliverLogsStatus") == "FAILED" else None,
         )
 
     @property
     def resource_kind(self) -> str:
         """VPC, subnet, ENI, ... from the resource id's prefix."""
-        return next((kind for prefix, kind in _RESOURCE_KINDS.items() if self.resource_id.startswith(prefix)), "resource")
+        kinds = (kind for prefix, kind in _RESOURCE_KINDS.items() if self.resource_id.startswith(prefix))
+        return next(kinds, "resource")
 
     @property
     def format(self) -> FlowFormat:
@@ -75,7 +79,9 @@ class FlowLog:
 
     def describe(self) -> str:
         """``vpc-0a1 (VPC, ALL traffic, 60 s aggregation)``."""
-        return f"{self.resource_id} ({self.resource_kind}, {self.traffic_type} traffic, {self.aggregation_s} s aggregation)"
+        traffic = f"{self.traffic_type} traffic, {self.aggregation_s} s aggregation"
+        failing = f", delivery FAILED: {self.delivery_error}" if self.delivery_error else ""
+        return f"{self.resource_id} ({self.resource_kind}, {traffic}{failing})"
 
 
 def format_label(flow_format: FlowFormat) -> str:

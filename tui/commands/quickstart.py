@@ -41,14 +41,14 @@ def wanted(args: argparse.Namespace) -> bool:
     """Whether the command line, not a file, gives the configuration; FlowtailError for a mix."""
     quick = bool(args.log_groups or args.discover)
     extras = [option for option, given in (
-        ("--pattern", args.pattern is not None), ("--rule", bool(args.rule)), ("--format", args.flow_format is not None),
-        ("--endpoint-url", args.endpoint_url is not None),
+        ("--pattern", args.pattern is not None), ("--rule", bool(args.rule)),
+        ("--format", args.flow_format is not None), ("--endpoint-url", args.endpoint_url is not None),
     ) if given]
     if args.config and (quick or extras):
         raise FlowtailError(f"watch: -c CONFIG already says what to follow; {', '.join(extras) or 'LOG_GROUP'} "
                             "goes with LOG_GROUP... or --discover instead")
     if args.log_groups and args.discover:
-        raise FlowtailError("watch: give LOG_GROUP... or --discover, not both (flowtail discover --log-group G narrows it)")
+        raise FlowtailError("watch: give LOG_GROUP... or --discover, not both")
     if not args.config and not quick:
         if extras:
             raise FlowtailError(f"watch: {extras[0]} needs log groups: flowtail watch LOG_GROUP... {extras[0]} ...")

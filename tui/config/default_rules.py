@@ -70,7 +70,9 @@ def default_conditions(pattern: str) -> dict[str, str]:
 
 def _split_entries(body: str) -> list[str]:
     """The comma-separated entries of a bracket pattern's body; commas inside double quotes stay."""
-    entries, current, quoted = [], [], False
+    entries: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in body:
         if char == '"':
             quoted = not quoted

@@ -23,7 +23,9 @@ _RULE = re.compile(
     r"(?:\s+by\s+(?P<by>\S.*?))?\s*",
     re.DOTALL,
 )
-_ISSUE = re.compile(re.escape(ORIGIN) + r":\d+: (?P<section>rules|sources)\[(?P<index>\d+)\](?:\.(?P<key>\S+))?: (?P<what>.*)")
+_ISSUE = re.compile(
+    re.escape(ORIGIN) + r":\d+: (?P<section>rules|sources)\[(?P<index>\d+)\](?:\.(?P<key>\S+))?: (?P<what>.*)"
+)
 
 
 def parse_rule(text: str) -> dict[str, Any]:
@@ -31,7 +33,8 @@ def parse_rule(text: str) -> dict[str, Any]:
     as in a config file (not yet validated); ValueError with one line when it is not that shape."""
     match = _RULE.fullmatch(text)
     if match is None:
-        raise ValueError(f"--rule {text!r}: expected {RULE_SYNTAX}, e.g. 'ssh: [..., dstport=22, action=REJECT, status] >= 20 in 60s by srcaddr'")
+        example = "'ssh: [..., dstport=22, action=REJECT, status] >= 20 in 60s by srcaddr'"
+        raise ValueError(f"--rule {text!r}: expected {RULE_SYNTAX}, e.g. {example}")
     try:
         threshold: float = float(match["threshold"])
     except ValueError:
@@ -58,7 +61,8 @@ def command_line_document(
 ) -> dict[str, Any]:
     """The configuration document (as YAML would load it) following ``log_groups`` with ``rules``;
     ``pattern`` becomes each source's ``filter_pattern``; ``extra`` adds top-level sections."""
-    sources = [{"log_group": group, **({"filter_pattern": pattern} if pattern is not None else {})} for group in log_groups]
+    only = {"filter_pattern": pattern} if pattern is not None else {}
+    sources = [{"log_group": group, **only} for group in log_groups]
     document: dict[str, Any] = {"format": flow_format, "sources": sources, "rules": list(rules)}
     if aws:
         document = {"aws": {key: value for key, value in aws.items() if value is not None}, **document}

@@ -8,7 +8,7 @@ so `flowtail check` and `flowtail watch` say it as a warning naming both counts.
 
 from __future__ import annotations
 
-from tui.config.schema import Config
+from tui.config.schema import Config, SourceConfig
 from tui.patterns.bracket import BracketPattern
 
 
@@ -21,7 +21,7 @@ def field_count_warnings(config: Config) -> list[str]:
     checked += [
         (f"source {source.log_group!r} filter_pattern", source.line, _compiled(source.filter_pattern))
         for source in config.sources
-        if getattr(source, "filter_pattern", None)
+        if isinstance(source, SourceConfig) and source.filter_pattern
     ]
     result = []
     for label, line, pattern in checked:

@@ -31,8 +31,9 @@ def demo_config(endpoint: str, topic_arn: str, source: str = "poll", rules_from:
             rules_from, aws=config.aws, format=config.format, sources=config.sources, follow=config.follow
         )
     notifiers = dict(config.notifiers)
-    if isinstance(notifiers.get("sns"), SnsConfig):
-        notifiers["sns"] = dataclasses.replace(notifiers["sns"], topic_arn=topic_arn, region=config.aws.region)
+    sns = notifiers.get("sns")
+    if isinstance(sns, SnsConfig):
+        notifiers["sns"] = dataclasses.replace(sns, topic_arn=topic_arn, region=config.aws.region)
     sources = config.sources
     if source == "kinesis":
         sources = (KinesisSourceConfig(STREAM, log_groups=(LOG_GROUP,)),)
@@ -102,7 +103,8 @@ def run_demo(
         code = printer.run(world.open(printer.on_events), duration_s)
         alarms = {(a.rule, a.group_label) for a in printer.alerts if a.state == "ALARM"}
         sys.stderr.write(
-            f"flowtail demo: {counted(world.writer.written, 'record')} written, {counted(len(printer.alerts), 'alert transition')} "
+            f"flowtail demo: {counted(world.writer.written, 'record')} written, "
+            f"{counted(len(printer.alerts), 'alert transition')} "
             f"({counted(len(alarms), 'distinct alarm')}), {world.environment.published()} published to SNS\n"
         )
         return code

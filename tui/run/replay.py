@@ -11,8 +11,8 @@ from tui.engine.kernel import split_lines
 from tui.engine.parallel import default_workers, process_chunks
 from tui.flowlog import FlowFormat, parse_record
 from tui.sinks.jsonl import JsonLines
-from tui.words import counted
 from tui.sources.files import CHUNK_BYTES, Chunk, FileSpan, is_plain_file, read_chunks, read_spans
+from tui.words import counted
 
 
 class Replay:

@@ -165,11 +165,8 @@ def ensure_readable(paths: Sequence[str]) -> None:
     not looked at."""
     for path in paths:
         if path != "-":
-            chunks = read_chunks(path, 64 * 1024)
-            try:
-                next(chunks, None)
-            finally:
-                chunks.close()
+            for _ in read_chunks(path, 64 * 1024):
+                break  # the first chunk read is enough; the generator closes the file
 
 
 def read_chunks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
