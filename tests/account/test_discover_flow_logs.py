@@ -93,8 +93,8 @@ def test_other_regions_and_firehose_are_left_out_with_the_reason():
 
 def test_watch_discover_follows_the_groups_found(account, capsys):
     boto3.client("logs", endpoint_url=account, region_name="us-east-1").create_log_group(logGroupName="/vpc/custom")
-    from tui.commands.quickstart import config_from_args
     from tui.cli import build_parser
+    from tui.commands.quickstart import config_from_args
 
     args = build_parser().parse_args(["watch", "--discover", "--endpoint-url", account, "--headless"])
     config = config_from_args(args)

@@ -8,6 +8,7 @@ is said in terms of the option that caused it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Sequence
 
@@ -70,10 +71,11 @@ def command_line_document(
 
 
 def config_from_document(document: dict[str, Any]) -> Config:
-    """The validated Config of a document built by :func:`command_line_document`; ConfigError whose
+    """The validated Config (``path`` None: no file) of a document built by
+    :func:`command_line_document`; ConfigError whose
     lines name the option (``--rule 'ssh'``, the log group) instead of a file line."""
     try:
-        return build_config(as_document(document), ORIGIN)
+        return dataclasses.replace(build_config(as_document(document), ORIGIN), path=None)
     except ConfigError as error:
         raise ConfigError(_said_for_options(issue, document) for issue in error.issues) from None
 
