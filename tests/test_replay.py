@@ -263,5 +263,5 @@ def test_ten_benchmark_rules_match_what_awk_counts(tmp_path, capsys):
     assert code == 0
     import re
 
-    counts = [int(m.replace(",", "")) for m in re.findall(r": ([\d,]+) matches", err)]
+    counts = [int(m.replace(",", "")) for m in re.findall(r": ([\d,]+) match(?:es)?,", err)]
     assert counts == [int(x) for x in awk.stdout.split()]
