@@ -213,7 +213,7 @@ class FlowtailApp(App[int]):
 
     def action_command_palette(self) -> None:
         """Textual's palette, with a plain-text prompt instead of its emoji (see palette.py)."""
-        if self.use_command_palette and not PlainCommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, PlainCommandPalette):
             self.push_screen(PlainCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
