@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,22 @@ def test_demo_c_runs_ones_own_rules_over_the_demos_traffic(tmp_path):
             runner.join(30)
     rules = {json.loads(line)["rule"] for line in out.getvalue().splitlines() if '"alert"' in line}
     assert rules == {"any-reject"}
+
+
+def test_a_users_problem_during_a_session_is_shown_without_a_class_name():
+    """A file that turns out corrupt half-way through a dashboard replay: the banner says what, in the
+    message's own words (`✖ ERROR FlowtailError: ...` was the screen before)."""
+    from tui.config import default_config
+    from tui.engine.engine import engine_from_config
+    from tui.errors import FlowtailError
+    from tui.run.session import Session
+
+    def feeder(session, stop):
+        raise FlowtailError("flows.log.gz: truncated or corrupt gzip data")
+
+    session = Session(engine_from_config(default_config()), feeder, "replay")
+    session.start()
+    deadline = time.monotonic() + 30
+    while not session.finished and time.monotonic() < deadline:
+        threading.Event().wait(0.01)  # polling the feeder thread's end, with a deadline
+    assert session.error == "flows.log.gz: truncated or corrupt gzip data"
