@@ -181,9 +181,13 @@ def plan(flow_logs: list[FlowLog], region: str) -> Plan:
         ((f, fmt) for f, fmt in readable if f.destination_type == CLOUDWATCH and f.log_group),
         key=lambda pair: (pair[0].log_group or "", pair[0].flow_log_id),
     )
-    by_group = Counter(fmt for fmt in {(f.log_group, fmt): fmt for f, fmt in cloudwatch if f.region == region}.values())
-    ranked = sorted(by_group.items(), key=lambda item: -item[1])  # stable: first group's format wins a tie
-    chosen = ranked[0][0] if ranked else DEFAULT_FORMAT
+    group_formats: dict[str, FlowFormat] = {}  # each group of the region, in its first flow log's format
+    for flow_log, fmt in cloudwatch:
+        if flow_log.region == region:
+            group_formats.setdefault(flow_log.log_group or "", fmt)
+    groups_per_format = Counter(group_formats.values())
+    # max() keeps the first of equals: on a tie, the format of the first group by name
+    chosen = max(groups_per_format, key=groups_per_format.__getitem__) if groups_per_format else DEFAULT_FORMAT
     result = Plan(region, chosen, left_out=left_out)
     for flow_log, fmt in cloudwatch:
         group = flow_log.log_group or ""
@@ -240,8 +244,9 @@ def _format_text(flow_format: FlowFormat) -> str:
     return "default" if flow_format == DEFAULT_FORMAT else str(flow_format)
 
 
-def plan_notes(found: Plan) -> list[str]:
-    """What discovery found and did, one line each: followed groups, S3 destinations, what is left out."""
+def plan_notes(found: Plan, *, default_rules_used: bool = True) -> list[str]:
+    """What discovery found and did, one line each: followed groups, S3 destinations, what is left
+    out (with the default rules, those the format cannot run too)."""
     notes = [
         f"following {group} ({format_label(found.flow_format)}): " + "; ".join(f.describe() for f in flow_logs)
         for group, flow_logs in found.followed.items()
@@ -251,6 +256,8 @@ def plan_notes(found: Plan) -> list[str]:
         for url, flow_logs in found.s3.items()
     ]
     notes += [f"left out: {line}" for line in found.left_out]
+    if not default_rules_used:
+        return notes
     from tui.config.default_rules import default_rules
 
     return notes + default_rules(found.flow_format)[1]

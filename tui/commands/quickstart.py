@@ -109,7 +109,7 @@ def _discovered(args: argparse.Namespace, aws: dict[str, Any], rules: list[dict[
 
     flow_logs, [region] = read_flow_logs([args.region], args.profile, args.endpoint_url)
     found = plan(flow_logs, region)
-    _say(plan_notes(found) if rules is None else [line for line in plan_notes(found) if "default rule" not in line])
+    _say(plan_notes(found, default_rules_used=rules is None))
     if not found.followed:
         raise FlowtailError(
             f"watch --discover: no flow log in {region} writes to CloudWatch Logs "
