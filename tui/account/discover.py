@@ -188,6 +188,7 @@ def plan(flow_logs: list[FlowLog], region: str) -> Plan:
     groups_per_format = Counter(group_formats.values())
     # max() keeps the first of equals: on a tie, the format of the first group by name
     chosen = max(groups_per_format, key=groups_per_format.__getitem__) if groups_per_format else DEFAULT_FORMAT
+    share = f"used by {groups_per_format[chosen]} of {len(group_formats)} groups, the most; on a tie, the first by name"
     result = Plan(region, chosen, left_out=left_out)
     for flow_log, fmt in cloudwatch:
         group = flow_log.log_group or ""
@@ -198,7 +199,7 @@ def plan(flow_logs: list[FlowLog], region: str) -> Plan:
         elif fmt != chosen:
             result.left_out.append(
                 f"{group} ({flow_log.describe()}) is written in another format ({format_label(fmt)}) than the "
-                f"one chosen ({format_label(chosen)}, used by most groups): follow it with "
+                f"one chosen ({format_label(chosen)}, {share}): follow it with "
                 f"`flowtail watch {group}` or its own config (`flowtail discover --log-group {group}`)"
             )
         else:
