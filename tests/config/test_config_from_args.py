@@ -122,3 +122,16 @@ def test_check_takes_the_file_as_an_argument_too(write, capsys):
     assert main(["check", str(path), "-c", "other.yaml"]) == 2
     assert "give the configuration file once" in capsys.readouterr().err
     assert DEFAULT_FORMAT.nfields == 14
+
+
+def test_watch_says_the_same_warning_line_as_check_at_start(write, capsys):
+    path = write(f"""
+        format: '{CUSTOM}'
+        sources: [{{log_group: /vpc/flow-logs}}]
+        rules: [{{name: ssh, pattern: '{RUNBOOK_14}', threshold: 3, window: 5m}}]
+    """)
+    assert main(["check", str(path)]) == 0
+    [warning] = capsys.readouterr().err.splitlines()
+    # An unknown profile ends `watch` right after its start-up lines, before any AWS call.
+    assert main(["watch", "-c", str(path), "--headless", "--profile", "no-such-profile-here"]) == 2
+    assert capsys.readouterr().err.splitlines()[0] == warning

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         require_terminal("watch")
     config = quickstart.config_from_args(args) if from_args else load_config(args.config)
     for warning in field_count_warnings(config):
-        print(f"flowtail: {warning}", file=sys.stderr, flush=True)
+        print(warning, file=sys.stderr, flush=True)  # the very line `flowtail check` prints
     if args.profile or args.region:
         aws = dataclasses.replace(
             config.aws, profile=args.profile or config.aws.profile, region=args.region or config.aws.region
