@@ -151,3 +151,12 @@ def test_a_misfit_pattern_is_said_at_watch_start(aws_endpoint, capsys):
                  "--profile", "no-such-profile-to-stop-early"]) == 2  # stops after the start-up lines
     err = capsys.readouterr().err
     assert "warning: rule 'ssh': the pattern has 14 fields, the format 16" in err
+
+
+def test_when_the_flow_logs_cannot_be_read_the_format_is_default_and_stderr_says_why(aws_endpoint, capsys):
+    args = build_parser().parse_args(["watch", "/vpc/g", "--endpoint-url", "http://127.0.0.1:9", "--region",
+                                      "us-east-1", "--headless"])  # nothing listens on port 9
+    config = config_from_args(args)
+    assert config.format == DEFAULT_FORMAT and len(config.rules) == 4
+    err = capsys.readouterr().err
+    assert "format: default (the flow logs' LogFormat could not be read: ec2:DescribeFlowLogs in us-east-1 failed" in err
