@@ -135,3 +135,11 @@ def test_watch_says_the_same_warning_line_as_check_at_start(write, capsys):
     # An unknown profile ends `watch` right after its start-up lines, before any AWS call.
     assert main(["watch", "-c", str(path), "--headless", "--profile", "no-such-profile-here"]) == 2
     assert capsys.readouterr().err.splitlines()[0] == warning
+
+
+def test_a_rule_whose_pattern_needs_a_missing_field_is_left_out():
+    no_ports = FlowFormat.parse("${srcaddr} ${dstaddr} ${protocol} ${bytes} ${action} ${log-status}")
+    rules, notes = default_rules(no_ports)
+    assert [rule["name"] for rule in rules] == ["large-transfer"]
+    assert "default rule 'ssh-brute-force' left out: the format has no field 'dstport'" in notes
+    assert "default rule 'port-scan' left out: the format has no field 'dstport'" in notes  # its measure
