@@ -25,7 +25,7 @@ def test_demo_without_moto_says_what_to_install():
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert "flowtail[demo]" in lines[0] and "'moto'" in lines[0]
+    assert "'.[demo]'" in lines[0] and "'moto'" in lines[0]
 
 
 def test_a_foreign_tui_package_is_named_in_one_line(tmp_path):

@@ -1,4 +1,4 @@
-"""Command-line entry point: ``flowtail watch|replay|demo|test-pattern|check``.
+"""Command-line entry point: ``flowtail watch|replay|demo|test-pattern|check|discover``.
 
 Each sub-command lives in its own module under ``tui.commands`` and is imported only when used, so
 ``flowtail test-pattern`` and headless replays start without loading Textual or boto3.
@@ -21,26 +21,37 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "local CloudWatch + SNS with simulated traffic and attacks"),
     "test-pattern": ("test_pattern", "test a CloudWatch filter pattern on messages, offline"),
     "check": ("check", "validate a configuration file and every pattern in it"),
+    "discover": ("discover", "print a configuration for the account's flow logs (ec2:DescribeFlowLogs)"),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
+    parser, _ = build_parsers()
+    return parser
+
+
+def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser and each sub-command's, so that a sub-command's mistake prints its own usage."""
     parser = argparse.ArgumentParser(
         prog="flowtail",
         description="A terminal monitor for AWS VPC Flow Logs in CloudWatch Logs.",
     )
     parser.add_argument("--version", action="version", version=f"flowtail {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = {}
     for name, (module, help_text) in COMMANDS.items():
         command = importlib.import_module(f"tui.commands.{module}")
-        command.register(sub.add_parser(name, help=help_text, description=command.__doc__))
-    return parser
+        commands[name] = sub.add_parser(name, help=help_text, description=command.__doc__)
+        command.register(commands[name])
+    return parser, commands
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        parser = build_parser()
-        args = parser.parse_args(_prepared(list(sys.argv[1:] if argv is None else argv)))
+        parser, commands = build_parsers()
+        args, unknown = parser.parse_known_args(_prepared(list(sys.argv[1:] if argv is None else argv)))
+        if unknown:  # said with the sub-command's usage (`demo --speed 10`), not the top level's
+            (commands.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
         if args.command is None:
             parser.print_help()
             return 2

@@ -109,9 +109,20 @@ def test_bad_log_group_names_are_refused_up_front(stubbed, bad):
 def test_stream_prefix_is_sent_and_also_applied_locally(stubbed):
     client, stubber = stubbed
     page = {"events": [event(1, "eni-1"), event(2, "other"), event(3, "eni-2")]}
-    stubber.add_response("filter_log_events", page, params(logStreamNamePrefix="eni-", filterPattern="REJECT"))
-    follower = make_follower(client, stream_prefix="eni-", filter_pattern="REJECT")
+    stubber.add_response("filter_log_events", page, params(logStreamNamePrefix="eni-", filterPattern="m"))
+    follower = make_follower(client, stream_prefix="eni-", filter_pattern="m")
     assert [e.log_stream for e in follower.poll()] == ["eni-1", "eni-2"]
+
+
+def test_filter_pattern_is_sent_and_also_applied_locally(stubbed):
+    """moto applies only plain terms (a bracket pattern comes back unfiltered): the follower delivers
+    only what the pattern matches, as AWS would have returned."""
+    client, stubber = stubbed
+    page = {"events": [{**event(1), "message": "2 1 eni-1 a b 1 22 6 1 1 1 2 REJECT OK"},
+                       {**event(2), "message": "2 1 eni-1 a b 1 22 6 1 1 1 2 ACCEPT OK"}]}
+    stubber.add_response("filter_log_events", page, params(filterPattern="[..., action=REJECT, status]"))
+    follower = make_follower(client, filter_pattern="[..., action=REJECT, status]")
+    assert [e.event_id for e in follower.poll()] == ["id-1"]
 
 
 def test_lag_rate_and_reread_figures(stubbed):

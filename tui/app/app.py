@@ -17,6 +17,7 @@ from textual.screen import Screen
 from tui.app.alertbook import AlertBook, PairKey
 from tui.app.errorlog import ErrorLog
 from tui.app.format import Clock
+from tui.app.palette import PlainCommandPalette
 from tui.app.safe import safe_text
 from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
@@ -209,6 +210,11 @@ class FlowtailApp(App[int]):
         return self.get_key_display(Binding(key.split(",")[0], ""))
 
     # -- command palette -------------------------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with a plain-text prompt instead of its emoji (see palette.py)."""
+        if self.use_command_palette and not isinstance(self.screen, PlainCommandPalette):
+            self.push_screen(PlainCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands plus one per key of the current screen, generated from the bindings."""

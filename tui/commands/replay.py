@@ -24,7 +24,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers", type=int, metavar="N",
-        help="worker processes for the rule kernel (default: one per core; 1 = in-process)",
+        help="with --headless, worker processes for the rule kernel (default: one per core; 1 = in-process, "
+        "as --records always is)",
     )
     parser.set_defaults(run=run)
 
@@ -48,14 +49,19 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_tui(args: argparse.Namespace, config: Any) -> int:
     """The dashboard over the files, fed at ``--speed`` records per second by the session's thread."""
-    from tui.app import run_app
-    from tui.engine.engine import engine_from_config
+    from tui.commands.terminal import require_terminal
     from tui.errors import FlowtailError
-    from tui.run.live import Live
-    from tui.run.session import Session, replay_feeder
+    from tui.sources.files import ensure_readable
 
     if "-" in args.files:
         raise FlowtailError("replay from standard input needs --headless: the terminal UI reads its keys from there")
+    ensure_readable(args.files)  # a missing file is one line here, not an error inside the dashboard
+    require_terminal("replay")
+    from tui.app import run_app
+    from tui.engine.engine import engine_from_config
+    from tui.run.live import Live
+    from tui.run.session import Session, replay_feeder
+
     speed = args.speed if args.speed > 0 else None
     session = Session(engine_from_config(config), replay_feeder(args.files, config.format, speed), "replay")
     return run_app(Live(session), config)

@@ -1,6 +1,7 @@
 """Offline TestMetricFilter: print the messages a CloudWatch filter pattern matches.
 
-Messages are read one per line from FILE or standard input (only the line terminator is removed).
+Messages are read one per line from FILE (gzip files unzipped, as replay reads them) or standard
+input (only the line terminator is removed).
 Plain input is decoded as UTF-8, undecodable bytes becoming U+FFFD; with --jsonl each line is a JSON
 string (so a message may hold newlines), decoded strictly. Exit status: 0 if a message matched,
 1 if none did, 2 for an invalid pattern or unreadable input.
@@ -114,12 +115,13 @@ def terminal_safe(message: str) -> str:
 
 def _messages(path: str | None, jsonl: bool) -> Iterator[str]:
     """The messages of FILE (or stdin when None or '-'), in order."""
+    from tui.sources.files import GZIP_ERRORS, open_input
+
     from_stdin = path in (None, "-")
     name = "<stdin>" if from_stdin else str(path)
-    try:
-        stream: BinaryIO = sys.stdin.buffer if from_stdin else open(name, "rb")  # noqa: SIM115 - closed below
-    except OSError as error:
-        raise FlowtailError(f"cannot read {name}: {error.strerror or error}") from None
+    if from_stdin and sys.stdin.isatty():
+        print("flowtail: reading messages from standard input, one per line (end with Ctrl-D)", file=sys.stderr)
+    stream: BinaryIO = sys.stdin.buffer if from_stdin else open_input(name)
     try:
         for line_number, raw in enumerate(stream, start=1):
             line = raw[:-1] if raw.endswith(b"\n") else raw
@@ -128,6 +130,8 @@ def _messages(path: str | None, jsonl: bool) -> Iterator[str]:
                 yield line.decode("utf-8", errors="replace")
             elif line.strip():
                 yield _json_string(line, name, line_number)
+    except GZIP_ERRORS as error:
+        raise FlowtailError(f"{name}: truncated or corrupt gzip data ({error})") from None
     except OSError as error:
         raise FlowtailError(f"cannot read {name}: {error.strerror or error}") from None
     finally:

@@ -1,4 +1,5 @@
-"""Follow the configured CloudWatch Logs groups live and evaluate the rules."""
+"""Follow CloudWatch Logs groups live and evaluate the rules: those of a configuration file (-c), or
+LOG_GROUP... on the command line (the default rules, or --rule), or every flow-log group --discover finds."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from typing import Any
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-c", "--config", required=True, help="YAML configuration file")
+    from tui.commands import quickstart
+
+    parser.add_argument("-c", "--config", help="YAML configuration file (instead of LOG_GROUP... or --discover)")
+    quickstart.register(parser)
     parser.add_argument(
         "--since",
         help="where following starts: a duration back (30m) or an ISO-8601 time (2026-12-02T14:05Z; "
@@ -30,13 +34,21 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tui.commands import quickstart
+    from tui.commands.terminal import require_terminal
     from tui.config import load_config
+    from tui.config.pattern_fit import field_count_warnings
     from tui.durations import parse_since
     from tui.errors import FlowtailError
     from tui.run.live import Headless, open_live
     from tui.sinks.jsonl import JsonLines
 
-    config = load_config(args.config)
+    from_args = quickstart.wanted(args)
+    if not args.headless:
+        require_terminal("watch")
+    config = quickstart.config_from_args(args) if from_args else load_config(args.config)
+    for warning in field_count_warnings(config):
+        print(warning, file=sys.stderr, flush=True)  # the very line `flowtail check` prints
     if args.profile or args.region:
         aws = dataclasses.replace(
             config.aws, profile=args.profile or config.aws.profile, region=args.region or config.aws.region

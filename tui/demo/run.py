@@ -17,16 +17,23 @@ from tui.demo.writer import TrafficWriter
 CONFIG = Path(__file__).with_name("config.yaml")
 
 
-def demo_config(endpoint: str, topic_arn: str, source: str = "poll") -> Any:
+def demo_config(endpoint: str, topic_arn: str, source: str = "poll", rules_from: Any = None) -> Any:
     """The bundled configuration, pointed at the local endpoint and topic; with ``source="kinesis"``,
-    following the demo's Kinesis stream instead of polling the log group."""
+    following the demo's Kinesis stream instead of polling the log group. ``rules_from`` (a Config,
+    ``demo -c``) brings its own rules, notifiers and display instead of the demo's; its SNS topic
+    becomes the demo's local one, so nothing is published outside."""
     from tui.config import KinesisSourceConfig, load_config
     from tui.config.schema import SnsConfig
 
     config = load_config(CONFIG)
-    bundled_sns = config.notifiers["sns"]
-    assert isinstance(bundled_sns, SnsConfig)  # the bundled config.yaml has an sns notifier
-    sns = dataclasses.replace(bundled_sns, topic_arn=topic_arn)
+    if rules_from is not None:
+        config = dataclasses.replace(
+            rules_from, aws=config.aws, format=config.format, sources=config.sources, follow=config.follow
+        )
+    notifiers = dict(config.notifiers)
+    sns = notifiers.get("sns")
+    if isinstance(sns, SnsConfig):
+        notifiers["sns"] = dataclasses.replace(sns, topic_arn=topic_arn, region=config.aws.region)
     sources = config.sources
     if source == "kinesis":
         sources = (KinesisSourceConfig(STREAM, log_groups=(LOG_GROUP,)),)
@@ -34,7 +41,7 @@ def demo_config(endpoint: str, topic_arn: str, source: str = "poll") -> Any:
         config,
         aws=dataclasses.replace(config.aws, endpoint_url=endpoint),
         sources=sources,
-        notifiers={**config.notifiers, "sns": sns},
+        notifiers=notifiers,
     )
 
 
@@ -57,14 +64,15 @@ class DemoWorld:
 
 
 @contextmanager
-def demo_world(source: str = "poll") -> Iterator[DemoWorld]:
-    """Start the local AWS and the traffic writer; stop both on exit. ``source``: "poll" or "kinesis"."""
+def demo_world(source: str = "poll", rules_from: Any = None) -> Iterator[DemoWorld]:
+    """Start the local AWS and the traffic writer; stop both on exit. ``source``: "poll" or "kinesis";
+    ``rules_from``: the user's Config whose rules run instead of the demo's (see :func:`demo_config`)."""
     from tui.sinks.journal import Journal
 
     environment = DemoEnvironment.start(list(ENIS), kinesis=source == "kinesis")
     writer = TrafficWriter(environment.endpoint, TrafficGenerator())
     try:
-        config = demo_config(environment.endpoint, environment.topic_arn, source)
+        config = demo_config(environment.endpoint, environment.topic_arn, source, rules_from)
         with tempfile.TemporaryDirectory(prefix="flowtail-demo-") as state:
             journal = Journal(Path(state) / "alerts.jsonl")
             writer.start()
@@ -79,11 +87,14 @@ def demo_world(source: str = "poll") -> Iterator[DemoWorld]:
         sys.stderr.write(f"flowtail demo: {writer.error}\n")
 
 
-def run_demo(*, headless: bool, duration_s: float | None, records: bool = False, source: str = "poll") -> int:
+def run_demo(
+    *, headless: bool, duration_s: float | None, records: bool = False, source: str = "poll", rules_from: Any = None
+) -> int:
     from tui.run.live import Headless
     from tui.sinks.jsonl import JsonLines
+    from tui.words import counted
 
-    with demo_world(source) as world:
+    with demo_world(source, rules_from) as world:
         if not headless:
             from tui.app import run_app
 
@@ -92,7 +103,8 @@ def run_demo(*, headless: bool, duration_s: float | None, records: bool = False,
         code = printer.run(world.open(printer.on_events), duration_s)
         alarms = {(a.rule, a.group_label) for a in printer.alerts if a.state == "ALARM"}
         sys.stderr.write(
-            f"flowtail demo: {world.writer.written:,} records written, {len(printer.alerts)} alert transitions "
-            f"({len(alarms)} distinct alarms), {world.environment.published()} published to SNS\n"
+            f"flowtail demo: {counted(world.writer.written, 'record')} written, "
+            f"{counted(len(printer.alerts), 'alert transition')} "
+            f"({counted(len(alarms), 'distinct alarm')}), {world.environment.published()} published to SNS\n"
         )
         return code

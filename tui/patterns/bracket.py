@@ -35,6 +35,15 @@ class BracketPattern(Pattern):
         self._ellipsis = ellipsis  # index in `_entries` before which the `...` stood, or None
         self._matchers: dict[int, FieldsMatcher] = {}
 
+    @property
+    def entry_count(self) -> int:
+        """The entries that bind a field (the ellipsis not counted)."""
+        return len(self._entries)
+
+    @property
+    def has_ellipsis(self) -> bool:
+        return self._ellipsis is not None
+
     def _targets(self, nfields: int) -> list[int | Rest] | None:
         """The field each entry binds for a message of `nfields` fields; None if it has too few.
 

@@ -12,6 +12,7 @@ from tui.engine.parallel import default_workers, process_chunks
 from tui.flowlog import FlowFormat, parse_record
 from tui.sinks.jsonl import JsonLines
 from tui.sources.files import CHUNK_BYTES, Chunk, FileSpan, is_plain_file, read_chunks, read_spans
+from tui.words import counted
 
 
 class Replay:
@@ -80,11 +81,12 @@ class Replay:
     def print_summary(self, stream: TextIO, seconds: float) -> None:
         snapshot = self.engine.snapshot(minutes=1, top_n=self.top)
         totals = snapshot.stats.totals
-        plural = "" if self.files == 1 else "s"
         stream.write(
-            f"flowtail: {snapshot.records:,} records from {self.files} file{plural}, "
-            f"{snapshot.malformed:,} malformed, {self.alert_count:,} alert transitions, {seconds:.2f} s\n"
+            f"flowtail: {counted(snapshot.records, 'record')} from {counted(self.files, 'file')}, "
+            f"{snapshot.malformed:,} malformed, {counted(self.alert_count, 'alert transition')}, {seconds:.2f} s\n"
         )
+        if not self.engine.rule_defs:
+            stream.write("  no rules loaded (no -c CONFIG, or a config without rules): records were counted only\n")
         for sample in snapshot.malformed_samples[:3]:
             stream.write(f"  malformed: {sample[:120]!r}\n")
         first_rule_column = len(totals) - len(self.engine.rule_defs)
@@ -97,8 +99,8 @@ class Replay:
                 ) if count
             )
             stream.write(
-                f"  {rule.name}: {totals[first_rule_column + index]:,} matches, "
-                f"{self.alarms_per_rule[rule.name]} alarms, {status.alarming} alarming now{dropped}\n"
+                f"  {rule.name}: {counted(totals[first_rule_column + index], 'match', 'matches')}, "
+                f"{counted(self.alarms_per_rule[rule.name], 'alarm')}, {status.alarming} alarming now{dropped}\n"
             )
         if self.top:
             for heading, tables in (("records", snapshot.stats.top_records), ("bytes", snapshot.stats.top_bytes)):

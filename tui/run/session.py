@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 from tui.engine.engine import Engine, EngineSnapshot
 from tui.engine.kernel import split_lines
 from tui.engine.view_filter import FilteredLines, FlowFilter
+from tui.errors import FlowtailError
 from tui.rules import Alert
 
 AlertListener = Callable[[Alert], None]
@@ -114,6 +115,8 @@ class Session:
     def _run(self) -> None:
         try:
             self._feeder(self, self._stop)
+        except FlowtailError as error:  # the user's problem, said in their words: no class name
+            self.error = str(error).splitlines()[0]
         except Exception as error:  # noqa: BLE001 - shown in the UI's error banner, never a crash
             self.error = f"{type(error).__name__}: {error}".splitlines()[0]
         finally:

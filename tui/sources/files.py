@@ -16,7 +16,7 @@ import stat
 import sys
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, Sequence
 
 from tui.errors import FlowtailError
 from tui.flowlog import FlowFormat, detect_header
@@ -144,8 +144,9 @@ def _open_file(path: str) -> BinaryIO:
         raise FlowtailError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
-def _open(path: str) -> BinaryIO:
-    """Standard input, or the file, unzipped on the fly when it is gzip."""
+def open_input(path: str) -> BinaryIO:
+    """Standard input, or the file, unzipped on the fly when it is gzip (read errors of a corrupt
+    gzip file raise EOFError, zlib.error or gzip.BadGzipFile: see :data:`GZIP_ERRORS`)."""
     if path == "-":
         return sys.stdin.buffer
     raw = _open_file(path)
@@ -155,16 +156,29 @@ def _open(path: str) -> BinaryIO:
     return raw
 
 
+GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def ensure_readable(paths: Sequence[str]) -> None:
+    """Raise the one-line FlowtailError a replay would, for the first file that cannot be read (missing,
+    a directory, binary, a broken gzip start), before a dashboard opens over them. Standard input is
+    not looked at."""
+    for path in paths:
+        if path != "-":
+            for _ in read_chunks(path, 64 * 1024):
+                break  # the first chunk read is enough; the generator closes the file
+
+
 def read_chunks(path: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     """Yield the file's lines in chunks; raises FlowtailError (one line) for unreadable input."""
-    stream = _open(path)
+    stream = open_input(path)
     try:
         first = True
         pending = b""
         while True:
             try:
                 block = stream.read(chunk_bytes)
-            except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+            except GZIP_ERRORS as error:
                 raise FlowtailError(f"{path}: truncated or corrupt gzip data ({error})") from None
             except OSError as error:
                 raise FlowtailError(f"{path}: cannot read: {error.strerror or error}") from None

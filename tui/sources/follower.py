@@ -18,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from tui.patterns import compile_pattern
 from tui.sources.aws_errors import CallContext, Fault, FaultKind, classify
 from tui.sources.budget import Backoff, RequestBudget
 from tui.sources.dedup import SeenIds
@@ -86,10 +87,11 @@ class Follower:
 
     ``client`` is a boto3 CloudWatch Logs client (``make_logs_client``). ``log_group`` is a name or an
     ARN. ``stream_prefix`` is sent as logStreamNamePrefix and also checked locally (moto ignores it).
-    ``filter_pattern`` is sent as filterPattern, a transfer optimisation only: the engine re-checks
-    rules locally. ``lookback_s`` is where following starts; ``max_delay_s`` is how late an event may
-    arrive and still be delivered. ``tiers`` overrides the rescan tiers derived from
-    ``poll_interval_s`` and ``max_delay_s``. ``profile`` is only named in credential messages;
+    ``filter_pattern`` is sent as filterPattern and also applied locally (moto applies only plain
+    terms), so only the events it matches are delivered, as from AWS; rules still evaluate locally.
+    ``lookback_s`` is where following starts; ``max_delay_s`` is how late an event may arrive and
+    still be delivered. ``tiers`` overrides the rescan tiers derived from ``poll_interval_s`` and
+    ``max_delay_s``. ``profile`` is only named in credential messages;
     ``renew_client``, when given, builds a fresh client after a credential failure (so that
     credentials refreshed on disk are picked up). ``clock`` is epoch seconds; ``rng`` drives the
     backoff jitter. One thread polls; ``status()`` may be called from any thread.
@@ -134,6 +136,7 @@ class Follower:
         self._params: dict[str, Any] = {**self.ref.request_params(), "limit": page_limit, "interleaved": True}
         if stream_prefix:
             self._params["logStreamNamePrefix"] = stream_prefix
+        self._filter = compile_pattern(filter_pattern) if filter_pattern else None
         if filter_pattern:
             self._params["filterPattern"] = filter_pattern
         self._context = CallContext(self.ref.label, region, profile)
@@ -242,6 +245,8 @@ class Follower:
             self._returned += 1
             stream = raw.get("logStreamName", "")
             if self._prefix and not stream.startswith(self._prefix):
+                continue
+            if self._filter is not None and not self._filter.matches(raw.get("message", "")):
                 continue
             timestamp = raw["timestamp"]
             if self._seen.add(raw["eventId"], timestamp):

@@ -73,6 +73,8 @@ class RulesPanel(KeyedTable):
         self.sync(rows)
         minutes = next((width for spec, width in self._layout if spec.key == "spark"), 0)
         self.border_title = f"Rules · matches per minute, last {minutes}m · total: since start" if minutes else "Rules"
+        if not rule_defs:  # replay without -c: say why no alarm can come
+            self.border_title = "Rules · none loaded (no -c CONFIG)"
 
     def _state(self, rule: Any, alarming: int) -> Text:
         if not alarming:
