@@ -64,18 +64,20 @@ class Dialect:
 
 
 ATHENA = Dialect("athena", lambda col, cidr: f"contains({literal(cidr)}, try_cast({col} AS IPADDRESS))")
-DUCKDB = Dialect("duckdb", lambda col, cidr: f"flowtail_in_network({col}, {literal(cidr)})")
-"""DuckDB has no IP type without the ``inet`` extension (downloaded at first use: no internet), so
-the local engine registers ``flowtail_in_network`` (see :mod:`tui.history.local`)."""
+V6_MATCHES = "flowtail_v6_matches"
+DUCKDB = Dialect("duckdb", lambda col, cidr: f"{col} IN (SELECT address FROM {V6_MATCHES})")
+"""DuckDB has no IP type without the ``inet`` extension (downloaded at first use: no internet), and
+its Python functions need numpy: for an IPv6 CIDR the local engine lists the table's IPv6
+addresses in the network into the table ``flowtail_v6_matches`` first (see :mod:`tui.history.local`)."""
 
 
 class HistorySql:
     """The three statements for one question over one table.
 
     ``fields``: the flow-log fields the table has (a field it lacks reads as NULL); ``table``: the
-    FROM clause; ``where``: extra predicates (Athena's partition predicate); ``message``: SQL for
-    the raw record (None: rebuilt from the fields in ``fields`` order, ``-`` for NULL, as a text
-    flow log writes it).
+    FROM clause; ``where``: extra predicates (Athena's partition predicate); ``message``: a column
+    holding the raw record. Where it is NULL or absent (Athena, Parquet deliveries) the record is
+    rebuilt from the fields in ``fields`` order, ``-`` for NULL, as a text flow log writes it.
     """
 
     def __init__(
@@ -93,7 +95,8 @@ class HistorySql:
         self.table = table
         self.dialect = dialect
         self.extra = tuple(where)
-        self.message = message or self._rebuilt_message()
+        rebuilt = self._rebuilt_message()
+        self.message = rebuilt if message is None else f"coalesce({quoted(message)}, {rebuilt})"
         self._require()
 
     # -- pieces ---------------------------------------------------------------------------------
