@@ -153,7 +153,8 @@ class AthenaEngine:
             )
             if progress is not None and part != "records":
                 progress(answer)
-        return replace(answer, complete=True, notes=(f"{len(scanned)} Athena queries over the partitions of the range",))
+        notes = (f"{len(scanned)} Athena queries over the partitions of the range",)
+        return replace(answer, complete=True, notes=notes)
 
     def _call(self, doing: str, method: str, **kwargs: Any) -> Any:
         try:
