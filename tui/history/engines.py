@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Sequence
 
 from tui.config.schema import Config, SourceConfig
@@ -33,12 +34,12 @@ def build_engine(config: Config, via: str | None = None, files: Sequence[str] = 
 
         return AthenaEngine(history.athena, config.format, client_factory(config, "athena"), history.athena_usd_per_tb)
     if name == "insights":
-        from tui.history.insights import InsightsEngine
-
+        # tui.history.insights is its own module (built beside this one); reached by name.
+        insights = importlib.import_module("tui.history.insights")
         groups = [source.log_group for source in config.sources if isinstance(source, SourceConfig)]
         if not groups:
             raise HistoryError("--via insights asks the configured log groups: the configuration has no sources")
-        engine: HistoryEngine = InsightsEngine.from_settings(
+        engine: HistoryEngine = insights.InsightsEngine.from_settings(
             groups, config.format, region=config.aws.region, profile=config.aws.profile,
             endpoint_url=config.aws.endpoint_url, usd_per_gb=history.insights_usd_per_gb,
             max_scan_bytes=history.max_scan_bytes,

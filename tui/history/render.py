@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from tui.flowlog import protocol_name
 from tui.history.model import Answer, iso
@@ -42,7 +42,7 @@ def _cell(value: object) -> str:
     return "-" if value is None else strip_controls(str(value), UNSAFE)
 
 
-def _table(title: str, header: tuple[str, ...], rows: list[tuple[object, ...]], numeric: set[int]) -> list[str]:
+def _table(title: str, header: tuple[str, ...], rows: Sequence[tuple[object, ...]], numeric: set[int]) -> list[str]:
     cells = [tuple(_cell(value) for value in row) for row in rows]
     widths = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(header)]
 
