@@ -5,7 +5,8 @@ gzip, S3 header lines and JSON-wrapped lines; ``FlowFormat.split`` for what a re
 header line further on switches the layout, as replay reads it). Python only sorts each record's
 tokens into a text file per layout; DuckDB then types them (``-`` and non-numbers as NULL, epoch
 milliseconds as seconds, as ``tui.flowlog.values`` does) and writes Parquet. Columns are the
-fields with ``_`` for ``-`` (Athena's names) plus ``message``, the record as one line.
+fields with ``_`` for ``-`` (Athena's names) plus ``message``, the record as one line, and
+``layout``, its format's field names (files of several layouts make one table).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def convert_file(path: str, fmt: FlowFormat, staging: Path, connection: Any | No
         raw = {name: f"c{i}" for i, name in enumerate(layout.names)}
         columns = "{" + ", ".join(f"{literal(raw[name])}: 'VARCHAR'" for name in layout.names) + "}"
         select = ", ".join(
-            [f"concat_ws(' ', {', '.join(raw.values())}) AS message"]
+            [f"concat_ws(' ', {', '.join(raw.values())}) AS message", f"{literal(' '.join(layout.names))} AS layout"]
             + [f"{_typed(name, raw[name])} AS {quoted(column(name))}" for name in layout.names]
         )
         part = staging / f"part-{index}.parquet"

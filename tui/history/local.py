@@ -278,7 +278,10 @@ class LocalEngine:
             connection.execute(f"CREATE VIEW flows AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
             columns = [row[0] for row in connection.execute("DESCRIBE flows").fetchall()]
             fields = table_fields(columns)
-            sql = HistorySql(question, fields, "flows", DUCKDB, message="message" if "message" in columns else None)
+            sql = HistorySql(
+                question, fields, "flows", DUCKDB, message="message" if "message" in columns else None,
+                layout="layout" if "layout" in columns else None,
+            )
             if question.subject.kind == "cidr" and question.subject.network.version == 6:
                 self._ipv6_matches(connection, sql)
             timeline = timeline_rows(connection.execute(sql.timeline()).fetchall())

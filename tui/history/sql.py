@@ -78,6 +78,8 @@ class HistorySql:
     FROM clause; ``where``: extra predicates (Athena's partition predicate); ``message``: a column
     holding the raw record. Where it is NULL or absent (Athena, Parquet deliveries) the record is
     rebuilt from the fields in ``fields`` order, ``-`` for NULL, as a text flow log writes it.
+    ``layout``: a column naming each record's own fields (a table of several layouts holds NULL for
+    the fields a record's layout lacks; its ``fields`` list only its own).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class HistorySql:
         dialect: Dialect,
         where: Sequence[str] = (),
         message: str | None = None,
+        layout: str | None = None,
     ) -> None:
         self.question = question
         self.fields = tuple(fields)
@@ -97,6 +100,7 @@ class HistorySql:
         self.extra = tuple(where)
         rebuilt = self._rebuilt_message()
         self.message = rebuilt if message is None else f"coalesce({quoted(message)}, {rebuilt})"
+        self.layout = "NULL" if layout is None else quoted(layout)
         self._require()
 
     # -- pieces ---------------------------------------------------------------------------------
@@ -186,7 +190,8 @@ class HistorySql:
     def records(self) -> str:
         values = ", ".join(f"{self.col(field)} AS {quoted(column(field))}" for field in self.fields)
         return (
-            f"SELECT {self.message} AS message, {values} FROM {self.table} WHERE {self.where(self.concerns())} "
+            f"SELECT {self.message} AS message, {self.layout} AS layout, {values} "
+            f"FROM {self.table} WHERE {self.where(self.concerns())} "
             f"ORDER BY {self.col('start')} DESC, message LIMIT {self.question.records_limit}"
         )
 
@@ -231,19 +236,22 @@ def peer_rows(rows: Sequence[Sequence[Any]], limit: int) -> tuple[Peer, ...]:
 def record_rows(
     rows: Sequence[Sequence[Any]], fields: Sequence[str], fmt: FlowFormat | None = None
 ) -> tuple[RecordRow, ...]:
-    """(message, field values...) rows -> records. Text values (Athena's) are typed by the fields'
-    converters, so every engine hands the same ``fields`` mapping."""
+    """(message, layout, field values...) rows -> records. Text values (Athena's) are typed by the
+    fields' converters, so every engine hands the same ``fields`` mapping; a layout (field names
+    separated by spaces) keeps the record's own fields, in its order."""
     converters: Mapping[str, Callable[[str], Any]] = {}
     if fmt is not None:
         converters = {field: fmt.converter(field) for field in fields if fmt.has(field)}
     result = []
     for row in rows:
         values: dict[str, int | str | None] = {}
-        for field, value in zip(fields, row[1:]):
+        for field, value in zip(fields, row[2:]):
             if isinstance(value, str) and field in converters:
                 values[field] = converters[field](value)
             else:
                 values[field] = value
+        if row[1]:
+            values = {field: values.get(field) for field in str(row[1]).split()}
         start = values.get("start")
         result.append(RecordRow(from_epoch(start if isinstance(start, int) else 0), str(row[0]), values))
     return tuple(result)
