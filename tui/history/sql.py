@@ -122,7 +122,8 @@ class HistorySql:
         needed = {"eni": ("interface-id",), "port": ("srcport", "dstport")}.get(kind, ("srcaddr", "dstaddr"))
         for field in (*needed, "start"):
             if field not in self._has:
-                raise HistoryError(f"the flow logs have no {field!r} field: cannot answer about {kind}s")
+                noun = {"address": "an address", "cidr": "a CIDR", "eni": "an ENI", "port": "a port"}[kind]
+                raise HistoryError(f"the flow logs have no {field!r} field: cannot answer about {noun}")
 
     def _address_in(self, field: str) -> str:
         subject, col = self.question.subject, self.col(field)
