@@ -76,28 +76,97 @@ def _split_layouts(path: str, fmt: FlowFormat, staging: Path) -> tuple[dict[Flow
     return {layout: text_path for layout, (text_path, _) in outputs.items()}, records, malformed
 
 
+# Python's str.split() separators (what FlowFormat.split splits on), NUL and U+FFFD (a line holding
+# them is no record), as an RE2 class body.
+_NOT_TOKEN = (
+    r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+    r"\x00\x{fffd}"
+)
+
+
+def _simple_record(layout: FlowFormat) -> str:
+    """An RE2 pattern for a line that is a record of ``layout`` with single spaces between its tokens
+    (a numeric ``start``; not starting with ``{``): for such lines, ``line.split(' ')`` is the record."""
+    token = f"[^{_NOT_TOKEN}]+"
+    tokens = [
+        "[0-9]{1,599}" if name == "start" else token for name in layout.names
+    ]
+    if layout.names[0] != "start":
+        tokens[0] = f"[^{{{_NOT_TOKEN}][^{_NOT_TOKEN}]*"
+    return " ".join(tokens)
+
+
+def _first_line(path: str) -> tuple[str, bool]:
+    """(the file's first line, whether it is gzip): by content, not by name (S3 objects have any name)."""
+    import gzip
+
+    with open(path, "rb") as raw:
+        gz = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream = gzip.GzipFile(fileobj=raw) if gz else raw
+        return stream.readline(1 << 16).decode("utf-8", errors="replace"), gz
+
+
+def _copy(connection: Any, source: str, layout: FlowFormat, part: Path, skip: int = 0, gz: bool = False) -> None:
+    """COPY the single-space-separated records of ``layout`` in ``source`` to Parquet ``part``."""
+    raw = {name: f"c{i}" for i, name in enumerate(layout.names)}
+    columns = "{" + ", ".join(f"{literal(raw[name])}: 'VARCHAR'" for name in layout.names) + "}"
+    select = ", ".join(
+        [f"concat_ws(' ', {', '.join(raw.values())}) AS message", f"{literal(' '.join(layout.names))} AS layout"]
+        + [f"{_typed(name, raw[name])} AS {quoted(column(name))}" for name in layout.names]
+    )
+    connection.execute(
+        f"COPY (SELECT {select} FROM read_csv({literal(source)}, delim=' ', header=false, quote='', "
+        f"escape='', auto_detect=false, strict_mode=true, skip={skip}, columns={columns}, "
+        f"compression='{'gzip' if gz else 'none'}')) "
+        f"TO {literal(str(part))} (FORMAT parquet, COMPRESSION zstd)"
+    )
+
+
+def _fast(path: str, fmt: FlowFormat, staging: Path, connection: Any) -> Converted | None:
+    """The whole file in DuckDB when every line after an optional first-line header is a simple record
+    (:func:`_simple_record`) of one layout: the common case of S3 deliveries and replay files. None
+    when any line is not (another header, a blank, a torn or wrapped line): the exact path reads it."""
+    import duckdb
+
+    first, gz = _first_line(path)
+    header = detect_header(first.strip())
+    layout, skip = (header, 1) if header is not None else (fmt, 0)
+    lines = (
+        f"read_csv({literal(path)}, columns={{'line': 'VARCHAR'}}, delim='\x01', header=false, quote='', "
+        f"escape='', auto_detect=false, strict_mode=true, skip={skip}, new_line='\\n', "
+        f"compression='{'gzip' if gz else 'none'}')"
+    )
+    try:
+        row = connection.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE NOT regexp_full_match(line, {literal(_simple_record(layout))})) "
+            f"FROM {lines}"
+        ).fetchone()
+        if row is None or row[1] != 0:
+            return None
+        if row[0] == 0:
+            return Converted([], 0, 0)
+        part = staging / "part-0.parquet"
+        _copy(connection, path, layout, part, skip, gz)
+    except duckdb.Error:  # not UTF-8, a \x01 in a line, ...: the exact path says what it is
+        return None
+    return Converted([str(part)], int(row[0]), 0)
+
+
 def convert_file(path: str, fmt: FlowFormat, staging: Path, connection: Any | None = None) -> Converted:
     """Convert ``path`` (read with ``fmt`` unless a header says otherwise) into Parquet parts in ``staging``."""
-    layouts, records, malformed = _split_layouts(path, fmt, staging)
     if connection is None:
         from tui.history.duck import connect
 
         connection = connect()
+    fast = _fast(path, fmt, staging, connection)
+    if fast is not None:
+        return fast
+    layouts, records, malformed = _split_layouts(path, fmt, staging)
     parts = []
     for index, (layout, text_path) in enumerate(layouts.items()):
-        raw = {name: f"c{i}" for i, name in enumerate(layout.names)}
-        columns = "{" + ", ".join(f"{literal(raw[name])}: 'VARCHAR'" for name in layout.names) + "}"
-        select = ", ".join(
-            [f"concat_ws(' ', {', '.join(raw.values())}) AS message", f"{literal(' '.join(layout.names))} AS layout"]
-            + [f"{_typed(name, raw[name])} AS {quoted(column(name))}" for name in layout.names]
-        )
         part = staging / f"part-{index}.parquet"
-        connection.execute(
-            f"COPY (SELECT {select} FROM read_csv({literal(str(text_path))}, delim=' ', header=false, quote='', "
-            f"escape='', auto_detect=false, strict_mode=true, columns={columns})) "
-            f"TO {literal(str(part))} (FORMAT parquet, COMPRESSION zstd)"
-        )
+        _copy(connection, str(text_path), layout, part)
         os.unlink(text_path)
         parts.append(str(part))
     return Converted(parts, records, malformed)
-

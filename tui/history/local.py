@@ -33,6 +33,9 @@ from tui.history.model import (
 from tui.history.sql import DUCKDB, V6_MATCHES, HistorySql, literal, peer_rows, record_rows, table_fields, timeline_rows
 
 PARQUET_SUFFIX = ".parquet"
+MATCHED = "flowtail_matched"  # the records concerning the subject in the range (temporary tables)
+NEWEST = "flowtail_newest"
+NEWEST_MESSAGES = "flowtail_newest_messages"
 INTERRUPT_POLL_S = 0.05  # how often a running DuckDB statement looks at the cancel event
 
 
@@ -57,6 +60,12 @@ def _convert_worker(path: str, fmt_text: str, staging: str) -> tuple[list[str], 
 
     converted = convert_file(path, FlowFormat.parse(fmt_text), Path(staging))
     return converted.parts, converted.records, converted.malformed
+
+
+def _parquet(files: Sequence[str]) -> str:
+    """The Parquet files as one relation, with each row's file and row number (to fetch its message)."""
+    names = ", ".join(literal(name) for name in files)
+    return f"read_parquet([{names}], union_by_name=true, filename=true, file_row_number=true)"
 
 
 class LocalEngine:
@@ -274,19 +283,21 @@ class LocalEngine:
         watcher = threading.Thread(target=self._watch, args=(connection, cancel, done), daemon=True)
         watcher.start()
         try:
-            files = ", ".join(literal(part) for part in parts)
-            connection.execute(f"CREATE VIEW flows AS SELECT * FROM read_parquet([{files}], union_by_name=true)")
+            connection.execute(f"CREATE VIEW flows AS SELECT * FROM {_parquet(parts)}")
             columns = [row[0] for row in connection.execute("DESCRIBE flows").fetchall()]
             fields = table_fields(columns)
-            sql = HistorySql(
-                question, fields, "flows", DUCKDB, message="message" if "message" in columns else None,
-                layout="layout" if "layout" in columns else None,
-            )
+            layout = "layout" if "layout" in columns else None
+            scan = HistorySql(question, fields, "flows", DUCKDB, layout=layout)
             if question.subject.kind == "cidr" and question.subject.network.version == 6:
-                self._ipv6_matches(connection, sql)
+                self._ipv6_matches(connection, scan)
+            # The files are read once, without the messages (most of their bytes); the newest
+            # records' messages are fetched afterwards from the few files that hold them.
+            drop = " EXCLUDE (message)" if "message" in columns else ""
+            connection.execute(f"CREATE TEMP TABLE {MATCHED} AS SELECT *{drop} FROM ({scan.matched()})")
+            sql = HistorySql(question, fields, MATCHED, DUCKDB, layout=layout)
             timeline = timeline_rows(connection.execute(sql.timeline()).fetchall())
             peers = peer_rows(connection.execute(sql.peers()).fetchall(), question.peers_limit)
-            records = record_rows(connection.execute(sql.records()).fetchall(), fields)
+            records = record_rows(self._newest(connection, question, fields, layout), fields)
         except Exception as error:
             check_cancel(cancel)
             raise HistoryError(f"the local engine failed: {str(error).splitlines()[0]}") from None
@@ -297,6 +308,30 @@ class LocalEngine:
         return Answer(
             self.name, question, timeline, peers, records, records_matched=sum(row.flows for row in timeline)
         )
+
+    @staticmethod
+    def _newest(connection: Any, question: Question, fields: Sequence[str], layout: str | None) -> list[Any]:
+        """The newest records' rows (message, layout, fields...), their messages read from their files."""
+        if question.records_limit == 0:
+            return []
+        (oldest,) = connection.execute(
+            f"SELECT min(start) FROM (SELECT start FROM {MATCHED} ORDER BY start DESC LIMIT {question.records_limit})"
+        ).fetchone()
+        if oldest is None:
+            return []
+        # Every record at least as new as the Nth (ties included: the order among them is by message).
+        connection.execute(f"CREATE TEMP TABLE {NEWEST} AS SELECT * FROM {MATCHED} WHERE start >= {int(oldest)}")
+        files = [row[0] for row in connection.execute(f"SELECT DISTINCT filename FROM {NEWEST}").fetchall()]
+        source = _parquet(files)
+        described = connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        has_message = any(row[0] == "message" for row in described)
+        message = "p.message" if has_message else "NULL"
+        connection.execute(
+            f"CREATE TEMP TABLE {NEWEST_MESSAGES} AS SELECT n.*, {message} AS message FROM {NEWEST} AS n "
+            f"JOIN {source} AS p ON n.filename = p.filename AND n.file_row_number = p.file_row_number"
+        )
+        sql = HistorySql(question, fields, NEWEST_MESSAGES, DUCKDB, message="message", layout=layout)
+        return list(connection.execute(sql.records()).fetchall())
 
     @staticmethod
     def _ipv6_matches(connection: Any, sql: HistorySql) -> None:

@@ -113,6 +113,11 @@ class HistorySql:
         spec = FIELDS.get(field)
         return name if spec is not None and spec.kind in NUMERIC_TYPES else f"NULLIF({name}, '-')"
 
+    def raw(self, field: str) -> str:
+        """The column itself (NULL when absent), for comparisons with a subject's value, which is
+        never ``-``: a bare column lets the engines push the predicate into their scans."""
+        return quoted(column(field)) if field in self._has else "NULL"
+
     def _rebuilt_message(self) -> str:
         parts = [f"coalesce(CAST({quoted(column(field))} AS VARCHAR), '-')" for field in self.fields]
         return f"concat_ws(' ', {', '.join(parts)})"
@@ -126,7 +131,7 @@ class HistorySql:
                 raise HistoryError(f"the flow logs have no {field!r} field: cannot answer about {noun}")
 
     def _address_in(self, field: str) -> str:
-        subject, col = self.question.subject, self.col(field)
+        subject, col = self.question.subject, self.raw(field)
         if subject.kind == "address":
             return f"{col} = {literal(subject.value)}"
         network = subject.network
@@ -139,10 +144,10 @@ class HistorySql:
         """The predicate: the subject stands on this side (``in``: destination, ``out``: source)."""
         subject = self.question.subject
         if subject.kind == "eni":
-            is_eni = f"{self.col('interface-id')} = {literal(subject.value)}"
+            is_eni = f"{self.raw('interface-id')} = {literal(subject.value)}"
             if "flow-direction" not in self._has:
                 return is_eni if direction == "in" else "FALSE"
-            egress = f"coalesce({self.col('flow-direction')}, '') = 'egress'"
+            egress = f"coalesce({self.raw('flow-direction')}, '') = 'egress'"
             return f"({is_eni} AND {'NOT ' if direction == 'in' else ''}{egress})"
         if subject.kind == "port":
             return f"{self.col('dstport' if direction == 'in' else 'srcport')} = {subject.port}"
@@ -159,6 +164,11 @@ class HistorySql:
         return f"{self.side('in')} OR {self.side('out')}"
 
     # -- statements -----------------------------------------------------------------------------
+
+    def matched(self) -> str:
+        """Every column of the records concerning the subject in the range (the local engine scans
+        its files once into a temporary table, then asks the three questions of that)."""
+        return f"SELECT * FROM {self.table} WHERE {self.where(self.concerns())}"
 
     def timeline(self) -> str:
         bin_s, start = self.question.bin_seconds, self.col("start")
