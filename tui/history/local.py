@@ -55,10 +55,10 @@ class Source:
 
 
 def _convert_worker(path: str, fmt_text: str, staging: str) -> tuple[list[str], int, int]:
-    """Process-pool entry: convert one file (its own DuckDB connection)."""
-    from tui.history.ingest import convert_file
+    """Process-pool entry: convert one file line by line (its own DuckDB connection)."""
+    from tui.history.ingest import convert_exact
 
-    converted = convert_file(path, FlowFormat.parse(fmt_text), Path(staging))
+    converted = convert_exact(path, FlowFormat.parse(fmt_text), Path(staging))
     return converted.parts, converted.records, converted.malformed
 
 
@@ -217,7 +217,29 @@ class LocalEngine:
     def _convert(
         self, todo: list[tuple[Source, Path, str]], cancel: threading.Event | None
     ) -> Any:
-        """Yield (source, staging, (parts, records, malformed)) as conversions finish."""
+        """Yield (source, staging, (parts, records, malformed)) as conversions finish: files of one
+        layout by DuckDB in this process (its threads do the work), the others line by line in
+        worker processes (Python's share of that work is parallel only in processes)."""
+        if not todo:
+            return
+        from tui.history.duck import connect
+        from tui.history.ingest import convert_fast
+
+        exact = []
+        connection = connect(temp_directory=str(self.cache.root / ".duckdb-tmp"))
+        try:
+            for source, staging, path in todo:
+                check_cancel(cancel)
+                fast = convert_fast(path, self.fmt, Path(staging), connection)
+                if fast is None:
+                    exact.append((source, staging, path))
+                else:
+                    yield source, staging, (fast.parts, fast.records, fast.malformed)
+        finally:
+            connection.close()
+        yield from self._convert_exact(exact, cancel)
+
+    def _convert_exact(self, todo: list[tuple[Source, Path, str]], cancel: threading.Event | None) -> Any:
         if not todo:
             return
         fmt_text = str(self.fmt)
