@@ -64,7 +64,7 @@ def test_tables_on_a_terminal(capsys, flows):
     status, out, _ = run(capsys, "port:22", str(path), "--since", SINCE, "--records", "2")
     assert status == 0
     assert out.startswith("Timeline of port:22 (300 s bins)\nstart")
-    assert "\nPeers (" in out and "ACCEPTed first, then by flows)\ndir  peer" in out
+    assert "\nPeers: " in out and " ACCEPTed (ACCEPT first, then by flows)\ndir  peer" in out
     assert "\nNewest 2 of " in out
     assert "\nlocal: 2023-11-14T00:00:00Z to " in out
 
