@@ -227,15 +227,19 @@ class LocalEngine:
 
         exact = []
         connection = connect(temp_directory=str(self.cache.root / ".duckdb-tmp"))
+        done = threading.Event()
+        threading.Thread(target=self._watch, args=(connection, cancel, done), daemon=True).start()
         try:
             for source, staging, path in todo:
                 check_cancel(cancel)
                 fast = convert_fast(path, self.fmt, Path(staging), connection)
+                check_cancel(cancel)  # an interrupted conversion reads as "not simple": it is cancelled
                 if fast is None:
                     exact.append((source, staging, path))
                 else:
                     yield source, staging, (fast.parts, fast.records, fast.malformed)
         finally:
+            done.set()
             connection.close()
         yield from self._convert_exact(exact, cancel)
 
