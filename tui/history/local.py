@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import queue
 import shutil
 import threading
 import time
@@ -225,22 +226,40 @@ class LocalEngine:
         from tui.history.duck import connect
         from tui.history.ingest import convert_fast
 
-        exact = []
-        connection = connect(temp_directory=str(self.cache.root / ".duckdb-tmp"))
+        # Each file is one DuckDB statement, mostly on one thread (gzip is sequential): one connection
+        # per worker thread converts several files at once.
+        count = max(1, min(self.workers, len(todo)))
+        connections: queue.Queue[Any] = queue.Queue()
+        for _ in range(count):
+            connections.put(connect(temp_directory=str(self.cache.root / ".duckdb-tmp")))
+        every = list(connections.queue)
         done = threading.Event()
-        threading.Thread(target=self._watch, args=(connection, cancel, done), daemon=True).start()
+        threading.Thread(target=self._watch, args=(every, cancel, done), daemon=True).start()
+
+        def fast(path: str, staging: Path) -> Any:
+            connection = connections.get()
+            try:
+                return convert_fast(path, self.fmt, Path(staging), connection)
+            finally:
+                connections.put(connection)
+
+        exact = []
+        pool = concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="history-convert")
         try:
-            for source, staging, path in todo:
-                check_cancel(cancel)
-                fast = convert_fast(path, self.fmt, Path(staging), connection)
+            futures = {pool.submit(fast, path, staging): (source, staging, path) for source, staging, path in todo}
+            for future in concurrent.futures.as_completed(futures):
+                converted = future.result()
                 check_cancel(cancel)  # an interrupted conversion reads as "not simple": it is cancelled
-                if fast is None:
+                source, staging, path = futures[future]
+                if converted is None:
                     exact.append((source, staging, path))
                 else:
-                    yield source, staging, (fast.parts, fast.records, fast.malformed)
+                    yield source, staging, (converted.parts, converted.records, converted.malformed)
         finally:
             done.set()
-            connection.close()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for connection in every:
+                connection.close()
         yield from self._convert_exact(exact, cancel)
 
     def _convert_exact(self, todo: list[tuple[Source, Path, str]], cancel: threading.Event | None) -> Any:
@@ -306,7 +325,7 @@ class LocalEngine:
 
         connection = connect(temp_directory=str(self.cache.root / ".duckdb-tmp"))
         done = threading.Event()
-        watcher = threading.Thread(target=self._watch, args=(connection, cancel, done), daemon=True)
+        watcher = threading.Thread(target=self._watch, args=([connection], cancel, done), daemon=True)
         watcher.start()
         try:
             connection.execute(f"CREATE VIEW flows AS SELECT * FROM {_parquet(parts)}")
@@ -373,11 +392,12 @@ class LocalEngine:
             connection.executemany(f"INSERT INTO {V6_MATCHES} VALUES (?)", inside)
 
     @staticmethod
-    def _watch(connection: Any, cancel: threading.Event | None, done: threading.Event) -> None:
-        """Interrupt the running statement when ``cancel`` is set (until ``done``)."""
+    def _watch(connections: list[Any], cancel: threading.Event | None, done: threading.Event) -> None:
+        """Interrupt the connections' running statements when ``cancel`` is set (until ``done``)."""
         if cancel is None:
             return
         while not done.wait(INTERRUPT_POLL_S):
             if cancel.is_set():
-                connection.interrupt()
+                for connection in connections:
+                    connection.interrupt()
                 return
