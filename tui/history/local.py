@@ -174,31 +174,27 @@ class LocalEngine:
         parts: list[str] = []
         entries: dict[str, Entry] = {}
         todo: list[tuple[Source, Path, str]] = []  # (source, staging directory, local text file)
-        for source in sources:
-            check_cancel(cancel)
-            if not source.key:
-                parts.append(source.path or "")
-                continue
-            entry = self.cache.get(source.key)
-            if entry is not None:
-                entries[source.key] = entry
-                continue
-            staging = self.cache.staging()
-            try:
-                if source.bucket is not None:
-                    progress(f"fetching {source.label}")
-                    local = staging / ("object.parquet" if source.parquet else "object")
-                    self._download(source, local, cancel)
-                    if source.parquet:
-                        entries[source.key] = self.cache.commit(source.key, staging, [str(local)], 0, 0)
-                        continue
-                    todo.append((source, staging, str(local)))
-                else:
-                    todo.append((source, staging, source.path or ""))
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
         try:
+            for source in sources:
+                check_cancel(cancel)
+                if not source.key:
+                    parts.append(source.path or "")
+                    continue
+                entry = self.cache.get(source.key)
+                if entry is not None:
+                    entries[source.key] = entry
+                    continue
+                staging = self.cache.staging()
+                if source.bucket is None:
+                    todo.append((source, staging, source.path or ""))
+                    continue
+                todo.append((source, staging, str(staging / "object")))
+                progress(f"fetching {source.label}")
+                local = staging / ("object.parquet" if source.parquet else "object")
+                self._download(source, local, cancel)
+                if source.parquet:
+                    todo.pop()
+                    entries[source.key] = self.cache.commit(source.key, staging, [str(local)], 0, 0)
             for done, (source, staging, converted) in enumerate(self._convert(todo, cancel), start=1):
                 progress(f"converted {done} of {len(todo)} files to Parquet")
                 parts_made, records, malformed = converted
@@ -208,7 +204,7 @@ class LocalEngine:
                 entries[source.key] = self.cache.commit(source.key, staging, parts_made, records, malformed)
         finally:
             for _, staging, _ in todo:
-                shutil.rmtree(staging, ignore_errors=True)  # what was not committed
+                shutil.rmtree(staging, ignore_errors=True)  # what was not committed (a committed one moved)
         for entry in entries.values():
             parts.extend(entry.parts)
         records = sum(entry.records for entry in entries.values())
