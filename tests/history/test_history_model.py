@@ -49,6 +49,8 @@ def test_questions_refuse_impossible_limits():
     time_range = TimeRange.last(60, T0)
     with pytest.raises(HistoryError, match="bins are at least 1 s"):
         Question(Subject.parse("port:1"), time_range, bin_seconds=0)
+    with pytest.raises(HistoryError, match=r"604800 s in bins of 1 s is more than 10000 bins: use bins of at least 61 s"):
+        Question(Subject.parse("port:1"), TimeRange.last(7 * 86400, T0), bin_seconds=1)
     with pytest.raises(HistoryError, match="--records -1: must be 0 or more"):
         Question(Subject.parse("port:1"), time_range, records_limit=-1)
 
