@@ -34,19 +34,20 @@ from pathlib import Path
 
 DAY_START = 1_700_000_000 - 1_700_000_000 % 86400
 SUBJECT = "10.0.7.77"
+PEERS = 100  # the peers listed (the command's default): awk's are ranked the same way to compare
 AWK = r"""
 $11 >= S && $11 < E && ($4 == A || $5 == A) {
     matched++
     bin = $11 - $11 % 300; key = bin " " $13
     tf[key]++; tb[key] += $10; tp[key] += $9
-    if ($5 == A) { pk = $4 " " $7 " " $8 " " $13 " in"; pf[pk]++; pb[pk] += $10 }
-    if ($4 == A) { pk = $5 " " $7 " " $8 " " $13 " out"; pf[pk]++; pb[pk] += $10 }
+    if ($5 == A) { pk = $4 " " $7 " " $8 " " $13 " in"; pf[pk]++; pb[pk] += $10; pp[pk] += $9 }
+    if ($4 == A) { pk = $5 " " $7 " " $8 " " $13 " out"; pf[pk]++; pb[pk] += $10; pp[pk] += $9 }
     print $11 "\t" $0 > REC
 }
 END {
     print "matched", matched + 0
     for (k in tf) print "timeline", k, tf[k], tb[k], tp[k]
-    for (k in pf) print "peer", k, pf[k], pb[k]
+    for (k in pf) print "peer", k, pf[k], pb[k], pp[k]
 }
 """
 
@@ -105,7 +106,7 @@ def run_awk(directory: Path) -> tuple[float, dict]:
         elif parts[0] == "timeline":
             result["timeline"][(int(parts[1]), parts[2])] = (int(parts[3]), int(parts[4]), int(parts[5]))
         else:
-            result["peers"][tuple(parts[1:6])] = (int(parts[6]), int(parts[7]))
+            result["peers"][tuple(parts[1:6])] = (int(parts[6]), int(parts[7]), int(parts[8]))
     return seconds, result
 
 
@@ -114,7 +115,7 @@ def run_flowtail(directory: Path, cache: Path) -> tuple[float, dict, list[str]]:
     since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(DAY_START))
     until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(DAY_START + 86400))
     command = [sys.executable, "-m", "tui", "history", SUBJECT, str(directory), "--since", since, "--until", until,
-               "--json", "--peers", "100000", "--records", "50"]
+               "--json", "--peers", str(PEERS), "--records", "50"]
     started = time.perf_counter()
     out = subprocess.run(command, capture_output=True, text=True, check=True, env=environment).stdout
     seconds = time.perf_counter() - started
@@ -127,12 +128,22 @@ def run_flowtail(directory: Path, cache: Path) -> tuple[float, dict, list[str]]:
             result["timeline"][(start, item["action"])] = (item["flows"], item["bytes"], item["packets"])
         elif item["type"] == "peer":
             key = (item["address"], str(item["port"]), str(item["protocol"]), item["action"], item["direction"])
-            result["peers"][key] = (item["flows"], item["bytes"])
+            result["peers"][key] = (item["flows"], item["bytes"], item["packets"])
         elif item["type"] == "record":
             messages.append(item["message"])
         else:
             result["matched"] = item["records"]
     return seconds, result, messages
+
+
+def top_peers(peers: dict) -> dict:
+    """awk's peers cut to the PEERS first in flowtail's order (ACCEPT first, then flows, bytes,
+    packets descending, then address, port, protocol, direction)."""
+    def key(item):
+        (address, port, protocol, action, direction), (flows, size, packets) = item
+        return (action != "ACCEPT", -flows, -size, -packets, address, int(port), int(protocol), direction, action)
+
+    return dict(sorted(peers.items(), key=key)[:PEERS])
 
 
 def main() -> int:
@@ -162,6 +173,7 @@ def main() -> int:
     cpu.append(cpu_seconds())
     awk_cpu, first_cpu, again_cpu = (later - earlier for earlier, later in zip(cpu, cpu[1:]))
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    awk = dict(awk, peers=top_peers(awk["peers"]))
     agree = first == awk and again == awk
     print(f"zcat | awk           {awk_s:7.2f} s, CPU {awk_cpu:6.2f} s  (matched {awk['matched']:,})")
     print(f"flowtail, first      {first_s:7.2f} s, CPU {first_cpu:6.2f} s  wall ratio to awk {first_s / awk_s:.2f} "
