@@ -24,6 +24,7 @@ from tests.history.reference import BASE, V5, expected, line, observed, write_fi
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ALWAYS = TimeRange(datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2030, 1, 1, tzinfo=timezone.utc))
+BIN = 7 * 86400  # thirty years in weeks: under the timeline's 10,000 bins
 
 
 def engine(locations, tmp_path, **options) -> LocalEngine:
@@ -46,7 +47,7 @@ def records_of(path: Path) -> list[tuple[FlowFormat, str]]:
 @pytest.mark.parametrize("subject", ["10.0.3.10", "10.0.0.0/16", "192.0.2.44", "port:3389", "eni-0a1b2c3d4e5f60718"])
 def test_the_example_files_answer_as_the_reference(tmp_path, subject):
     files = [EXAMPLES / "flows.log", EXAMPLES / "s3-flows.log", EXAMPLES / "traffic.log.gz"]
-    question = Question(Subject.parse(subject), ALWAYS, records_limit=20)
+    question = Question(Subject.parse(subject), ALWAYS, bin_seconds=BIN, records_limit=20)
     answer = engine(files, tmp_path).run(question)
     reference = expected(question, [record for path in files for record in records_of(path)])
     assert answer.records_matched > 0
@@ -60,7 +61,7 @@ def test_json_wrapped_and_corrupt_lines(tmp_path):
     body = [json.dumps({"message": text}) if i % 2 else text for i, text in enumerate(records)]
     body.insert(10, "2 123 eni-x 10.0.0.1 \x00\x00 torn")
     write_file(tmp_path / "mixed.log", body)
-    question = Question(Subject.parse("10.0.0.0/8"), ALWAYS, records_limit=100)
+    question = Question(Subject.parse("10.0.0.0/8"), ALWAYS, bin_seconds=BIN, records_limit=100)
     answer = engine([tmp_path / "mixed.log"], tmp_path).run(question)
     assert observed(answer) == expected(question, [(DEFAULT_FORMAT, text) for text in records])
     assert any("1 lines were no record" in note for note in answer.notes)
@@ -81,7 +82,7 @@ def test_a_parquet_delivery_is_read_as_it_is(tmp_path):
         f"COPY (SELECT {casts} FROM read_csv('{text}', delim=' ', header=true, all_varchar=true)) "
         f"TO '{tmp_path / 'delivery.parquet'}' (FORMAT parquet)"
     )
-    question = Question(Subject.parse("eni-00000000000000001"), ALWAYS, records_limit=100)
+    question = Question(Subject.parse("eni-00000000000000001"), ALWAYS, bin_seconds=BIN, records_limit=100)
     answer = engine([tmp_path / "delivery.parquet"], tmp_path).run(question)
     assert observed(answer) == expected(question, [(V5, item) for item in records])
 
@@ -90,7 +91,7 @@ def test_a_repeated_question_reads_only_the_cache_and_a_changed_file_is_read_aga
     rng = random.Random(7)
     path = write_file(tmp_path / "a.log", [line(DEFAULT_FORMAT, rng) for _ in range(20)])
     local = engine([path], tmp_path)
-    question = Question(Subject.parse("10.0.0.0/8"), ALWAYS)
+    question = Question(Subject.parse("10.0.0.0/8"), ALWAYS, bin_seconds=BIN)
     first = local.run(question)
     assert "1 converted to Parquet, 0 from the cache" in first.notes[0]
     again = local.run(question)
@@ -108,7 +109,7 @@ def test_a_repeated_question_reads_only_the_cache_and_a_changed_file_is_read_aga
 def test_the_cache_stays_under_its_cap(tmp_path):
     rng = random.Random(9)
     paths = [write_file(tmp_path / f"f{i}.log", [line(DEFAULT_FORMAT, rng) for _ in range(200)]) for i in range(4)]
-    question = Question(Subject.parse("10.0.0.1"), ALWAYS)
+    question = Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN)
     one = engine([paths[0]], tmp_path)
     one.run(question)
     entry_size = sum(p.stat().st_size for p in (tmp_path / "cache").rglob("*") if p.is_file())
@@ -144,7 +145,7 @@ def test_s3_objects_are_fetched_once(aws_endpoint, tmp_path):
         return s3
 
     local = engine(["s3://logs/AWSLogs/"], tmp_path, s3_client=client)
-    question = Question(Subject.parse("port:22"), ALWAYS, records_limit=100)
+    question = Question(Subject.parse("port:22"), ALWAYS, bin_seconds=BIN, records_limit=100)
     first = local.run(question)
     assert observed(first) == expected(question, [(DEFAULT_FORMAT, text) for text in lines])
     assert "2 converted" in first.notes[0]
@@ -168,7 +169,7 @@ def test_cancel_before_and_during_conversion(tmp_path):
 
     local = engine(paths, tmp_path)
     with pytest.raises(HistoryCancelled):
-        local.run(Question(Subject.parse("10.0.0.1"), ALWAYS), progress, cancel)
+        local.run(Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN), progress, cancel)
     assert len(seen) == 1
     assert not list((tmp_path / "cache").glob(".staging-*"))  # nothing half-built is left
 
@@ -177,11 +178,11 @@ def test_without_duckdb_the_error_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "duckdb", None)
     path = write_file(tmp_path / "a.log", [line(DEFAULT_FORMAT, random.Random(1))])
     with pytest.raises(HistoryError, match=r"pip install 'flowtail\[history\]'"):
-        engine([path], tmp_path).run(Question(Subject.parse("10.0.0.1"), ALWAYS))
+        engine([path], tmp_path).run(Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN))
 
 
 def test_no_files_and_missing_files_are_one_line_errors(tmp_path):
-    question = Question(Subject.parse("10.0.0.1"), ALWAYS)
+    question = Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN)
     with pytest.raises(HistoryError, match="no flow-log files to ask: give FILES, or history.files"):
         engine([], tmp_path).run(question)
     with pytest.raises(HistoryError, match="nope.log: no such file or directory"):
@@ -192,7 +193,7 @@ def test_a_format_without_the_subject_fields_says_so(tmp_path):
     fmt = FlowFormat.parse("${version} ${interface-id} ${start} ${action}")
     path = write_file(tmp_path / "narrow.log", [f"2 eni-00000001 {BASE} ACCEPT"], header=fmt)
     with pytest.raises(HistoryError, match="the flow logs have no 'srcaddr' field: cannot answer about an address"):
-        engine([path], tmp_path).run(Question(Subject.parse("10.0.0.1"), ALWAYS))
+        engine([path], tmp_path).run(Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN))
 
 
 @pytest.mark.parametrize(("odd", "takes_fast_path"), [
