@@ -153,12 +153,12 @@ def main() -> int:
     parser.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "flowtail-bench-history"))
     args = parser.parse_args()
     directory = Path(args.dir) / f"{args.records}-{args.files}"
-    if not (directory / "done").exists():
+    if not (directory / ".done").exists():
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
         started = time.perf_counter()
         generate(directory, args.records, args.files)
-        (directory / "done").touch()
+        (directory / ".done").touch()
         print(f"generated {args.records:,} records in {args.files} gz files in {time.perf_counter() - started:.1f} s")
     size = sum(path.stat().st_size for path in directory.glob("*.gz"))
     print(f"data: {args.records:,} records, {args.files} files, {size / 1e6:.0f} MB gz; subject {SUBJECT}")

@@ -240,3 +240,17 @@ def test_the_fast_and_the_exact_conversion_agree(tmp_path, odd, takes_fast_path)
         fields = {name: None if isinstance(value, int) and len(str(value)) > 18 else value
                   for name, value in record.to_dict().items()}
         assert dict(zip(DEFAULT_FORMAT.names, row[2:])) == fields
+
+
+def test_a_directory_is_read_whole_but_hidden_files(tmp_path):
+    rng = random.Random(29)
+    (tmp_path / "logs" / "2023" / ".snapshots").mkdir(parents=True)
+    kept = [line(DEFAULT_FORMAT, rng) for _ in range(20)]
+    write_file(tmp_path / "logs" / "a.log", kept[:10])
+    write_file(tmp_path / "logs" / "2023" / "b.log.gz", kept[10:], gz=True)
+    write_file(tmp_path / "logs" / ".partial.log", [line(DEFAULT_FORMAT, rng)])
+    write_file(tmp_path / "logs" / "2023" / ".snapshots" / "c.log", [line(DEFAULT_FORMAT, rng)])
+    question = Question(Subject.parse("0.0.0.0/0"), ALWAYS, bin_seconds=BIN, records_limit=100)
+    answer = engine([tmp_path / "logs"], tmp_path).run(question)
+    assert observed(answer) == expected(question, [(DEFAULT_FORMAT, text) for text in kept])
+    assert answer.notes[0].startswith("2 files:")

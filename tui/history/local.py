@@ -116,9 +116,9 @@ class LocalEngine:
             if location.startswith("s3://"):
                 result.extend(self._s3_sources(location))
             elif os.path.isdir(location):
-                for root, dirs, files in os.walk(location):
-                    dirs.sort()
-                    result.extend(self._file(os.path.join(root, name)) for name in sorted(files))
+                for root, dirs, files in os.walk(location):  # hidden files and directories are skipped
+                    dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+                    result.extend(self._file(os.path.join(root, name)) for name in sorted(files) if name[0] != ".")
             elif os.path.isfile(location):
                 result.append(self._file(location))
             else:
