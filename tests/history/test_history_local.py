@@ -254,3 +254,18 @@ def test_a_directory_is_read_whole_but_hidden_files(tmp_path):
     answer = engine([tmp_path / "logs"], tmp_path).run(question)
     assert observed(answer) == expected(question, [(DEFAULT_FORMAT, text) for text in kept])
     assert answer.notes[0].startswith("2 files:")
+
+
+def test_files_that_need_the_exact_path_are_read_by_worker_processes(tmp_path):
+    """Wrapped lines keep two files off DuckDB's one-pass path: two spawned workers read them."""
+    rng = random.Random(31)
+    records = [line(DEFAULT_FORMAT, rng) for _ in range(40)]
+    for index in range(2):
+        part = records[index * 20:(index + 1) * 20]
+        write_file(tmp_path / f"w{index}.log", [json.dumps({"message": text}) for text in part])
+    question = Question(Subject.parse("port:443"), ALWAYS, bin_seconds=BIN, records_limit=100)
+    local = engine([tmp_path / "w0.log", tmp_path / "w1.log"], tmp_path)
+    local.workers = 2
+    answer = local.run(question)
+    assert observed(answer) == expected(question, [(DEFAULT_FORMAT, text) for text in records])
+    assert "2 converted to Parquet" in answer.notes[0]
