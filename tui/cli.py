@@ -1,4 +1,4 @@
-"""Command-line entry point: ``flowtail watch|replay|demo|test-pattern|check|discover``.
+"""Command-line entry point: ``flowtail watch|replay|demo|test-pattern|check|discover|history``.
 
 Each sub-command lives in its own module under ``tui.commands`` and is imported only when used, so
 ``flowtail test-pattern`` and headless replays start without loading Textual or boto3.
@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "test-pattern": ("test_pattern", "test a CloudWatch filter pattern on messages, offline"),
     "check": ("check", "validate a configuration file and every pattern in it"),
     "discover": ("discover", "print a configuration for the account's flow logs (ec2:DescribeFlowLogs)"),
+    "history": ("history", "what did an address, CIDR, ENI or port do: timeline, peers, records"),
 }
 
 
