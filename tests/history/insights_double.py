@@ -71,9 +71,12 @@ class InsightsDouble(LoopbackServer):
         self.scripts.append((marker, Script(text_rows, **options)))
 
     def query(self, kind_marker: str) -> Started:
-        """The started query whose text contains ``kind_marker``."""
+        """The started query (not an estimate) whose text contains ``kind_marker``."""
         with self._lock:
-            return next(q for q in self.started if kind_marker in q.request["queryString"])
+            return next(
+                q for q in self.started
+                if kind_marker in q.request["queryString"] and not q.request["queryString"].endswith("| estimate")
+            )
 
     # -- the API ---------------------------------------------------------------------------------
 

@@ -106,7 +106,6 @@ def test_default_format_queries_use_only_discovered_fields_and_documented_comman
 
 def test_custom_format_queries_read_only_what_their_parse_names():
     parse = parse_command(CUSTOM)
-    parsed = set(commands(parse)[0][commands(parse)[0].index("as") + 1 :]) - {","}
     for query in our_queries("10.0.0.5", CUSTOM):
         assert query.startswith(parse + "\n| filter ")
         _, _, fields = vocabulary(query)

@@ -18,6 +18,7 @@ statistics' ``bytesScanned``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import OrderedDict
@@ -326,10 +327,9 @@ class InsightsEngine:
         """StopQuery for every started query that has not finished (best effort: it may just have)."""
         for query in queries:
             if query.query_id and query.status not in (_DONE, *_FAILED):
-                try:
+                # a query that ended meanwhile cannot be stopped, and there is nothing else to do
+                with contextlib.suppress(Exception):
                     self._client.stop_query(queryId=query.query_id)
-                except Exception:  # noqa: S110 - a query that ended meanwhile cannot be stopped; nothing to do
-                    pass
 
     def _error(self, error: Exception, action: str) -> Exception:
         """A one-line HistoryError for an AWS failure, or ``error`` itself when it is none."""
@@ -383,7 +383,9 @@ class InsightsEngine:
         notes = []
         for query in queries:
             if complete and len(query.rows) >= MAX_ROWS and query.kind != "records":
-                notes.append(f"the {query.kind} query hit Insights' {MAX_ROWS:,}-row limit: its smallest rows are missing")
+                notes.append(
+                    f"the {query.kind} query hit Insights' {MAX_ROWS:,}-row limit: its smallest rows are missing"
+                )
         if peers_cut:
             notes.append(f"{peers_cut} more peers not listed (the first {question.peers_limit} shown)")
         matched = sum(row.flows for row in timeline)

@@ -44,7 +44,6 @@ MAX_QUERY_CHARS = 10_000  # a query string's limit
 MAX_ROWS = 10_000  # the ``limit`` Insights accepts in one query
 
 
-
 class QueryTextError(HistoryError):
     """A question or format that cannot be put into a query (the message is one line)."""
 
