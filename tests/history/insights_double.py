@@ -58,6 +58,7 @@ class InsightsDouble(LoopbackServer):
         self.scripts: list[tuple[str, Script]] = []
         self.estimate_bytes = 0
         self.refuse: dict[str, tuple[str, str]] = {}  # operation -> (error code, message)
+        self.refuse_times: dict[str, int] = {}  # operation -> how many more calls are refused (then served)
         self.started: list[Started] = []
         self.stops: list[str] = []
         self.calls: list[str] = []
@@ -85,8 +86,10 @@ class InsightsDouble(LoopbackServer):
             self.calls.append(operation)
             if operation in self.refuse:
                 code, message = self.refuse[operation]
-                status = 400
-                return status, {"__type": code, "message": message}
+                if self.refuse_times.get(operation, 1) > 0:
+                    if operation in self.refuse_times:
+                        self.refuse_times[operation] -= 1
+                    return 400, {"__type": code, "message": message}
             if operation == "StartQuery":
                 return 200, self._start(body)
             if operation == "GetQueryResults":

@@ -56,6 +56,7 @@ def test_scheduled_running_complete_shows_partial_rows_then_the_whole_answer_wit
                   statistics={"bytesScanned": 2.5e8, "recordsScanned": 90000})
     double.answer("min(startTime)", [], statistics={"bytesScanned": 2.5e8})
     double.answer("sort startTime desc", [], statistics={"bytesScanned": 2.5e8})
+    double.estimate_bytes = 260_000_000
     snapshots: list[Answer] = []
 
     answer = engine_for(double).run(question(), progress=snapshots.append)
@@ -70,7 +71,9 @@ def test_scheduled_running_complete_shows_partial_rows_then_the_whole_answer_wit
     assert answer.bytes_scanned == 750_000_000
     assert answer.cost_usd == pytest.approx(0.75 * 0.005)
     assert answer.engine == "insights"
-    assert any("3 queries, 750 MB scanned" in note for note in answer.notes)
+    assert "Logs Insights over 2 log groups: 3 queries, 750 MB scanned, ~$0.0037 (estimated 780 MB before running)" in (
+        answer.notes
+    )
 
 
 def test_start_query_names_the_followed_groups_and_the_range_in_epoch_seconds(double):
@@ -238,3 +241,18 @@ def test_at_most_fifty_log_groups(double):
         InsightsEngine(client, [f"/g/{i}" for i in range(51)])
     with pytest.raises(HistoryError, match="no log group"):
         InsightsEngine(client, [])
+
+
+def test_throttled_polls_are_retried_with_the_poll_delay(double):
+    double.answer("as binStart", [{"binStart": T0, "action": "ACCEPT", "flows": 1, "flowBytes": 1, "flowPackets": 1}])
+    double.refuse["GetQueryResults"] = ("ThrottlingException", "Rate exceeded")
+    double.refuse_times["GetQueryResults"] = 3
+    answer = engine_for(double).run(question())
+    assert [b.flows for b in answer.timeline] == [1]
+    assert double.calls.count("GetQueryResults") >= 3 + 4  # three refused, then every query served
+
+
+def test_a_poll_throttled_past_the_retries_is_an_error(double):
+    double.refuse["GetQueryResults"] = ("ThrottlingException", "Rate exceeded")
+    with pytest.raises(HistoryError, match="throttled"):
+        engine_for(double).run(question())

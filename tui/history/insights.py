@@ -61,6 +61,7 @@ IAM_ACTIONS = ("logs:StartQuery", "logs:GetQueryResults", "logs:StopQuery")
 _DONE = "Complete"
 _FAILED = ("Failed", "Cancelled", "Timeout", "Unknown")
 _APPROVALS_KEPT = 16
+RETRIES = 5  # GetQueryResults throttled or failing transiently this many times in a row: give up
 
 
 class ScanNeedsApproval(HistoryError):
@@ -164,7 +165,10 @@ class InsightsEngine:
         """An engine with its own client, made as the sources make theirs."""
         from tui.sources.clients import make_client
 
-        client = make_client("logs", region=region, profile=profile, endpoint_url=endpoint_url)
+        try:
+            client = make_client("logs", region=region, profile=profile, endpoint_url=endpoint_url)
+        except Exception as error:  # botocore's: unknown profile, no region
+            raise HistoryError(f"Logs Insights: cannot make a client: {str(error).splitlines()[0]}") from None
         return cls(client, log_groups, fmt, region=region or client.meta.region_name, **options)
 
     # -- cost ----------------------------------------------------------------------------------------
@@ -232,7 +236,7 @@ class InsightsEngine:
 
             def report() -> None:
                 if progress is not None:
-                    progress(self._answer(question, queries, began, complete=False))
+                    progress(self._answer(question, queries, began, estimated, complete=False))
 
             self._wait(queries, question, report, cancel)
             for query in queries:
@@ -240,7 +244,7 @@ class InsightsEngine:
         except BaseException:
             self._stop(queries)
             raise
-        answer = self._answer(question, queries, began, complete=True)
+        answer = self._answer(question, queries, began, estimated, complete=True)
         if progress is not None:
             progress(answer)
         return answer
@@ -277,7 +281,7 @@ class InsightsEngine:
             for query in queries:
                 if query.status == _DONE:
                     continue
-                response = self._get(query.query_id)
+                response = self._get(query.query_id, cancel=cancel)
                 query.status = response.get("status", "Unknown")
                 if query.status in _FAILED:
                     raise HistoryError(
@@ -313,15 +317,28 @@ class InsightsEngine:
                 break
         query.rows = rows
 
-    def _get(self, query_id: str, token: str | None = None) -> dict[str, Any]:
+    def _get(self, query_id: str, token: str | None = None, cancel: threading.Event | None = None) -> dict[str, Any]:
+        """One GetQueryResults; a throttle or a transient failure is retried after the poll delay (up
+        to ``RETRIES`` times in a row), anything else is an error."""
+        from tui.sources.aws_errors import CallContext, FaultKind, classify
+
         request: dict[str, Any] = {"queryId": query_id}
         if token:
             request["nextToken"] = token
-        try:
-            response: dict[str, Any] = self._client.get_query_results(**request)
-        except Exception as error:
-            raise self._error(error, "logs:GetQueryResults") from None
-        return response
+        delay = self._poll.first_s
+        for attempt in range(RETRIES + 1):
+            try:
+                response: dict[str, Any] = self._client.get_query_results(**request)
+                return response
+            except Exception as error:
+                fault = classify(error, CallContext(log_group="", service="CloudWatch Logs Insights"))
+                retry = fault is not None and fault.kind in (FaultKind.THROTTLED, FaultKind.TRANSIENT)
+                if not retry or attempt == RETRIES:
+                    raise self._error(error, "logs:GetQueryResults") from None
+            if (cancel or threading.Event()).wait(delay):
+                raise HistoryCancelled("the history query was cancelled")
+            delay = min(delay * self._poll.factor, self._poll.max_s)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _stop(self, queries: list[_Query]) -> None:
         """StopQuery for every started query that has not finished (best effort: it may just have)."""
@@ -374,7 +391,9 @@ class InsightsEngine:
 
     # -- the answer ----------------------------------------------------------------------------------
 
-    def _answer(self, question: Question, queries: list[_Query], began: float, *, complete: bool) -> Answer:
+    def _answer(
+        self, question: Question, queries: list[_Query], began: float, estimated: int, *, complete: bool
+    ) -> Answer:
         by_kind = {query.kind: query for query in queries}
         timeline = _timeline(by_kind["timeline"].rows)
         peers, peers_cut = _peers(question, by_kind["peers"].rows, self._format)
@@ -391,7 +410,8 @@ class InsightsEngine:
         matched = sum(row.flows for row in timeline)
         notes.append(
             f"Logs Insights over {len(self._groups)} log group{'s' if len(self._groups) != 1 else ''}: "
-            f"{len(queries)} queries, {format_bytes(scanned)} scanned, ~{format_usd(self.cost_usd(scanned))}"
+            f"{len(queries)} queries, {format_bytes(scanned)} scanned, ~{format_usd(self.cost_usd(scanned))} "
+            f"(estimated {format_bytes(estimated)} before running)"
         )
         return Answer(
             engine=ENGINE,
