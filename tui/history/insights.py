@@ -11,6 +11,10 @@ scan would read; the estimate is that times the number of queries. Above ``max_s
 refuses with :class:`ScanNeedsApproval` until the caller, having asked the user, calls
 :meth:`InsightsEngine.approve` for that question.
 
+Insights sorts by one field: the newest records come by start only, so when several records share the
+start of the last one listed, which of them are listed is Insights' choice (the other engines take
+them in message order); the starts listed are the same.
+
 The estimate's answer shape is not in the API reference: the engine reads the first numeric value of
 the first result row (the field whose name mentions bytes when there are several), else the
 statistics' ``bytesScanned``.
