@@ -256,3 +256,18 @@ def test_a_poll_throttled_past_the_retries_is_an_error(double):
     double.refuse["GetQueryResults"] = ("ThrottlingException", "Rate exceeded")
     with pytest.raises(HistoryError, match="throttled"):
         engine_for(double).run(question())
+
+
+def test_groups_configured_by_arn_go_in_log_group_identifiers(double):
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:/vpc/prod-flow-logs"
+    engine = InsightsEngine.from_settings(
+        ["/vpc/flow-logs", arn + ":*"], DEFAULT_FORMAT, region="us-east-1", endpoint_url=double.url, poll=FAST
+    )
+    engine.run(question())
+    for started in double.started:
+        assert "logGroupNames" not in started.request
+        assert started.request["logGroupIdentifiers"] == ["/vpc/flow-logs", arn]
+    double.reset()
+    double.refuse["StartQuery"] = ("AccessDeniedException", "not authorized")
+    with pytest.raises(HistoryError, match=f"on arn:aws:logs:us-east-1:\\*:log-group:/vpc/flow-logs, {arn}"):
+        engine.run(question(records_limit=1))

@@ -257,7 +257,7 @@ class InsightsEngine:
         for query in queries:
             try:
                 response = self._client.start_query(
-                    logGroupNames=self._groups,
+                    **self._targets(),
                     startTime=question.time_range.start_s,
                     endTime=question.time_range.end_s,
                     queryString=query.text,
@@ -387,9 +387,19 @@ class InsightsEngine:
             )
         return HistoryError(f"Logs Insights: {fault.message}")
 
+    def _targets(self) -> dict[str, list[str]]:
+        """StartQuery's log groups: ``logGroupNames`` takes names only; a group configured by its ARN
+        goes in ``logGroupIdentifiers`` (names or ARNs, without the trailing ``:*``)."""
+        if not any(group.startswith("arn:") for group in self._groups):
+            return {"logGroupNames": self._groups}
+        return {"logGroupIdentifiers": [group.removesuffix(":*") for group in self._groups]}
+
     def _resources(self) -> str:
         region = self._region or "*"
-        arns = [f"arn:aws:logs:{region}:*:log-group:{group}" for group in self._groups[:3]]
+        arns = [
+            group if group.startswith("arn:") else f"arn:aws:logs:{region}:*:log-group:{group}"
+            for group in self._groups[:3]
+        ]
         more = f" and {len(self._groups) - 3} more" if len(self._groups) > 3 else ""
         return ", ".join(arns) + more
 
