@@ -245,6 +245,7 @@ class InsightsEngine:
             self._wait(queries, question, report, cancel)
             for query in queries:
                 self._page(query, question)
+                _check_columns(query)
         except BaseException:
             self._stop(queries)
             raise
@@ -440,6 +441,22 @@ class InsightsEngine:
             complete=complete,
             notes=tuple(notes),
         )
+
+
+_COLUMNS = {"timeline": ("binStart", "flows"), "peers": ("flows", "firstStart"), "records": ("@message",)}
+
+
+def _check_columns(query: _Query) -> None:
+    """HistoryError when a Complete query's rows lack the columns it asks for: an endpoint that does not
+    run Insights queries (moto answers every query with raw events) must not read as "no flows"."""
+    needed = _COLUMNS[query.kind]
+    for row in query.rows:
+        missing = [name for name in needed if name not in row]
+        if missing:
+            raise HistoryError(
+                f"Logs Insights answered the {query.kind} query without its {', '.join(missing)} column: "
+                "the endpoint does not run Insights queries (moto does not)"
+            )
 
 
 def _remember(cache: OrderedDict[Question, int], question: Question, value: int) -> None:
