@@ -119,6 +119,7 @@ class DisplayConfig:
 class LimitsConfig:
     max_groups_per_rule: int = 10000
     max_samples: int = 5
+    held_records: int = 200_000  # records the session holds for the evidence and the flows filter
 
 
 @dataclass(frozen=True)

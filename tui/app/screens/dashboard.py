@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from tui.app.drill import key_filter
 from tui.app.widgets.filter_bar import FilterBar
@@ -127,10 +128,24 @@ class DashboardScreen(Screen):
         self.refresh_bindings()
 
     def _set_filter(self, pattern: Any, text: str) -> None:
-        """The session filters what arrives from now on; the table starts over from its matches."""
+        """The session filters what arrives from now on; the table starts over from its matches, and
+        once the records the session held are searched (in a thread), over again with theirs."""
         self.app.session.set_flow_filter(pattern, text)
         self.flows.set_filter(pattern, text)
         self.app.refresh_view()
+        if pattern is not None:
+            self._search_held(pattern, text)
+
+    @work(thread=True, exclusive=True, group="filter-held", exit_on_error=False)
+    def _search_held(self, pattern: Any, text: str) -> None:
+        worker = get_current_worker()
+        if self.app.session.search_flow_filter(lambda: worker.is_cancelled) is not None:
+            self.app.call_from_thread(self._held_searched, pattern, text)
+
+    def _held_searched(self, pattern: Any, text: str) -> None:
+        if self.flows.pattern_text == text:
+            self.flows.set_filter(pattern, text)
+            self.app.refresh_view()
 
     @on(RulesPanel.RowSelected, "#rules")
     def _rule_selected(self, event: RulesPanel.RowSelected) -> None:
