@@ -17,11 +17,13 @@ import os
 from tui.config.issues import ConfigError
 from tui.config.loader import LineDict, read_yaml
 from tui.config.schema import (
+    AthenaConfig,
     AwsConfig,
     BellConfig,
     Config,
     DisplayConfig,
     FollowConfig,
+    HistoryConfig,
     JournalConfig,
     KinesisSourceConfig,
     LimitsConfig,
@@ -32,12 +34,14 @@ from tui.config.schema import (
 from tui.config.validate import build_config
 
 __all__ = [
+    "AthenaConfig",
     "AwsConfig",
     "BellConfig",
     "Config",
     "ConfigError",
     "DisplayConfig",
     "FollowConfig",
+    "HistoryConfig",
     "JournalConfig",
     "KinesisSourceConfig",
     "LimitsConfig",

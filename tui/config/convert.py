@@ -157,3 +157,48 @@ def rule_name(value: Any) -> str:
 def file_path(value: Any) -> str:
     """A path, with ``~`` expanded."""
     return os.path.expanduser(text(value))
+
+
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?", re.IGNORECASE)
+_SIZE_UNITS = {
+    "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+    "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+}
+
+
+def byte_size(value: Any) -> int:
+    """Bytes, more than 0: ``10GB``, ``500MB``, ``2GiB`` or a number of bytes (decimal units, as AWS bills)."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a size such as 10GB or 500MB, got {describe(value)}")
+    match = _SIZE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        size = int(value)
+    elif match is not None:
+        size = int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()])
+    else:
+        raise ValueError(f"must be a size such as 10GB or 500MB, got {describe(value)}")
+    if size <= 0:
+        raise ValueError(f"must be a size greater than 0 (e.g. 10GB), got {describe(value)}")
+    return size
+
+
+def s3_uri(value: Any) -> str:
+    """An ``s3://bucket/prefix`` location."""
+    url = urlparse(text(value))
+    if url.scheme != "s3" or not url.netloc:
+        raise ValueError(f"{value!r} is not an S3 location (s3://bucket/prefix/)")
+    return value
+
+
+def sql_name(value: Any) -> str:
+    """An Athena database, table or workgroup name: letters, digits, _ and - (no quoting games)."""
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,128}", text(value)) is None:
+        raise ValueError(f"{value!r} is not a name Athena takes here (letters, digits, _ and - only)")
+    return value
+
+
+def history_file(value: Any) -> str:
+    """A local path (``~`` expanded) or an ``s3://bucket/prefix`` location."""
+    if text(value).startswith("s3://"):
+        return s3_uri(value)
+    return os.path.expanduser(value)

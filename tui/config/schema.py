@@ -17,6 +17,8 @@ ALERT_STATES = ("ALARM", "OK")
 CLOCKS = ("utc", "local")
 COLORS = ("auto", "always", "never")
 VIA = ("poll", "live-tail")  # how a log_group source is read: FilterLogEvents polling, or StartLiveTail
+HISTORY_ENGINES = ("local", "insights", "athena")  # `flowtail history --via` and history.engine
+S3_FILE_FORMATS = ("text", "parquet")  # a flow log's file format in S3
 
 
 # The terminal UI's remappable actions (the ids of its key bindings; tests/app checks they agree).
@@ -123,6 +125,31 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True)
+class AthenaConfig:
+    """The Athena table over the flow logs in S3 (``flowtail history --print-ddl`` creates it)."""
+
+    database: str = "default"
+    table: str = "vpc_flow_logs"
+    workgroup: str = "primary"
+    output_location: str | None = None  # s3://bucket/prefix/ for results; None: the workgroup's setting
+    location: str | None = None  # for --print-ddl: s3://bucket/prefix/AWSLogs/ACCOUNT/vpcflowlogs/REGION/
+    file_format: str = "text"  # the flow log's S3 file format: text or parquet (for --print-ddl)
+
+
+@dataclass(frozen=True)
+class HistoryConfig:
+    """``flowtail history`` and the History screen: which engine, what a scan may cost, where the data is."""
+
+    engine: str = "local"  # one of HISTORY_ENGINES
+    max_scan_bytes: int = 10 * 10**9  # above this estimate, ask before running (Insights, Athena)
+    insights_usd_per_gb: float = 0.005
+    athena_usd_per_tb: float = 5.0
+    files: tuple[str, ...] = ()  # local paths (files, directories) and s3://bucket/prefix for the local engine
+    cache_bytes: int = 2 * 10**9  # the local engine's Parquet cache, oldest entries evicted beyond this
+    athena: AthenaConfig = field(default_factory=AthenaConfig)
+
+
+@dataclass(frozen=True)
 class Config:
     path: str | None
     aws: AwsConfig
@@ -134,3 +161,4 @@ class Config:
     display: DisplayConfig
     limits: LimitsConfig
     disabled_rules: tuple[RuleConfig, ...] = ()  # `enabled: false`: validated, not evaluated
+    history: HistoryConfig = field(default_factory=HistoryConfig)

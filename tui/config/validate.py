@@ -19,15 +19,19 @@ from tui.config.schema import (
     ALERT_STATES,
     CLOCKS,
     COLORS,
+    HISTORY_ENGINES,
     KEY_ACTIONS,
     MEASURES,
+    S3_FILE_FORMATS,
     SEVERITIES,
     VIA,
+    AthenaConfig,
     AwsConfig,
     BellConfig,
     Config,
     DisplayConfig,
     FollowConfig,
+    HistoryConfig,
     JournalConfig,
     KinesisSourceConfig,
     LimitsConfig,
@@ -71,8 +75,23 @@ _SNS = {
     "region": ("region", convert.region),
     "profile": ("profile", convert.text),
 }
+_HISTORY = {
+    "engine": ("engine", convert.choice(HISTORY_ENGINES)),
+    "max_scan": ("max_scan_bytes", convert.byte_size),
+    "insights_usd_per_gb": ("insights_usd_per_gb", convert.positive_number),
+    "athena_usd_per_tb": ("athena_usd_per_tb", convert.positive_number),
+    "cache_size": ("cache_bytes", convert.byte_size),
+}
+_ATHENA = {
+    "database": ("database", convert.sql_name),
+    "table": ("table", convert.sql_name),
+    "workgroup": ("workgroup", convert.sql_name),
+    "output_location": ("output_location", convert.s3_uri),
+    "location": ("location", convert.s3_uri),
+    "file_format": ("file_format", convert.choice(S3_FILE_FORMATS)),
+}
 SECTION_KEYS: dict[str, tuple[str, ...]] = {
-    "": ("aws", "format", "sources", "follow", "rules", "notifiers", "display", "limits"),
+    "": ("aws", "format", "sources", "follow", "rules", "notifiers", "display", "limits", "history"),
     "aws": tuple(_AWS),
     "sources[]": ("log_group", "stream_prefix", "filter_pattern", "via"),
     "sources[] (kinesis)": ("kinesis_stream", "log_groups", "consumer_name", "region"),
@@ -86,6 +105,8 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {
     "notifiers.bell": (),
     "display": (*_DISPLAY, "keys"),
     "limits": tuple(_LIMITS),
+    "history": (*_HISTORY, "files", "athena"),
+    "history.athena": tuple(_ATHENA),
 }
 """Every key flowtail reads, per section (``[]``: each item of a list); any other key is an error."""
 _RULE_REQUIRED = ("name", "pattern", "threshold", "window")
@@ -245,6 +266,7 @@ class _Validator:
             display=self.display(top),
             limits=self.simple(top, "limits", _LIMITS, LimitsConfig),
             disabled_rules=tuple(disabled),
+            history=self.history(top),
         )
         self.issues.raise_if_any()
         return config
@@ -389,6 +411,28 @@ class _Validator:
         for action, problem in key_conflicts(bindings).items():
             self.issues.add(keys.line_of(action), f"display.keys.{action}", problem)
         return DisplayConfig(**self.scalars(mapping, "display", _DISPLAY, DisplayConfig()), keys=bindings)
+
+    def history(self, top: LineDict) -> HistoryConfig:
+        mapping = self.section(top.get("history"), top.line_of("history"), "history", SECTION_KEYS["history"])
+        if mapping is None:
+            return HistoryConfig()
+        files = self.names(mapping, "files", "history", self.history_file)
+        athena_map = self.section(mapping.get("athena"), mapping.line_of("athena"), "history.athena", tuple(_ATHENA))
+        athena = AthenaConfig()
+        if athena_map is not None:
+            athena = AthenaConfig(**self.scalars(athena_map, "history.athena", _ATHENA, athena))
+        values = self.scalars(mapping, "history", _HISTORY, HistoryConfig())
+        return HistoryConfig(
+            **values, files=tuple(convert.history_file(name) for name in files), athena=athena
+        )
+
+    def history_file(self, value: str, line: int, path: str) -> bool:
+        try:
+            convert.history_file(value)
+        except ValueError as error:
+            self.issues.add(line, path, str(error))
+            return False
+        return True
 
     # -- rules ----------------------------------------------------------------------------------
 
