@@ -36,6 +36,13 @@ def test_the_cap_cuts_the_oldest_records_and_says_since_when_it_is_complete() ->
     assert kept == [line_at(T0 + 1), line_at(T0 + 2), *(line_at(T0 + 10 + i) for i in range(3))]
 
 
+def test_a_batch_larger_than_the_cap_is_not_complete_up_to_its_newest_time() -> None:
+    held = HeldRecords(cap=2)
+    held.add([line_at(T0 + i) for i in range(3)], None, FMT, (T0 + 2) * 1000)
+    status = held.status()
+    assert status.records == 2 and status.capped and status.complete_since_ms == (T0 + 2) * 1000
+
+
 def test_age_drops_whole_batches_older_than_the_windows_and_the_follow_window() -> None:
     held = HeldRecords(cap=1000, keep_ms=60_000)
     held.add([line_at(T0)], None, FMT, T0 * 1000)

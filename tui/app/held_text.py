@@ -27,4 +27,4 @@ def filter_scope(filtered: Any) -> str:
     if filtered.held is None:
         return f"{filtered.matched:,} matched since set"
     scope = held_scope(filtered.held)
-    return f"{filtered.matched:,} matched {scope}" if scope == "since start" else f"{filtered.matched:,} matched, {scope}"
+    return f"{filtered.matched:,} matched{' ' if scope == 'since start' else ', '}{scope}"

@@ -104,6 +104,9 @@ class HeldRecords:
         older than ``keep_ms`` before the newest time, and the oldest records over the cap."""
         if not self.cap or not lines:
             return
+        if len(lines) > self.cap:  # a batch larger than the cap: its oldest lines are never held
+            self.capped = True
+            self._dropped_until(t_max)
         lines = tuple(lines[-self.cap:])
         if times is not None:
             times = tuple(times[-len(lines):])

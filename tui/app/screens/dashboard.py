@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from tui.app.drill import key_filter
+from tui.app.subjects import subject_for, subject_of_group, subject_of_line
 from tui.app.widgets.filter_bar import FilterBar
 from tui.app.widgets.flows_table import FlowsTable
 from tui.app.widgets.footer import KeysFooter
@@ -36,6 +37,10 @@ class DashboardScreen(Screen):
         Binding("escape", "clear_filter", "Clear filter", id="clear_filter", tooltip="Remove the flows filter"),
         Binding("a", "ack", "Ack", id="ack", tooltip="Acknowledge the active alarms shown in the banner"),
         Binding("h", "history", "History", id="history", tooltip="Every alert transition of this run"),
+        Binding(
+            "i", "investigate", "Investigate", id="investigate",
+            tooltip="History of the selected flow's source, top-N key or rule's busiest group, from the History engine",
+        ),
         Binding(
             "n",
             "top_next",
@@ -185,6 +190,25 @@ class DashboardScreen(Screen):
 
     def action_history(self) -> None:
         self.app.open_history()
+
+    def action_investigate(self) -> None:
+        """History of what the focused panel's selected row names (the flows table by default)."""
+        engine = self.app.session.engine
+        focused = self.app.focused
+        subject = None
+        if focused is self.top:
+            key = self.top.selected_key()
+            subject = None if key is None else subject_for(self.top.dimension_name, key)
+        elif focused is self.query_one(RulesPanel):
+            index = self.query_one(RulesPanel).selected_rule()
+            snapshot = self.app.snapshot
+            top = None if index is None or snapshot is None else snapshot.engine.rules[index].top_group
+            if index is not None and top is not None:
+                subject = subject_of_group(engine.group_dict(index, top))
+        else:
+            line = self.flows.selected_line()
+            subject = None if line is None else subject_of_line(engine.fmt, line)
+        self.app.open_investigation(subject)
 
     def action_errors(self) -> None:
         self.app.open_errors()

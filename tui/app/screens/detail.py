@@ -15,6 +15,7 @@ from tui.app.flows import port_label, protocol_label, record_matches
 from tui.app.format import clock_time, human_bytes, zone_label
 from tui.app.safe import plain_text, safe_text
 from tui.app.screens.live_modal import LiveModal
+from tui.app.subjects import subject_of_line
 from tui.flowlog import FlowRecord, parse_record
 
 
@@ -43,7 +44,10 @@ def decoded(record: FlowRecord, name: str, utc: bool) -> str:
 class DetailScreen(LiveModal[None]):
     """Opened with ``enter`` on a flow row; ``escape`` or ``q`` closes it."""
 
-    BINDINGS = [Binding("escape,q", "dismiss", "Close", id="close")]
+    BINDINGS = [
+        Binding("escape,q", "dismiss", "Close", id="close"),
+        Binding("i", "investigate", "Investigate", id="detail_history", tooltip="History of this record's source"),
+    ]
 
     def __init__(self, line: str, fmt: Any, rules: Sequence[Any], utc: bool) -> None:
         super().__init__()
@@ -82,6 +86,9 @@ class DetailScreen(LiveModal[None]):
                 Text(name, style="bold"), plain_text(token, limit=200), plain_text(decoded(record, name, self._utc))
             )
         table.focus()
+
+    def action_investigate(self) -> None:
+        self.app.open_investigation(subject_of_line(self._fmt, self._line))
 
     def _rules_content(self) -> Content:
         verdicts = record_matches(self._rules, self._line)

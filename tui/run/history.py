@@ -1,0 +1,105 @@
+"""What the app asks History questions through: DESIGN says the app reaches AWS-backed services
+(history, ENI context) through interfaces that run/ hands it. :class:`HistoryAccess` names the
+engines the configuration makes available (the configured one first), builds each on first use, in
+the caller's thread (a worker: the engines' modules import boto3 or duckdb, and connect), and says
+who an ENI or address is when ENI context is available.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Any, Callable, Mapping, Sequence
+
+from tui.history.model import Answer, HistoryEngine, HistoryError, Progress, Question, Subject
+
+EngineFactory = Callable[[], HistoryEngine]
+About = Callable[[Subject], "str | None"]
+
+
+class HistoryAccess:
+    """The History engines by name, built lazily and kept; every failure is a one-line HistoryError."""
+
+    def __init__(self, factories: Mapping[str, EngineFactory], default: str | None = None,
+                 about: About | None = None) -> None:
+        if not factories:
+            raise ValueError("no History engine")
+        first = default if default is not None and default in factories else next(iter(factories))
+        self.names: tuple[str, ...] = (first, *(name for name in factories if name != first))
+        self._factories = dict(factories)
+        self._engines: dict[str, HistoryEngine] = {}
+        self._lock = threading.Lock()
+        self._about = about
+
+    def engine(self, name: str) -> HistoryEngine:
+        with self._lock:
+            engine = self._engines.get(name)
+            if engine is None:
+                factory = self._factories.get(name)
+                if factory is None:
+                    raise HistoryError(f"no History engine {name!r}: configured are {', '.join(self.names)}")
+                try:
+                    engine = self._engines[name] = factory()
+                except HistoryError:
+                    raise
+                except ImportError as error:
+                    raise HistoryError(
+                        f"the {name} History engine needs an optional package ({error.name or error}): "
+                        "pip install 'flowtail[history]'"
+                    ) from None
+                except Exception as error:  # noqa: BLE001 - one line on the screen, never a crash
+                    raise HistoryError(f"the {name} History engine: {type(error).__name__}: {error}") from None
+            return engine
+
+    def run(self, name: str, question: Question, progress: Progress | None = None,
+            cancel: threading.Event | None = None) -> Answer:
+        """Answer ``question`` with engine ``name`` (blocks: call it from a worker thread)."""
+        return self.engine(name).run(question, progress, cancel)
+
+    def approve(self, name: str, question: Question) -> None:
+        """The user agreed to a scan above ``history.max_scan`` (engines that ask have ``approve``)."""
+        approve = getattr(self.engine(name), "approve", None)
+        if approve is not None:
+            approve(question)
+
+    def about(self, subject: Subject) -> str | None:
+        """Who the subject is (instance, name, interface type...), one line; None when unknown or
+        when ENI context is not available. Blocks on AWS: call it from a worker thread."""
+        if self._about is None:
+            return None
+        try:
+            return self._about(subject)
+        except Exception:  # noqa: BLE001 - the context is optional: without it History still answers
+            return None
+
+
+def _build(module: str, name: str, *args: Any, **kwargs: Any) -> Any:
+    """``module.name(*args, **kwargs)`` (``name`` may be dotted: a class's constructor method),
+    imported when first asked for: the engines' modules import boto3 or duckdb."""
+    target: Any = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target(*args, **kwargs)
+
+
+def history_access(config: Any, *, files: Sequence[str] = (), cache_dir: Any = None) -> HistoryAccess:
+    """The engines ``config`` makes available: local (over ``history.files`` and ``files``) always,
+    Logs Insights when log groups are followed, Athena when its results location is configured."""
+    history = config.history
+    local_files = (*history.files, *files)
+    factories: dict[str, EngineFactory] = {
+        "local": lambda: _build("tui.history.local", "LocalEngine", local_files, config.format, cache_dir=cache_dir),
+    }
+    groups = tuple(dict.fromkeys(
+        group for source in config.sources
+        for group in ((source.log_group,) if getattr(source, "log_group", None) else getattr(source, "log_groups", ()))
+    ))
+    aws = config.aws
+    if groups:
+        factories["insights"] = lambda: _build(
+            "tui.history.insights", "InsightsEngine.from_settings", groups, config.format,
+            region=aws.region, profile=aws.profile, endpoint_url=aws.endpoint_url,
+        )
+    if history.athena.output_location is not None or history.engine == "athena":
+        factories["athena"] = lambda: _build("tui.history.athena", "AthenaEngine", config)
+    return HistoryAccess(factories, history.engine)
