@@ -1,4 +1,4 @@
-"""Command-line entry point: ``flowtail watch|replay|demo|test-pattern|check``.
+"""Command-line entry point: ``flowtail watch|replay|demo|test-pattern|check|history``.
 
 Each sub-command lives in its own module under ``tui.commands`` and is imported only when used, so
 ``flowtail test-pattern`` and headless replays start without loading Textual or boto3.
@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "local CloudWatch + SNS with simulated traffic and attacks"),
     "test-pattern": ("test_pattern", "test a CloudWatch filter pattern on messages, offline"),
     "check": ("check", "validate a configuration file and every pattern in it"),
+    "history": ("history", "what did an address, CIDR, ENI or port do: timeline, peers, records"),
 }
 
 

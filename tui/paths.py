@@ -15,3 +15,11 @@ def state_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME", "")
     root = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "state"
     return root / "flowtail"
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/flowtail``, or ``~/.cache/flowtail`` (a relative ``XDG_CACHE_HOME`` is ignored, as
+    the specification says). Not created here."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    return root / "flowtail"

@@ -64,18 +64,22 @@ class Dialect:
 
 
 ATHENA = Dialect("athena", lambda col, cidr: f"contains({literal(cidr)}, try_cast({col} AS IPADDRESS))")
-DUCKDB = Dialect("duckdb", lambda col, cidr: f"flowtail_in_network({col}, {literal(cidr)})")
-"""DuckDB has no IP type without the ``inet`` extension (downloaded at first use: no internet), so
-the local engine registers ``flowtail_in_network`` (see :mod:`tui.history.local`)."""
+V6_MATCHES = "flowtail_v6_matches"
+DUCKDB = Dialect("duckdb", lambda col, cidr: f"{col} IN (SELECT address FROM {V6_MATCHES})")
+"""DuckDB has no IP type without the ``inet`` extension (downloaded at first use: no internet), and
+its Python functions need numpy: for an IPv6 CIDR the local engine lists the table's IPv6
+addresses in the network into the table ``flowtail_v6_matches`` first (see :mod:`tui.history.local`)."""
 
 
 class HistorySql:
     """The three statements for one question over one table.
 
     ``fields``: the flow-log fields the table has (a field it lacks reads as NULL); ``table``: the
-    FROM clause; ``where``: extra predicates (Athena's partition predicate); ``message``: SQL for
-    the raw record (None: rebuilt from the fields in ``fields`` order, ``-`` for NULL, as a text
-    flow log writes it).
+    FROM clause; ``where``: extra predicates (Athena's partition predicate); ``message``: a column
+    holding the raw record. Where it is NULL or absent (Athena, Parquet deliveries) the record is
+    rebuilt from the fields in ``fields`` order, ``-`` for NULL, as a text flow log writes it.
+    ``layout``: a column naming each record's own fields (a table of several layouts holds NULL for
+    the fields a record's layout lacks; its ``fields`` list only its own).
     """
 
     def __init__(
@@ -86,6 +90,7 @@ class HistorySql:
         dialect: Dialect,
         where: Sequence[str] = (),
         message: str | None = None,
+        layout: str | None = None,
     ) -> None:
         self.question = question
         self.fields = tuple(fields)
@@ -93,7 +98,9 @@ class HistorySql:
         self.table = table
         self.dialect = dialect
         self.extra = tuple(where)
-        self.message = message or self._rebuilt_message()
+        rebuilt = self._rebuilt_message()
+        self.message = rebuilt if message is None else f"coalesce({quoted(message)}, {rebuilt})"
+        self.layout = "NULL" if layout is None else quoted(layout)
         self._require()
 
     # -- pieces ---------------------------------------------------------------------------------
@@ -106,6 +113,11 @@ class HistorySql:
         spec = FIELDS.get(field)
         return name if spec is not None and spec.kind in NUMERIC_TYPES else f"NULLIF({name}, '-')"
 
+    def raw(self, field: str) -> str:
+        """The column itself (NULL when absent), for comparisons with a subject's value, which is
+        never ``-``: a bare column lets the engines push the predicate into their scans."""
+        return quoted(column(field)) if field in self._has else "NULL"
+
     def _rebuilt_message(self) -> str:
         parts = [f"coalesce(CAST({quoted(column(field))} AS VARCHAR), '-')" for field in self.fields]
         return f"concat_ws(' ', {', '.join(parts)})"
@@ -115,10 +127,11 @@ class HistorySql:
         needed = {"eni": ("interface-id",), "port": ("srcport", "dstport")}.get(kind, ("srcaddr", "dstaddr"))
         for field in (*needed, "start"):
             if field not in self._has:
-                raise HistoryError(f"the flow logs have no {field!r} field: cannot answer about {kind}s")
+                noun = {"address": "an address", "cidr": "a CIDR", "eni": "an ENI", "port": "a port"}[kind]
+                raise HistoryError(f"the flow logs have no {field!r} field: cannot answer about {noun}")
 
     def _address_in(self, field: str) -> str:
-        subject, col = self.question.subject, self.col(field)
+        subject, col = self.question.subject, self.raw(field)
         if subject.kind == "address":
             return f"{col} = {literal(subject.value)}"
         network = subject.network
@@ -131,10 +144,10 @@ class HistorySql:
         """The predicate: the subject stands on this side (``in``: destination, ``out``: source)."""
         subject = self.question.subject
         if subject.kind == "eni":
-            is_eni = f"{self.col('interface-id')} = {literal(subject.value)}"
+            is_eni = f"{self.raw('interface-id')} = {literal(subject.value)}"
             if "flow-direction" not in self._has:
                 return is_eni if direction == "in" else "FALSE"
-            egress = f"coalesce({self.col('flow-direction')}, '') = 'egress'"
+            egress = f"coalesce({self.raw('flow-direction')}, '') = 'egress'"
             return f"({is_eni} AND {'NOT ' if direction == 'in' else ''}{egress})"
         if subject.kind == "port":
             return f"{self.col('dstport' if direction == 'in' else 'srcport')} = {subject.port}"
@@ -151,6 +164,11 @@ class HistorySql:
         return f"{self.side('in')} OR {self.side('out')}"
 
     # -- statements -----------------------------------------------------------------------------
+
+    def matched(self) -> str:
+        """Every column of the records concerning the subject in the range (the local engine scans
+        its files once into a temporary table, then asks the three questions of that)."""
+        return f"SELECT * FROM {self.table} WHERE {self.where(self.concerns())}"
 
     def timeline(self) -> str:
         bin_s, start = self.question.bin_seconds, self.col("start")
@@ -183,7 +201,8 @@ class HistorySql:
     def records(self) -> str:
         values = ", ".join(f"{self.col(field)} AS {quoted(column(field))}" for field in self.fields)
         return (
-            f"SELECT {self.message} AS message, {values} FROM {self.table} WHERE {self.where(self.concerns())} "
+            f"SELECT {self.message} AS message, {self.layout} AS layout, {values} "
+            f"FROM {self.table} WHERE {self.where(self.concerns())} "
             f"ORDER BY {self.col('start')} DESC, message LIMIT {self.question.records_limit}"
         )
 
@@ -228,19 +247,22 @@ def peer_rows(rows: Sequence[Sequence[Any]], limit: int) -> tuple[Peer, ...]:
 def record_rows(
     rows: Sequence[Sequence[Any]], fields: Sequence[str], fmt: FlowFormat | None = None
 ) -> tuple[RecordRow, ...]:
-    """(message, field values...) rows -> records. Text values (Athena's) are typed by the fields'
-    converters, so every engine hands the same ``fields`` mapping."""
+    """(message, layout, field values...) rows -> records. Text values (Athena's) are typed by the
+    fields' converters, so every engine hands the same ``fields`` mapping; a layout (field names
+    separated by spaces) keeps the record's own fields, in its order."""
     converters: Mapping[str, Callable[[str], Any]] = {}
     if fmt is not None:
         converters = {field: fmt.converter(field) for field in fields if fmt.has(field)}
     result = []
     for row in rows:
         values: dict[str, int | str | None] = {}
-        for field, value in zip(fields, row[1:]):
+        for field, value in zip(fields, row[2:]):
             if isinstance(value, str) and field in converters:
                 values[field] = converters[field](value)
             else:
                 values[field] = value
+        if row[1]:
+            values = {field: values.get(field) for field in str(row[1]).split()}
         start = values.get("start")
         result.append(RecordRow(from_epoch(start if isinstance(start, int) else 0), str(row[0]), values))
     return tuple(result)

@@ -1,0 +1,163 @@
+"""`flowtail history` (the local engine) against `zcat | awk` answering the same three questions.
+
+24 hours of a mid-size VPC in default-format records, spread over gz files as S3 delivers them
+(generated, seeded), and one address: its timeline (5-minute bins by action), its peers (both
+directions, by address, port, protocol and action) and its newest 50 records. Measured:
+
+- the first answer (the files converted to the Parquet cache, then queried), against awk over the
+  decompressed files computing the same three answers (its records sorted by start);
+- the repeated question, answered from the cache;
+- peak RSS of flowtail's processes (the largest one: the command or a conversion worker);
+- the answers' agreement: matched records, the timeline and the peers' totals equal awk's.
+
+    .venv/bin/python benchmarks/bench_history.py --records 10000000 --files 300
+
+The data is kept in --dir between runs (generated once per size); the cache is emptied before the
+first answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import gzip
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DAY_START = 1_700_000_000 - 1_700_000_000 % 86400
+SUBJECT = "10.0.7.77"
+AWK = r"""
+$11 >= S && $11 < E && ($4 == A || $5 == A) {
+    matched++
+    bin = $11 - $11 % 300; key = bin " " $13
+    tf[key]++; tb[key] += $10; tp[key] += $9
+    if ($5 == A) { pk = $4 " " $7 " " $8 " " $13 " in"; pf[pk]++; pb[pk] += $10 }
+    if ($4 == A) { pk = $5 " " $7 " " $8 " " $13 " out"; pf[pk]++; pb[pk] += $10 }
+    print $11 "\t" $0 > REC
+}
+END {
+    print "matched", matched + 0
+    for (k in tf) print "timeline", k, tf[k], tb[k], tp[k]
+    for (k in pf) print "peer", k, pf[k], pb[k]
+}
+"""
+
+
+def generate(directory: Path, records: int, files: int, seed: int = 1) -> None:
+    """``records`` default-format records over 24 h in ``files`` gz files (~5 minutes each)."""
+    rng = random.Random(seed)
+    inside = [f"10.0.{a}.{b}" for a in range(16) for b in range(1, 126)]  # 2,000 addresses
+    outside = [f"{rng.randint(1, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+               for _ in range(5000)]
+    enis = [f"eni-{rng.getrandbits(68):017x}" for _ in range(400)]
+    ports = [22, 80, 443, 443, 443, 3306, 5432, 6379, 8080, 53, 123]
+    per_file, span = records // files, 86400 // files
+    for index in range(files):
+        lines = []
+        base = DAY_START + index * span
+        for _ in range(per_file + (1 if index < records % files else 0)):
+            start = base + rng.randrange(span)
+            src = SUBJECT if rng.random() < 0.002 else rng.choice(inside if rng.random() < 0.7 else outside)
+            dst = SUBJECT if rng.random() < 0.002 else rng.choice(inside)
+            packets = rng.randint(1, 400)
+            action = "ACCEPT" if rng.random() < 0.85 else "REJECT"
+            lines.append(
+                f"2 123456789012 {rng.choice(enis)} {src} {dst} {rng.randint(1024, 65535)} {rng.choice(ports)} "
+                f"{6 if rng.random() < 0.8 else 17} {packets} {packets * rng.randint(40, 1500)} {start} "
+                f"{start + 60} {action} OK\n"
+            )
+        header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end " \
+                 "action log-status\n"
+        with gzip.open(directory / f"flows-{index:04d}.log.gz", "wt", compresslevel=1) as stream:
+            stream.write(header + "".join(lines))
+
+
+def run_awk(directory: Path) -> tuple[float, dict]:
+    with tempfile.TemporaryDirectory() as scratch:
+        records = os.path.join(scratch, "records.tsv")
+        started = time.perf_counter()
+        script = (
+            f"zcat {directory}/*.log.gz | awk -v A={SUBJECT} -v S={DAY_START} -v E={DAY_START + 86400} "
+            f"-v REC={records} '{AWK}' && sort -t '\t' -k1,1nr {records} | head -50 > {records}.top"
+        )
+        out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout
+        seconds = time.perf_counter() - started
+    result: dict = {"timeline": {}, "peers": {}}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts[0] == "matched":
+            result["matched"] = int(parts[1])
+        elif parts[0] == "timeline":
+            result["timeline"][(int(parts[1]), parts[2])] = (int(parts[3]), int(parts[4]), int(parts[5]))
+        else:
+            result["peers"][tuple(parts[1:6])] = (int(parts[6]), int(parts[7]))
+    return seconds, result
+
+
+def run_flowtail(directory: Path, cache: Path) -> tuple[float, dict, list[str]]:
+    environment = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(DAY_START))
+    until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(DAY_START + 86400))
+    command = [sys.executable, "-m", "tui", "history", SUBJECT, str(directory), "--since", since, "--until", until,
+               "--json", "--peers", "100000", "--records", "50"]
+    started = time.perf_counter()
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=environment).stdout
+    seconds = time.perf_counter() - started
+    result: dict = {"timeline": {}, "peers": {}}
+    messages = []
+    for line in out.splitlines():
+        item = json.loads(line)
+        if item["type"] == "timeline":
+            start = calendar.timegm(time.strptime(item["start"], "%Y-%m-%dT%H:%M:%SZ"))
+            result["timeline"][(start, item["action"])] = (item["flows"], item["bytes"], item["packets"])
+        elif item["type"] == "peer":
+            key = (item["address"], str(item["port"]), str(item["protocol"]), item["action"], item["direction"])
+            result["peers"][key] = (item["flows"], item["bytes"])
+        elif item["type"] == "record":
+            messages.append(item["message"])
+        else:
+            result["matched"] = item["records"]
+    return seconds, result, messages
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000_000)
+    parser.add_argument("--files", type=int, default=300)
+    parser.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "flowtail-bench-history"))
+    args = parser.parse_args()
+    directory = Path(args.dir) / f"{args.records}-{args.files}"
+    if not (directory / "done").exists():
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        started = time.perf_counter()
+        generate(directory, args.records, args.files)
+        (directory / "done").touch()
+        print(f"generated {args.records:,} records in {args.files} gz files in {time.perf_counter() - started:.1f} s")
+    size = sum(path.stat().st_size for path in directory.glob("*.gz"))
+    print(f"data: {args.records:,} records, {args.files} files, {size / 1e6:.0f} MB gz; subject {SUBJECT}")
+    cache = Path(args.dir) / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    awk_s, awk = run_awk(directory)
+    first_s, first, _ = run_flowtail(directory, cache)
+    again_s, again, _ = run_flowtail(directory, cache)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    agree = first == awk and again == awk
+    print(f"zcat | awk           {awk_s:7.2f} s  (matched {awk['matched']:,})")
+    print(f"flowtail, first      {first_s:7.2f} s  ratio to awk {first_s / awk_s:.2f} (goal <= 0.5)")
+    print(f"flowtail, repeated   {again_s:7.2f} s  (goal < 1 s)")
+    print(f"peak RSS             {peak_mb:7.0f} MB (largest process, awk's included; goal < 500 MB)")
+    print(f"answers agree        {agree}")
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

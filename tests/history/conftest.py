@@ -1,0 +1,1 @@
+"""Shared pieces for the history tests: flow-log lines, files and the brute-force reference answer."""

@@ -1,0 +1,23 @@
+"""DuckDB for the local engine: imported lazily (an optional extra), configured with bounded memory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui.history.model import HistoryError
+
+INSTALL_HINT = "the local history engine needs DuckDB: pip install 'flowtail[history]'"
+MEMORY_LIMIT = "256MB"  # DuckDB spills to disk beyond this: a question on a bastion stays small
+THREADS = 2
+
+
+def connect(temp_directory: str | None = None) -> Any:
+    """An in-memory DuckDB connection; HistoryError naming the extra to install when DuckDB is missing."""
+    try:
+        import duckdb
+    except ImportError:
+        raise HistoryError(INSTALL_HINT) from None
+    config: dict[str, Any] = {"memory_limit": MEMORY_LIMIT, "threads": THREADS, "autoinstall_known_extensions": False}
+    if temp_directory is not None:
+        config["temp_directory"] = temp_directory
+    return duckdb.connect(":memory:", config=config)

@@ -1,0 +1,357 @@
+"""The local history engine, the embedded default: DuckDB over flow-log files and S3 objects.
+
+Locations are files, directories (every file under them) and ``s3://bucket/prefix`` (every object
+under it, fetched with boto3: DuckDB's own S3 reader is an extension downloaded at first use, and a
+bastion may have no internet). Each text file or object is converted once into the Parquet cache
+(:mod:`tui.history.cache`, :mod:`tui.history.ingest`); Parquet files (AWS's Parquet deliveries) are
+read as they are. A repeated question reads only the cache.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from tui.flowlog import FlowFormat
+from tui.history.cache import Entry, ParquetCache, entry_key
+from tui.history.model import (
+    Answer,
+    HistoryCancelled,
+    HistoryError,
+    Progress,
+    Question,
+    Subject,
+    check_cancel,
+)
+from tui.history.sql import DUCKDB, V6_MATCHES, HistorySql, literal, peer_rows, record_rows, table_fields, timeline_rows
+
+PARQUET_SUFFIX = ".parquet"
+MATCHED = "flowtail_matched"  # the records concerning the subject in the range (temporary tables)
+NEWEST = "flowtail_newest"
+NEWEST_MESSAGES = "flowtail_newest_messages"
+INTERRUPT_POLL_S = 0.05  # how often a running DuckDB statement looks at the cancel event
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file or object of a location."""
+
+    label: str  # the path, or s3://bucket/key
+    key: str  # its cache key ("" for a local Parquet file, read where it is)
+    path: str | None = None  # a local file
+    bucket: str | None = None  # an S3 object
+    object_key: str | None = None
+
+    @property
+    def parquet(self) -> bool:
+        return self.label.endswith(PARQUET_SUFFIX)
+
+
+def _convert_worker(path: str, fmt_text: str, staging: str) -> tuple[list[str], int, int]:
+    """Process-pool entry: convert one file (its own DuckDB connection)."""
+    from tui.history.ingest import convert_file
+
+    converted = convert_file(path, FlowFormat.parse(fmt_text), Path(staging))
+    return converted.parts, converted.records, converted.malformed
+
+
+def _parquet(files: Sequence[str]) -> str:
+    """The Parquet files as one relation, with each row's file and row number (to fetch its message)."""
+    names = ", ".join(literal(name) for name in files)
+    return f"read_parquet([{names}], union_by_name=true, filename=true, file_row_number=true)"
+
+
+class LocalEngine:
+    """DuckDB over ``locations``; records without a header line read in ``fmt``.
+
+    ``s3_client``: makes the boto3 S3 client (only called when a location is ``s3://``).
+    ``workers``: processes converting files (1: in this process).
+    """
+
+    name = "local"
+
+    def __init__(
+        self,
+        locations: Sequence[str],
+        fmt: FlowFormat,
+        cache: ParquetCache,
+        s3_client: Callable[[], Any] | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.locations = tuple(locations)
+        self.fmt = fmt
+        self.cache = cache
+        self._s3_factory = s3_client
+        self._s3: Any = None
+        self.workers = workers or min(4, os.cpu_count() or 1)
+
+    def estimate(self, question: Question) -> int | None:
+        """The local engine costs nothing: no estimate."""
+        return None
+
+    # -- sources --------------------------------------------------------------------------------
+
+    def _client(self) -> Any:
+        if self._s3 is None:
+            if self._s3_factory is None:
+                raise HistoryError("s3:// locations need AWS access (a configuration with aws: settings)")
+            self._s3 = self._s3_factory()
+        return self._s3
+
+    def sources(self, cancel: threading.Event | None = None) -> list[Source]:
+        """Every file and object of the locations; HistoryError (one line) for a location that is none."""
+        if not self.locations:
+            raise HistoryError("no flow-log files to ask: give FILES, or history.files in the configuration")
+        result: list[Source] = []
+        for location in self.locations:
+            check_cancel(cancel)
+            if location.startswith("s3://"):
+                result.extend(self._s3_sources(location))
+            elif os.path.isdir(location):
+                for root, dirs, files in os.walk(location):
+                    dirs.sort()
+                    result.extend(self._file(os.path.join(root, name)) for name in sorted(files))
+            elif os.path.isfile(location):
+                result.append(self._file(location))
+            else:
+                raise HistoryError(f"{location}: no such file or directory")
+        return result
+
+    def _file(self, path: str) -> Source:
+        path = os.path.abspath(path)
+        if path.endswith(PARQUET_SUFFIX):
+            return Source(path, "", path=path)
+        stat = os.stat(path)
+        return Source(path, entry_key("file", path, stat.st_size, stat.st_mtime_ns, self.fmt), path=path)
+
+    def _s3_sources(self, location: str) -> list[Source]:
+        from tui.history.aws import aws_error
+
+        bucket, _, prefix = location[len("s3://"):].partition("/")
+        result = []
+        try:
+            for page in self._client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    key = item["Key"]
+                    if key.endswith("/"):
+                        continue
+                    identity = entry_key("s3", bucket, key, item.get("ETag", ""), item.get("Size", 0), self.fmt)
+                    result.append(Source(f"s3://{bucket}/{key}", identity, bucket=bucket, object_key=key))
+        except Exception as error:  # botocore's errors: one line naming what to allow
+            raise aws_error(error, f"listing {location}", ("s3:ListBucket",)) from None
+        if not result:
+            raise HistoryError(f"{location}: no objects under this prefix")
+        return result
+
+    def _download(self, source: Source, target: Path, cancel: threading.Event | None) -> None:
+        from tui.history.aws import aws_error
+
+        try:
+            body = self._client().get_object(Bucket=source.bucket, Key=source.object_key)["Body"]
+            with open(target, "wb") as stream:
+                while block := body.read(1 << 20):
+                    check_cancel(cancel)
+                    stream.write(block)
+        except HistoryCancelled:
+            raise
+        except Exception as error:
+            raise aws_error(error, f"reading {source.label}", ("s3:GetObject",)) from None
+
+    # -- conversion -----------------------------------------------------------------------------
+
+    def _prepare(
+        self, sources: list[Source], progress: Callable[[str], None], cancel: threading.Event | None
+    ) -> tuple[list[str], int, int, int]:
+        """The Parquet parts answering over ``sources``: (parts, converted, records, malformed)."""
+        parts: list[str] = []
+        entries: dict[str, Entry] = {}
+        todo: list[tuple[Source, Path, str]] = []  # (source, staging directory, local text file)
+        for source in sources:
+            check_cancel(cancel)
+            if not source.key:
+                parts.append(source.path or "")
+                continue
+            entry = self.cache.get(source.key)
+            if entry is not None:
+                entries[source.key] = entry
+                continue
+            staging = self.cache.staging()
+            try:
+                if source.bucket is not None:
+                    progress(f"fetching {source.label}")
+                    local = staging / ("object.parquet" if source.parquet else "object")
+                    self._download(source, local, cancel)
+                    if source.parquet:
+                        entries[source.key] = self.cache.commit(source.key, staging, [str(local)], 0, 0)
+                        continue
+                    todo.append((source, staging, str(local)))
+                else:
+                    todo.append((source, staging, source.path or ""))
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        try:
+            for done, (source, staging, converted) in enumerate(self._convert(todo, cancel), start=1):
+                progress(f"converted {done} of {len(todo)} files to Parquet")
+                parts_made, records, malformed = converted
+                for name in os.listdir(staging):
+                    if name.startswith("object"):
+                        os.unlink(staging / name)  # the fetched text object: only its Parquet is kept
+                entries[source.key] = self.cache.commit(source.key, staging, parts_made, records, malformed)
+        finally:
+            for _, staging, _ in todo:
+                shutil.rmtree(staging, ignore_errors=True)  # what was not committed
+        for entry in entries.values():
+            parts.extend(entry.parts)
+        records = sum(entry.records for entry in entries.values())
+        malformed = sum(entry.malformed for entry in entries.values())
+        return parts, len(todo), records, malformed
+
+    def _convert(
+        self, todo: list[tuple[Source, Path, str]], cancel: threading.Event | None
+    ) -> Any:
+        """Yield (source, staging, (parts, records, malformed)) as conversions finish."""
+        if not todo:
+            return
+        fmt_text = str(self.fmt)
+        if self.workers <= 1 or len(todo) == 1:
+            for source, staging, path in todo:
+                check_cancel(cancel)
+                yield source, staging, _convert_worker(path, fmt_text, str(staging))
+            return
+        context = multiprocessing.get_context("spawn")  # no fork of a process holding DuckDB's threads
+        pool = concurrent.futures.ProcessPoolExecutor(min(self.workers, len(todo)), mp_context=context)
+        try:
+            futures = {
+                pool.submit(_convert_worker, path, fmt_text, str(staging)): (source, staging)
+                for source, staging, path in todo
+            }
+            pending = set(futures)
+            while pending:
+                check_cancel(cancel)
+                finished, pending = concurrent.futures.wait(
+                    pending, timeout=INTERRUPT_POLL_S * 4, return_when=concurrent.futures.FIRST_COMPLETED
+                )
+                for future in finished:
+                    source, staging = futures[future]
+                    yield source, staging, future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- the question ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        question: Question,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Answer:
+        started = time.monotonic()
+
+        def elapsed() -> int:
+            return int((time.monotonic() - started) * 1000)
+
+        def note(text: str) -> None:
+            if progress is not None:
+                progress(Answer(self.name, question, elapsed_ms=elapsed(), complete=False, notes=(text,)))
+
+        sources = self.sources(cancel)
+        parts, converted, records, malformed = self._prepare(sources, note, cancel)
+        notes = [f"{len(sources)} files: {converted} converted to Parquet, {len(sources) - converted} from the cache"]
+        if malformed:
+            notes.append(f"{malformed} lines were no record of their layout (skipped)")
+        held = self.cache.trim(keep=frozenset(source.key for source in sources if source.key))
+        if held > self.cache.max_bytes:
+            notes.append(f"this question's Parquet ({held} bytes) is over history.cache_size: older entries removed")
+        note("querying")
+        answer = self._query(question, parts, cancel) if parts else Answer(self.name, question)
+        scanned = sum(os.path.getsize(part) for part in parts)
+        return replace(answer, bytes_scanned=scanned, elapsed_ms=elapsed(), notes=(*answer.notes, *notes))
+
+    def _query(self, question: Question, parts: list[str], cancel: threading.Event | None) -> Answer:
+        from tui.history.duck import connect
+
+        connection = connect(temp_directory=str(self.cache.root / ".duckdb-tmp"))
+        done = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(connection, cancel, done), daemon=True)
+        watcher.start()
+        try:
+            connection.execute(f"CREATE VIEW flows AS SELECT * FROM {_parquet(parts)}")
+            columns = [row[0] for row in connection.execute("DESCRIBE flows").fetchall()]
+            fields = table_fields(columns)
+            layout = "layout" if "layout" in columns else None
+            scan = HistorySql(question, fields, "flows", DUCKDB, layout=layout)
+            if question.subject.kind == "cidr" and question.subject.network.version == 6:
+                self._ipv6_matches(connection, scan)
+            # The files are read once, without the messages (most of their bytes); the newest
+            # records' messages are fetched afterwards from the few files that hold them.
+            drop = " EXCLUDE (message)" if "message" in columns else ""
+            connection.execute(f"CREATE TEMP TABLE {MATCHED} AS SELECT *{drop} FROM ({scan.matched()})")
+            sql = HistorySql(question, fields, MATCHED, DUCKDB, layout=layout)
+            timeline = timeline_rows(connection.execute(sql.timeline()).fetchall())
+            peers = peer_rows(connection.execute(sql.peers()).fetchall(), question.peers_limit)
+            records = record_rows(self._newest(connection, question, fields, layout), fields)
+        except Exception as error:
+            check_cancel(cancel)
+            raise HistoryError(f"the local engine failed: {str(error).splitlines()[0]}") from None
+        finally:
+            done.set()
+            connection.close()
+        check_cancel(cancel)
+        return Answer(
+            self.name, question, timeline, peers, records, records_matched=sum(row.flows for row in timeline)
+        )
+
+    @staticmethod
+    def _newest(connection: Any, question: Question, fields: Sequence[str], layout: str | None) -> list[Any]:
+        """The newest records' rows (message, layout, fields...), their messages read from their files."""
+        if question.records_limit == 0:
+            return []
+        (oldest,) = connection.execute(
+            f"SELECT min(start) FROM (SELECT start FROM {MATCHED} ORDER BY start DESC LIMIT {question.records_limit})"
+        ).fetchone()
+        if oldest is None:
+            return []
+        # Every record at least as new as the Nth (ties included: the order among them is by message).
+        connection.execute(f"CREATE TEMP TABLE {NEWEST} AS SELECT * FROM {MATCHED} WHERE start >= {int(oldest)}")
+        files = [row[0] for row in connection.execute(f"SELECT DISTINCT filename FROM {NEWEST}").fetchall()]
+        source = _parquet(files)
+        described = connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        has_message = any(row[0] == "message" for row in described)
+        message = "p.message" if has_message else "NULL"
+        connection.execute(
+            f"CREATE TEMP TABLE {NEWEST_MESSAGES} AS SELECT n.*, {message} AS message FROM {NEWEST} AS n "
+            f"JOIN {source} AS p ON n.filename = p.filename AND n.file_row_number = p.file_row_number"
+        )
+        sql = HistorySql(question, fields, NEWEST_MESSAGES, DUCKDB, message="message", layout=layout)
+        return list(connection.execute(sql.records()).fetchall())
+
+    @staticmethod
+    def _ipv6_matches(connection: Any, sql: HistorySql) -> None:
+        """Fill :data:`V6_MATCHES` with the table's IPv6 addresses in the subject's network."""
+        subject: Subject = sql.question.subject
+        addresses = connection.execute(
+            f"SELECT DISTINCT address FROM (SELECT {sql.col('srcaddr')} AS address FROM flows WHERE {sql.where()} "
+            f"UNION SELECT {sql.col('dstaddr')} FROM flows WHERE {sql.where()}) WHERE contains(address, ':')"
+        ).fetchall()
+        inside = [(address,) for (address,) in addresses if subject.holds_address(address)]
+        connection.execute(f"CREATE TEMP TABLE {V6_MATCHES} (address VARCHAR)")
+        if inside:
+            connection.executemany(f"INSERT INTO {V6_MATCHES} VALUES (?)", inside)
+
+    @staticmethod
+    def _watch(connection: Any, cancel: threading.Event | None, done: threading.Event) -> None:
+        """Interrupt the running statement when ``cancel`` is set (until ``done``)."""
+        if cancel is None:
+            return
+        while not done.wait(INTERRUPT_POLL_S):
+            if cancel.is_set():
+                connection.interrupt()
+                return
