@@ -47,7 +47,7 @@ def matches(pattern: str, message: str = DOC) -> bool:
         ('{ $.n = "*" }', True),
         ('{ $.n = "" }', False),
         ('{ $.n = "1" }', True),  # observed: a quoted number equals the JSON number
-        ('{ $.n = "1.0" }', True),
+        ('{ $.n = "1.0" }', False),  # the number 1 is written "1": a quoted value compares that text
         ('{ $.n = "2" }', False),
         ('{ $.n != "1" }', False),
         ('{ $.s1 = "1" }', True),
@@ -147,11 +147,30 @@ def test_duplicate_keys_last_one_wins():
     assert not matches('{ $.v = "1" }', '{"v": 1, "v": 2}')
 
 
-@pytest.mark.parametrize("message", ['{"v": 1}', '{"v": "1"}', '{"v": 2, "v": 1}', '{"v": 1.0}'])
-def test_equality_with_a_quoted_number_holds_across_json_types(message):
-    """Observed AWS answers: `{ $.v = "1" }` matches the number and the string (last key wins)."""
-    assert matches('{ $.v = "1" }', message)
-    assert matches("{ $.v = 1 }", message)
+@pytest.mark.parametrize(
+    ("message", "quoted", "bare"),
+    [
+        ('{"v":1}', True, True),
+        ('{"v":"1"}', True, True),
+        ('{"v":2,"v":1}', True, True),  # the last key wins
+        ('{"v":1.0}', False, True),
+        ('{"v":1e0}', False, True),
+    ],
+)
+def test_a_quoted_value_compares_a_numbers_text_as_written_a_bare_number_its_value(message, quoted, bare):
+    """Observed AWS answers: `{ $.v = "1" }` matches 1, "1" and a last key of 1, not 1.0 or 1e0;
+    `{ $.v = 1 }` matches all of 1, 1.0, 1e0 and "1"."""
+    assert matches('{ $.v = "1" }', message) is quoted
+    assert matches('{ $.v != "1" }', message) is not quoted
+    assert matches("{ $.v = 1 }", message) is bare
+
+
+def test_a_quoted_value_equals_a_number_written_the_same_way():
+    assert matches('{ $.v = "1.0" }', '{"v": 1.0}')
+    assert matches('{ $.v = "1e0" }', '{"v": 1e0}')
+    assert not matches('{ $.v = "1E0" }', '{"v": 1e0}')
+    assert matches('{ $.v = "-0.50" }', '{"v": -0.50}') and not matches('{ $.v = "-0.5" }', '{"v": -0.50}')
+    assert matches("{ $.v > 0.9 && $.v < 1.1 }", '{"v": 1e0}')  # ordering still by value
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Callable, TypeGuard
 from tui.patterns.base import Pattern
 from tui.patterns.compare import make_cmp
 from tui.patterns.errors import PatternError
-from tui.patterns.numbers import parse_number, to_decimal
+from tui.patterns.numbers import to_decimal
 from tui.patterns.scanner import Literal, Scanner
 
 Test = Callable[[object], bool]  # on a whole document
@@ -41,12 +41,25 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
+class JsonNumber(Decimal):
+    """A JSON number: its exact value (ordering and numeric equality use it) and its ``text`` as
+    written in the message, which is what a quoted pattern value is compared with."""
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> JsonNumber:
+        number = super().__new__(cls, to_decimal(text))
+        number.text = text
+        return number
+
+
 def _load_object(message: str) -> dict | None:
     """The message as a JSON object, or None (not JSON, not an object, too deep, NaN...)."""
     if not message.lstrip().startswith("{"):
         return None
     try:
-        document = json.loads(message, parse_float=to_decimal, parse_int=Decimal, parse_constant=_reject_constant)
+        document = json.loads(message, parse_float=JsonNumber, parse_int=JsonNumber, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         return None
     return document if isinstance(document, dict) else None
@@ -219,8 +232,8 @@ class _Parser:
         return None
 
 
-def _is_number(value: object) -> TypeGuard[Decimal]:
-    return isinstance(value, Decimal)  # JSON numbers are loaded as Decimal; bool is not one
+def _is_number(value: object) -> TypeGuard[JsonNumber]:
+    return isinstance(value, JsonNumber)  # bool is not one
 
 
 def _value_test(op: str, literal: Literal) -> ValueTest:
@@ -250,13 +263,14 @@ def _value_test(op: str, literal: Literal) -> ValueTest:
             literal = Literal("word", literal.text, literal.column)
         text_equal = make_cmp("=", literal).predicate()
         matches_numbers = literal.kind == "word" and not literal.text.strip("*")  # `= *` matches numbers too
-        # Observed: `= "1"` matches the number 1 as well as the string "1" (by value: 1.0 and 1e0 too).
-        value_of_text = parse_number(literal.text) if literal.kind == "quoted" else None
+        # Observed: `= "1"` matches the number 1 as well as the string "1", but not 1.0 or 1e0: a quoted
+        # value is compared with the number's text as written, not with its value.
+        quoted = literal.kind == "quoted"
 
         def equal(value: object) -> bool:
             if isinstance(value, str):
                 return text_equal(value)
-            return matches_numbers or value_of_text is not None and value == value_of_text
+            return matches_numbers or quoted and _is_number(value) and value.text == literal.text
 
     if op == "=":
         return lambda value: _comparable(value) and equal(value)
