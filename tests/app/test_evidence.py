@@ -8,13 +8,14 @@ import dataclasses
 
 import pytest
 
-from tests.app.conftest import ALL_LINES, END, build_app, feed, rendered, rows, screen_text
 from tui.app.sample import BRUTE, record, sample_config
 from tui.app.screens import evidence
 from tui.app.screens.evidence import EvidenceScreen
 from tui.app.screens.history import HistoryScreen
 from tui.app.screens.rule import RuleScreen
 from tui.app.widgets.rules_panel import RulesPanel
+
+from tests.app.conftest import ALL_LINES, END, build_app, feed, rendered, rows, screen_text
 
 SIZES = [(80, 24), (120, 40)]
 

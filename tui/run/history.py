@@ -7,7 +7,6 @@ who an ENI or address is when ENI context is available.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Any, Callable, Mapping, Sequence
 
@@ -73,33 +72,40 @@ class HistoryAccess:
             return None
 
 
-def _build(module: str, name: str, *args: Any, **kwargs: Any) -> Any:
-    """``module.name(*args, **kwargs)`` (``name`` may be dotted: a class's constructor method),
-    imported when first asked for: the engines' modules import boto3 or duckdb."""
-    target: Any = importlib.import_module(module)
-    for part in name.split("."):
-        target = getattr(target, part)
-    return target(*args, **kwargs)
+def history_access(config: Any, *, files: Sequence[str] = (), on_note: Callable[[str], None] | None = None
+                   ) -> HistoryAccess:
+    """The engines ``config`` makes available (tui.history.engines builds them): local (over
+    ``history.files`` and ``files``) always, Logs Insights when log groups are followed, Athena when
+    its results location is configured or it is the configured engine. ENI context comes from
+    ``ec2:DescribeNetworkInterfaces`` (tui.history.eni); ``on_note`` gets its one-line notes."""
+    from tui.history.engines import build_engine
 
-
-def history_access(config: Any, *, files: Sequence[str] = (), cache_dir: Any = None) -> HistoryAccess:
-    """The engines ``config`` makes available: local (over ``history.files`` and ``files``) always,
-    Logs Insights when log groups are followed, Athena when its results location is configured."""
     history = config.history
-    local_files = (*history.files, *files)
-    factories: dict[str, EngineFactory] = {
-        "local": lambda: _build("tui.history.local", "LocalEngine", local_files, config.format, cache_dir=cache_dir),
-    }
-    groups = tuple(dict.fromkeys(
-        group for source in config.sources
-        for group in ((source.log_group,) if getattr(source, "log_group", None) else getattr(source, "log_groups", ()))
-    ))
-    aws = config.aws
-    if groups:
-        factories["insights"] = lambda: _build(
-            "tui.history.insights", "InsightsEngine.from_settings", groups, config.format,
-            region=aws.region, profile=aws.profile, endpoint_url=aws.endpoint_url,
-        )
+    factories: dict[str, EngineFactory] = {"local": lambda: build_engine(config, "local", files)}
+    if any(getattr(source, "via", None) for source in config.sources):  # log groups (not a Kinesis stream)
+        factories["insights"] = lambda: build_engine(config, "insights")
     if history.athena.output_location is not None or history.engine == "athena":
-        factories["athena"] = lambda: _build("tui.history.athena", "AthenaEngine", config)
-    return HistoryAccess(factories, history.engine)
+        factories["athena"] = lambda: build_engine(config, "athena")
+    return HistoryAccess(factories, history.engine, eni_context(config, on_note))
+
+
+def eni_context(config: Any, on_note: Callable[[str], None] | None = None) -> About:
+    """Who an ENI or an address is (tui.history.eni, made on first use), one line; ports have none."""
+    directory: list[Any] = []
+    lock = threading.Lock()
+
+    def about(subject: Subject) -> str | None:
+        if subject.kind not in ("eni", "address"):
+            return None
+        with lock:
+            if not directory:
+                from tui.history.eni import EniDirectory
+
+                aws = config.aws
+                directory.append(EniDirectory.from_settings(
+                    region=aws.region, profile=aws.profile, endpoint_url=aws.endpoint_url, on_note=on_note,
+                ))
+        info = directory[0].lookup(subject.value)
+        return None if info is None else str(info.summary)
+
+    return about
