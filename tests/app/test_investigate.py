@@ -301,3 +301,43 @@ def test_timeline_counts_place_bins_in_the_range_and_keep_empty_ones():
     counts = timeline_counts(answer)
     assert len(counts) == 10
     assert counts[1] == (1, 3) and sum(a + r for a, r in counts) == 4
+
+
+ABOUT = "instance i-0123456789abcdef0 (app-1) · subnet-0123456789abcdef0 · vpc-0123456789abcdef0"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+async def test_who_the_subject_is_shows_under_the_title_cut_with_an_ellipsis(size):
+    app = build_app()
+    asked = []
+
+    def about(subject):
+        asked.append(subject)
+        return ABOUT
+
+    app.history = HistoryAccess({"local": lambda: ScriptedEngine("local")}, about=about)
+    async with app.run_test(size=size) as pilot:
+        await open_history(pilot)
+        await settle(pilot)
+        assert asked == [Subject("address", BRUTE)]
+        line = next(line for line in screen_text(app).splitlines() if "who instance" in line)
+        if size[0] == 80:
+            assert "…" in line and "(app-1)" in line
+        else:
+            assert ABOUT in line
+        assert f"History {BRUTE} · last 1h · local" in screen_text(app)
+
+
+async def test_the_detail_view_says_who_the_records_interface_and_addresses_are():
+    app = build_app()
+    app.history = HistoryAccess(
+        {"local": lambda: ScriptedEngine("local")},
+        about=lambda subject: "instance i-0abc (web-1)" if subject.kind == "eni" else None,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await feed(pilot, ALL_LINES)
+        await select_flow_from(pilot, BRUTE)
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "who" in text and "interface-id" in text and "instance i-0abc (web-1)" in text

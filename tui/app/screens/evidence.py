@@ -60,7 +60,7 @@ class EvidenceScreen(LiveModal[None]):
 
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close", id="close"),
-        Binding("i", "investigate", "History", id="evidence_history", tooltip="History of this group's subject"),
+        Binding("i", "investigate", "History", id="investigate", tooltip="History of this group's subject"),
     ]
 
     def __init__(self, request: EvidenceRequest, utc: bool) -> None:

@@ -30,7 +30,7 @@ class HistoryScreen(TableModal[None]):
         Binding(
             "s", "snooze_selected", "Snooze 15m", id="snooze", tooltip="Hide the selected rule and group for 15 minutes"
         ),
-        Binding("i", "investigate", "Investigate", id="alert_investigate", tooltip="History of the selected group"),
+        Binding("i", "investigate", "Investigate", id="investigate", tooltip="History of the selected group"),
     ]
 
     def __init__(self, alerts: Sequence[Alert], utc: bool) -> None:

@@ -52,7 +52,7 @@ class TimelineChart(Widget):
     range's start and end under it."""
 
     DEFAULT_CSS = """
-    TimelineChart { height: 7; }
+    TimelineChart { height: 10; }
     TimelineChart > .chart--accept { color: $success; }
     TimelineChart > .chart--reject { color: $error; }
     """
@@ -203,6 +203,7 @@ class InvestigateScreen(LiveModal[None]):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="investigate-box", classes="modal-box"):
             yield Static(self._title(), id="investigate-title", classes="modal-title", markup=False)
+            yield Static(id="investigate-about", markup=False)
             yield Static(id="investigate-status", markup=False)
             yield Static(id="investigate-accepted", markup=False)
             yield TimelineChart(id="investigate-chart")
@@ -211,6 +212,7 @@ class InvestigateScreen(LiveModal[None]):
 
     def on_mount(self) -> None:
         self.query_one(RecordsTable).display = False
+        self.query_one("#investigate-about").display = False
         self.query_one(PeersTable).focus()
         self._ask()
 
@@ -221,11 +223,9 @@ class InvestigateScreen(LiveModal[None]):
         self.set_class(event.size.height < 34, "-short")
 
     def _title(self) -> Content:
-        parts: list[Any] = [("History ", "bold"), (safe_text(str(self.subject), 60), "bold")]
-        if self.about:
-            parts += [" (", safe_text(self.about, 80), ")"]
-        parts.append(f" · last {self.range_key} · {self.engine_name}")
-        return Content.assemble(*parts)
+        subject = safe_text(str(self.subject), 60)
+        scope = f" · last {self.range_key} · {self.engine_name}"
+        return Content.assemble(("History ", "bold"), (subject, "bold"), scope)
 
     @property
     def question(self) -> Question:
@@ -276,8 +276,11 @@ class InvestigateScreen(LiveModal[None]):
             cancel.set()
 
     def _show_about(self, about: str) -> None:
+        """Who the subject is, on its own line under the title (cut with … when too long)."""
         self.about = about
-        self.query_one("#investigate-title", Static).update(self._title())
+        line = self.query_one("#investigate-about", Static)
+        line.update(Content.assemble(("who ", "bold"), safe_text(about, 300)))
+        line.display = True
 
     def _show(self, answer: Answer) -> None:
         self.answer = answer
