@@ -184,20 +184,21 @@ class FlowtailApp(App[int]):
         if index is not None:
             self.push_screen(EvidenceScreen(alert_evidence(index, alert), self.utc))
 
-    def open_group_evidence(self, rule: str, label: str, group: Any, value: float | None, alert: Any) -> None:
-        """A rule group's records: its window now while it is live (``value``: the rule's value
-        now), else its latest alert's."""
+    def open_group_evidence(
+        self, rule: str, label: str, group: Any, end_ms: int | None, value: float | None, alert: Any,
+    ) -> None:
+        """A rule group's records: while it is live, its window now, which ends at ``end_ms`` (its
+        newest record; ``value``: the rule's value there); else its latest alert's."""
         index = self.rule_index(rule)
         if index is None:
             return
-        if value is None:
+        if value is None or end_ms is None:
             if alert is not None:
                 self.open_alert_evidence(alert)
             return
         spec = self.session.engine.rule_defs[index]
-        watermark = self.snapshot.engine.watermark_ms if self.snapshot is not None else None
-        since = None if watermark is None else watermark - int(spec.window_s * 1000)
-        request = EvidenceRequest(index, rule, group, label, since, watermark, "window now", value, spec.measure)
+        since = end_ms - int(spec.window_s * 1000)
+        request = EvidenceRequest(index, rule, group, label, since, end_ms, "window now", value, spec.measure)
         self.push_screen(EvidenceScreen(request, self.utc))
 
     def history_end(self) -> datetime:
@@ -230,8 +231,10 @@ class FlowtailApp(App[int]):
         busiest = self.session.busiest_groups(index)
         live = [(group_label(rule.group_by, key), value, alarming) for key, value, alarming in busiest]
         screen = RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc)
+        ends = self.session.group_window_ends(index, [key for key, _, _ in busiest])
         screen.group_values = {
-            group_label(rule.group_by, key): self.session.engine.group_dict(index, key) for key, _, _ in busiest
+            group_label(rule.group_by, key): (self.session.engine.group_dict(index, key), ends[key])
+            for key, _, _ in busiest
         }
         self.push_screen(screen, on_filter)
 

@@ -194,6 +194,13 @@ class Session:
             rules = self.engine.rules
             return rules.rules[rule_index].busiest(rules.watermark, count)
 
+    def group_window_ends(self, rule_index: int, keys: Sequence[Any]) -> dict[Any, int | None]:
+        """Where each group's window ends now (ms): a group's value is over the window ending at its
+        newest record, not at the watermark."""
+        with self._lock:
+            groups = self.engine.rules.rules[rule_index].groups
+            return {key: None if key not in groups else groups[key].end for key in keys}
+
     def snapshot(self, minutes: int = 60, top_n: int = 10) -> SessionSnapshot:
         with self._lock:
             engine = self.engine.snapshot(minutes, top_n)

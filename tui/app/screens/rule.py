@@ -130,10 +130,12 @@ class RuleScreen(TableModal[str]):
             return
         box.update(samples_content(row.alert, row.label))
 
-    group_values: dict[str, Any] = {}  # group label -> {field: value}, for the live groups (set by the app)
+    # group label -> ({field: value}, where its window ends), for the live groups (set by the app)
+    group_values: dict[str, tuple[Any, int | None]] = {}
 
     def _group(self, row: GroupRow) -> Any:
-        return self.group_values.get(row.label) or (row.alert.group if row.alert is not None else None)
+        live = self.group_values.get(row.label)
+        return live[0] if live is not None else (row.alert.group if row.alert is not None else None)
 
     @on(DataTable.RowSelected, "#rule-groups")
     def _evidence(self, event: DataTable.RowSelected) -> None:
@@ -141,7 +143,8 @@ class RuleScreen(TableModal[str]):
         event.stop()
         if self._groups:
             row = self._groups[event.cursor_row]
-            self.app.open_group_evidence(self._rule.name, row.label, self._group(row), row.value, row.alert)
+            end = self.group_values.get(row.label, (None, None))[1]
+            self.app.open_group_evidence(self._rule.name, row.label, self._group(row), end, row.value, row.alert)
 
     def action_investigate(self) -> None:
         table = self.query_one(DataTable)
