@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tui.app.app import FlowtailApp
 from tui.app.sample import BRUTE, SCANNER, FrozenClock, sample_config
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.investigate import InvestigateScreen, timeline_counts
@@ -341,3 +342,17 @@ async def test_the_detail_view_says_who_the_records_interface_and_addresses_are(
         await settle(pilot)
         text = screen_text(app)
         assert "who" in text and "interface-id" in text and "instance i-0abc (web-1)" in text
+
+
+async def test_historys_notes_go_to_the_errors_list():
+    """ENI context without ec2:DescribeNetworkInterfaces is one note in the errors list, nothing else."""
+    access = HistoryAccess({"local": lambda: ScriptedEngine("local")})
+    base = build_app()
+    app = FlowtailApp(base.session, base.config, clock=FrozenClock(END), live=False, history=access)
+    async with app.run_test(size=(120, 40)) as pilot:
+        note = "ENI context: ec2:DescribeNetworkInterfaces was refused (AccessDenied); ENIs are not named"
+        access.note(note)
+        access.note(note)
+        await feed(pilot, ALL_LINES)
+        assert [entry.text for entry in app.error_log.entries] == [note]
+        assert "1 error: e" in screen_text(app)

@@ -79,6 +79,8 @@ class FlowtailApp(App[int]):
         self.utc = config.display.clock == "utc"
         self.alerts = AlertBook(clock)
         self.error_log = ErrorLog()
+        if history is not None:  # History's notes (ENI context without its permission) are errors to list
+            self.error_log.feeds.append(lambda snapshot: (("History", note) for note in history.notes))
         self.animation_level = "none"
         self.snapshot: Any = None
         self._rate_mark: tuple[float, int] | None = None  # (time, records) of the previous tick

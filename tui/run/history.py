@@ -14,6 +14,7 @@ from tui.history.model import Answer, HistoryEngine, HistoryError, Progress, Que
 
 EngineFactory = Callable[[], HistoryEngine]
 About = Callable[[Subject], "str | None"]
+NOTES_KEPT = 20
 
 
 class HistoryAccess:
@@ -28,7 +29,21 @@ class HistoryAccess:
         self._factories = dict(factories)
         self._engines: dict[str, HistoryEngine] = {}
         self._lock = threading.Lock()
-        self._about = about
+        self.about_source = about  # who a subject is (ENI context); None: not available
+        self._notes: dict[str, None] = {}  # one-line notes (a permission missing), oldest first
+
+    def note(self, text: str) -> None:
+        """Keep a one-line note for the errors list (the newest :data:`NOTES_KEPT`, each once)."""
+        with self._lock:
+            self._notes.pop(text, None)
+            self._notes[text] = None
+            while len(self._notes) > NOTES_KEPT:
+                del self._notes[next(iter(self._notes))]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(self._notes)
 
     def engine(self, name: str) -> HistoryEngine:
         with self._lock:
@@ -64,20 +79,20 @@ class HistoryAccess:
     def about(self, subject: Subject) -> str | None:
         """Who the subject is (instance, name, interface type...), one line; None when unknown or
         when ENI context is not available. Blocks on AWS: call it from a worker thread."""
-        if self._about is None:
+        if self.about_source is None:
             return None
         try:
-            return self._about(subject)
+            return self.about_source(subject)
         except Exception:  # noqa: BLE001 - the context is optional: without it History still answers
             return None
 
 
-def history_access(config: Any, *, files: Sequence[str] = (), on_note: Callable[[str], None] | None = None
-                   ) -> HistoryAccess:
+def history_access(config: Any, *, files: Sequence[str] = ()) -> HistoryAccess:
     """The engines ``config`` makes available (tui.history.engines builds them): local (over
     ``history.files`` and ``files``) always, Logs Insights when log groups are followed, Athena when
     its results location is configured or it is the configured engine. ENI context comes from
-    ``ec2:DescribeNetworkInterfaces`` (tui.history.eni); ``on_note`` gets its one-line notes."""
+    ``ec2:DescribeNetworkInterfaces`` (tui.history.eni); its one-line notes (a permission missing)
+    are kept in :attr:`HistoryAccess.notes` for the errors list."""
     from tui.history.engines import build_engine
 
     history = config.history
@@ -86,7 +101,9 @@ def history_access(config: Any, *, files: Sequence[str] = (), on_note: Callable[
         factories["insights"] = lambda: build_engine(config, "insights")
     if history.athena.output_location is not None or history.engine == "athena":
         factories["athena"] = lambda: build_engine(config, "athena")
-    return HistoryAccess(factories, history.engine, eni_context(config, on_note))
+    access = HistoryAccess(factories, history.engine)
+    access.about_source = eni_context(config, access.note)
+    return access
 
 
 def eni_context(config: Any, on_note: Callable[[str], None] | None = None) -> About:
