@@ -61,12 +61,21 @@ def test_json_lines_are_the_contract(capsys, flows):
 
 def test_tables_on_a_terminal(capsys, flows):
     path, _ = flows
-    status, out, _ = run(capsys, "port:22", str(path), "--since", SINCE, "--records", "2")
+    status, out, _ = run(capsys, "port:22", str(path), "--since", SINCE, "--until", "2023-11-15T00:00Z",
+                         "--records", "2")
     assert status == 0
     assert out.startswith("Timeline of port:22 (300 s bins)\nstart")
-    assert "\nPeers (" in out and "ACCEPTed first, then by flows)\ndir  peer" in out
+    assert "\nPeers: " in out and " ACCEPTed (ACCEPT first, then by flows)\ndir  peer" in out
     assert "\nNewest 2 of " in out
     assert "\nlocal: 2023-11-14T00:00:00Z to " in out
+
+
+def test_a_long_range_gets_longer_bins(capsys, flows):
+    path, _ = flows
+    status, out, _ = run(capsys, "port:22", str(path), "--since", "60d")  # 60 days: 17,280 bins of 5 min
+    assert status == 0 and out.startswith("Timeline of port:22 (600 s bins)\n")
+    status, _, err = run(capsys, "port:22", str(path), "--since", "60d", "--bin", "5m")
+    assert status == 2 and "more than 10000 bins: use bins of at least 519 s" in err
 
 
 def test_print_ddl(capsys, tmp_path):

@@ -24,6 +24,7 @@ from tests.history.reference import BASE, V5, expected, line, observed, write_fi
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ALWAYS = TimeRange(datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2030, 1, 1, tzinfo=timezone.utc))
+BIN = 7 * 86400  # thirty years in weeks: under the timeline's 10,000 bins
 
 
 def engine(locations, tmp_path, **options) -> LocalEngine:
@@ -46,7 +47,7 @@ def records_of(path: Path) -> list[tuple[FlowFormat, str]]:
 @pytest.mark.parametrize("subject", ["10.0.3.10", "10.0.0.0/16", "192.0.2.44", "port:3389", "eni-0a1b2c3d4e5f60718"])
 def test_the_example_files_answer_as_the_reference(tmp_path, subject):
     files = [EXAMPLES / "flows.log", EXAMPLES / "s3-flows.log", EXAMPLES / "traffic.log.gz"]
-    question = Question(Subject.parse(subject), ALWAYS, records_limit=20)
+    question = Question(Subject.parse(subject), ALWAYS, bin_seconds=BIN, records_limit=20)
     answer = engine(files, tmp_path).run(question)
     reference = expected(question, [record for path in files for record in records_of(path)])
     assert answer.records_matched > 0
@@ -60,7 +61,7 @@ def test_json_wrapped_and_corrupt_lines(tmp_path):
     body = [json.dumps({"message": text}) if i % 2 else text for i, text in enumerate(records)]
     body.insert(10, "2 123 eni-x 10.0.0.1 \x00\x00 torn")
     write_file(tmp_path / "mixed.log", body)
-    question = Question(Subject.parse("10.0.0.0/8"), ALWAYS, records_limit=100)
+    question = Question(Subject.parse("10.0.0.0/8"), ALWAYS, bin_seconds=BIN, records_limit=100)
     answer = engine([tmp_path / "mixed.log"], tmp_path).run(question)
     assert observed(answer) == expected(question, [(DEFAULT_FORMAT, text) for text in records])
     assert any("1 lines were no record" in note for note in answer.notes)
@@ -81,7 +82,7 @@ def test_a_parquet_delivery_is_read_as_it_is(tmp_path):
         f"COPY (SELECT {casts} FROM read_csv('{text}', delim=' ', header=true, all_varchar=true)) "
         f"TO '{tmp_path / 'delivery.parquet'}' (FORMAT parquet)"
     )
-    question = Question(Subject.parse("eni-00000000000000001"), ALWAYS, records_limit=100)
+    question = Question(Subject.parse("eni-00000000000000001"), ALWAYS, bin_seconds=BIN, records_limit=100)
     answer = engine([tmp_path / "delivery.parquet"], tmp_path).run(question)
     assert observed(answer) == expected(question, [(V5, item) for item in records])
 
@@ -90,7 +91,7 @@ def test_a_repeated_question_reads_only_the_cache_and_a_changed_file_is_read_aga
     rng = random.Random(7)
     path = write_file(tmp_path / "a.log", [line(DEFAULT_FORMAT, rng) for _ in range(20)])
     local = engine([path], tmp_path)
-    question = Question(Subject.parse("10.0.0.0/8"), ALWAYS)
+    question = Question(Subject.parse("10.0.0.0/8"), ALWAYS, bin_seconds=BIN)
     first = local.run(question)
     assert "1 converted to Parquet, 0 from the cache" in first.notes[0]
     again = local.run(question)
@@ -108,7 +109,7 @@ def test_a_repeated_question_reads_only_the_cache_and_a_changed_file_is_read_aga
 def test_the_cache_stays_under_its_cap(tmp_path):
     rng = random.Random(9)
     paths = [write_file(tmp_path / f"f{i}.log", [line(DEFAULT_FORMAT, rng) for _ in range(200)]) for i in range(4)]
-    question = Question(Subject.parse("10.0.0.1"), ALWAYS)
+    question = Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN)
     one = engine([paths[0]], tmp_path)
     one.run(question)
     entry_size = sum(p.stat().st_size for p in (tmp_path / "cache").rglob("*") if p.is_file())
@@ -144,7 +145,7 @@ def test_s3_objects_are_fetched_once(aws_endpoint, tmp_path):
         return s3
 
     local = engine(["s3://logs/AWSLogs/"], tmp_path, s3_client=client)
-    question = Question(Subject.parse("port:22"), ALWAYS, records_limit=100)
+    question = Question(Subject.parse("port:22"), ALWAYS, bin_seconds=BIN, records_limit=100)
     first = local.run(question)
     assert observed(first) == expected(question, [(DEFAULT_FORMAT, text) for text in lines])
     assert "2 converted" in first.notes[0]
@@ -168,7 +169,7 @@ def test_cancel_before_and_during_conversion(tmp_path):
 
     local = engine(paths, tmp_path)
     with pytest.raises(HistoryCancelled):
-        local.run(Question(Subject.parse("10.0.0.1"), ALWAYS), progress, cancel)
+        local.run(Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN), progress, cancel)
     assert len(seen) == 1
     assert not list((tmp_path / "cache").glob(".staging-*"))  # nothing half-built is left
 
@@ -177,11 +178,11 @@ def test_without_duckdb_the_error_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "duckdb", None)
     path = write_file(tmp_path / "a.log", [line(DEFAULT_FORMAT, random.Random(1))])
     with pytest.raises(HistoryError, match=r"pip install 'flowtail\[history\]'"):
-        engine([path], tmp_path).run(Question(Subject.parse("10.0.0.1"), ALWAYS))
+        engine([path], tmp_path).run(Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN))
 
 
 def test_no_files_and_missing_files_are_one_line_errors(tmp_path):
-    question = Question(Subject.parse("10.0.0.1"), ALWAYS)
+    question = Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN)
     with pytest.raises(HistoryError, match="no flow-log files to ask: give FILES, or history.files"):
         engine([], tmp_path).run(question)
     with pytest.raises(HistoryError, match="nope.log: no such file or directory"):
@@ -192,4 +193,79 @@ def test_a_format_without_the_subject_fields_says_so(tmp_path):
     fmt = FlowFormat.parse("${version} ${interface-id} ${start} ${action}")
     path = write_file(tmp_path / "narrow.log", [f"2 eni-00000001 {BASE} ACCEPT"], header=fmt)
     with pytest.raises(HistoryError, match="the flow logs have no 'srcaddr' field: cannot answer about an address"):
-        engine([path], tmp_path).run(Question(Subject.parse("10.0.0.1"), ALWAYS))
+        engine([path], tmp_path).run(Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN))
+
+
+@pytest.mark.parametrize(("odd", "takes_fast_path"), [
+    (None, True),
+    ("2 123456789010 eni-00000000000000001 10.0.0.1 10.0.0.2 22 443 6 5 500 1700000100123 1700000160123 ACCEPT OK",
+     True),  # epoch milliseconds: typed as seconds on both paths
+    ("2 123456789010 eni-00000000000000001 10.0.0.1 10.0.0.2 +22 443 6 5 500 1700000100 1700000160 ACCEPT OK", False),
+    ("2 123456789010 eni-00000000000000001 10.0.0.1 10.0.0.2 22 443 6 5 1234567890123456789012 1700000100 1700000160 "
+     "ACCEPT OK", False),
+    ("2 123456789010 eni-00000000000000001 10.0.0.1  10.0.0.2 22 443 6 5 500 1700000100 1700000160 ACCEPT OK", False),
+    ("2 123456789010 eni-00000000000000001 10.0.0.1 10.0.0.2 22 443 6 5 500 1700000100 1700000160 ACCEPT\tOK", False),
+])
+def test_the_fast_and_the_exact_conversion_agree(tmp_path, odd, takes_fast_path):
+    """DuckDB alone (one clean layout) and the line-by-line path give the same rows; a line the fast
+    check refuses (a sign, a number too big for 64 bits, two spaces, milliseconds, a tab) sends the
+    file down the exact path, where it reads as flowtail reads it, except that a number of more than
+    18 digits is absent (NULL), as in Athena's bigint columns."""
+    import duckdb
+
+    from tui.history.duck import connect
+    from tui.history.ingest import CHECKED, convert_exact, convert_fast
+
+    rng = random.Random(23)
+    lines = [line(DEFAULT_FORMAT, rng) for _ in range(40)] + ([odd] if odd else [])
+    path = write_file(tmp_path / "f.log", lines, header=DEFAULT_FORMAT)
+    connection = connect()
+    (tmp_path / "fast").mkdir()
+    (tmp_path / "exact").mkdir()
+    fast = convert_fast(str(path), DEFAULT_FORMAT, tmp_path / "fast", connection)
+    exact = convert_exact(str(path), DEFAULT_FORMAT, tmp_path / "exact", connection)
+    assert (fast is not None) == takes_fast_path
+    exact_rows = duckdb.sql(f"SELECT * FROM read_parquet('{exact.parts[0]}') ORDER BY message").fetchall()
+    if fast is not None:
+        fast_rows = duckdb.sql(
+            f"SELECT * EXCLUDE ({CHECKED}) FROM read_parquet('{fast.parts[0]}') ORDER BY message").fetchall()
+        assert fast_rows == exact_rows and fast.records == exact.records == len(lines)
+    assert exact.records == len(lines) and exact.malformed == 0
+    typed = {row[0]: row for row in exact_rows}
+    from tui.flowlog import parse_record
+
+    for text in lines:
+        record = parse_record(DEFAULT_FORMAT, text)
+        row = typed[" ".join(text.split())]
+        fields = {name: None if isinstance(value, int) and len(str(value)) > 18 else value
+                  for name, value in record.to_dict().items()}
+        assert dict(zip(DEFAULT_FORMAT.names, row[2:])) == fields
+
+
+def test_a_directory_is_read_whole_but_hidden_files(tmp_path):
+    rng = random.Random(29)
+    (tmp_path / "logs" / "2023" / ".snapshots").mkdir(parents=True)
+    kept = [line(DEFAULT_FORMAT, rng) for _ in range(20)]
+    write_file(tmp_path / "logs" / "a.log", kept[:10])
+    write_file(tmp_path / "logs" / "2023" / "b.log.gz", kept[10:], gz=True)
+    write_file(tmp_path / "logs" / ".partial.log", [line(DEFAULT_FORMAT, rng)])
+    write_file(tmp_path / "logs" / "2023" / ".snapshots" / "c.log", [line(DEFAULT_FORMAT, rng)])
+    question = Question(Subject.parse("0.0.0.0/0"), ALWAYS, bin_seconds=BIN, records_limit=100)
+    answer = engine([tmp_path / "logs"], tmp_path).run(question)
+    assert observed(answer) == expected(question, [(DEFAULT_FORMAT, text) for text in kept])
+    assert answer.notes[0].startswith("2 files:")
+
+
+def test_files_that_need_the_exact_path_are_read_by_worker_processes(tmp_path):
+    """Wrapped lines keep two files off DuckDB's one-pass path: two spawned workers read them."""
+    rng = random.Random(31)
+    records = [line(DEFAULT_FORMAT, rng) for _ in range(40)]
+    for index in range(2):
+        part = records[index * 20:(index + 1) * 20]
+        write_file(tmp_path / f"w{index}.log", [json.dumps({"message": text}) for text in part])
+    question = Question(Subject.parse("port:443"), ALWAYS, bin_seconds=BIN, records_limit=100)
+    local = engine([tmp_path / "w0.log", tmp_path / "w1.log"], tmp_path)
+    local.workers = 2
+    answer = local.run(question)
+    assert observed(answer) == expected(question, [(DEFAULT_FORMAT, text) for text in records])
+    assert "2 converted to Parquet" in answer.notes[0]

@@ -13,6 +13,8 @@ from typing import Any
 
 from tui.errors import FlowtailError
 
+DEFAULT_BIN_S = 300
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("subject", nargs="?", metavar="SUBJECT",
@@ -24,7 +26,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", help="end: a duration back or an ISO time (default: now)")
     parser.add_argument("--via", choices=("local", "insights", "athena"),
                         help="the engine (default: history.engine, else local)")
-    parser.add_argument("--bin", default="5m", help="timeline bin (default 5m)")
+    parser.add_argument("--bin", help="timeline bin (default 5m; longer when the range holds more than 10,000)")
     parser.add_argument("--records", type=int, default=50, metavar="N", help="newest records listed (default 50)")
     parser.add_argument("--peers", type=int, default=100, metavar="N", help="peers listed (default 100)")
     parser.add_argument("--json", action="store_true", help="one JSON object per line: timeline, peer, record, summary")
@@ -68,7 +70,7 @@ def _question(args: argparse.Namespace) -> Any:
     from datetime import datetime, timezone
 
     from tui.durations import parse_duration, parse_since
-    from tui.history.model import Question, Subject, TimeRange
+    from tui.history.model import MAX_BINS, Question, Subject, TimeRange
 
     subject = Subject.parse(args.subject)
     now = datetime.now(timezone.utc)
@@ -83,11 +85,13 @@ def _question(args: argparse.Namespace) -> Any:
         except ValueError as error:
             raise FlowtailError(f"--until: {error}") from None
     try:
-        bin_s = parse_duration(args.bin)
+        bin_s = DEFAULT_BIN_S if args.bin is None else parse_duration(args.bin)
     except ValueError as error:
         raise FlowtailError(f"--bin: {error}") from None
     if bin_s < 1 or bin_s != int(bin_s):
         raise FlowtailError(f"--bin {args.bin}: a whole number of seconds, at least 1s")
+    if args.bin is None:  # a long range gets longer bins, whole multiples of the default
+        bin_s = DEFAULT_BIN_S * max(1, -(-(since - until) // (DEFAULT_BIN_S * MAX_BINS)))
     if args.records < 0:
         raise FlowtailError(f"--records {args.records}: must be 0 or more")
     if args.peers < 1:

@@ -30,12 +30,20 @@ class Converted:
     malformed: int
 
 
-def _typed(field: str, raw: str) -> str:
-    """SQL typing one raw token column the way ``tui.flowlog.values`` types the field."""
-    kind = FIELDS[field].kind if field in FIELDS else "str"
+def _kind(field: str) -> str:
+    return FIELDS[field].kind if field in FIELDS else "str"
+
+
+def _typed(field: str, raw: str, checked: bool) -> str:
+    """SQL typing one raw token column the way ``tui.flowlog.values`` types the field; ``checked``:
+    every numeric token is already known to be ``-`` or digits (:func:`_simple_record`)."""
+    kind = _kind(field)
     if kind == "str" or kind == "ip":
         return f"NULLIF({raw}, '-')"
-    number = f"CASE WHEN regexp_full_match({raw}, '[0-9]{{1,18}}') THEN CAST({raw} AS BIGINT) END"
+    if checked:
+        number = f"TRY_CAST(NULLIF({raw}, '-') AS BIGINT)"
+    else:
+        number = f"CASE WHEN regexp_full_match({raw}, '[0-9]{{1,18}}') THEN CAST({raw} AS BIGINT) END"
     if kind == "epoch":
         return f"CASE WHEN {number} > {MILLISECONDS_ABOVE} THEN {number} // 1000 ELSE {number} END"
     return number
@@ -85,13 +93,20 @@ _NOT_TOKEN = (
 
 
 def _simple_record(layout: FlowFormat) -> str:
-    """An RE2 pattern for a line that is a record of ``layout`` with single spaces between its tokens
-    (a numeric ``start``; not starting with ``{``): for such lines, ``line.split(' ')`` is the record."""
+    """An RE2 pattern for a line that is a record of ``layout`` with single spaces between its tokens,
+    ``start`` a number, every other numeric field ``-`` or at most 18 digits (a 64-bit integer), and
+    not starting with ``{``: for such lines, ``line.split(' ')`` is the record and ``TRY_CAST`` types
+    its numbers as flowtail does."""
     token = f"[^{_NOT_TOKEN}]+"
-    tokens = [
-        "[0-9]{1,599}" if name == "start" else token for name in layout.names
-    ]
-    if layout.names[0] != "start":
+    tokens = []
+    for name in layout.names:
+        if name == "start":
+            tokens.append("[0-9]{1,18}")
+        elif _kind(name) in ("int", "epoch"):
+            tokens.append("(?:-|[0-9]{1,18})")
+        else:
+            tokens.append(token)
+    if _kind(layout.names[0]) not in ("int", "epoch"):
         tokens[0] = f"[^{{{_NOT_TOKEN}][^{_NOT_TOKEN}]*"
     return " ".join(tokens)
 
@@ -107,61 +122,61 @@ def _first_line(path: str) -> tuple[str, bool]:
         return stream.readline(1 << 16).decode("utf-8", errors="replace"), gz
 
 
-def _copy(connection: Any, source: str, layout: FlowFormat, part: Path, skip: int = 0, gz: bool = False) -> None:
-    """COPY the single-space-separated records of ``layout`` in ``source`` to Parquet ``part``."""
+CHECKED = "flowtail_simple"  # the fast path's column: the line is a simple record (see convert_fast)
+
+
+def _copy(
+    connection: Any, source: str, layout: FlowFormat, part: Path, skip: int = 0, gz: bool = False,
+    check: bool = False,
+) -> None:
+    """COPY the single-space-separated records of ``layout`` in ``source`` to Parquet ``part``;
+    ``check`` adds the column :data:`CHECKED` (and types numbers as only checked lines allow)."""
     raw = {name: f"c{i}" for i, name in enumerate(layout.names)}
     columns = "{" + ", ".join(f"{literal(raw[name])}: 'VARCHAR'" for name in layout.names) + "}"
-    select = ", ".join(
-        [f"concat_ws(' ', {', '.join(raw.values())}) AS message", f"{literal(' '.join(layout.names))} AS layout"]
-        + [f"{_typed(name, raw[name])} AS {quoted(column(name))}" for name in layout.names]
-    )
+    message = f"concat_ws(' ', {', '.join(raw.values())})"
+    select = [f"{message} AS message", f"{literal(' '.join(layout.names))} AS layout"]
+    select += [f"{_typed(name, raw[name], check)} AS {quoted(column(name))}" for name in layout.names]
+    if check:
+        select.append(f"regexp_full_match({message}, {literal(_simple_record(layout))}) AS {CHECKED}")
     connection.execute(
-        f"COPY (SELECT {select} FROM read_csv({literal(source)}, delim=' ', header=false, quote='', "
-        f"escape='', auto_detect=false, strict_mode=true, skip={skip}, columns={columns}, "
+        f"COPY (SELECT {', '.join(select)} FROM read_csv({literal(source)}, delim=' ', header=false, quote='', "
+        f"escape='', auto_detect=false, strict_mode=true, skip={skip}, columns={columns}, new_line='\\n', "
         f"compression='{'gzip' if gz else 'none'}')) "
         f"TO {literal(str(part))} (FORMAT parquet, COMPRESSION zstd)"
     )
 
 
-def _fast(path: str, fmt: FlowFormat, staging: Path, connection: Any) -> Converted | None:
-    """The whole file in DuckDB when every line after an optional first-line header is a simple record
-    (:func:`_simple_record`) of one layout: the common case of S3 deliveries and replay files. None
-    when any line is not (another header, a blank, a torn or wrapped line): the exact path reads it."""
+def convert_fast(path: str, fmt: FlowFormat, staging: Path, connection: Any) -> Converted | None:
+    """The whole file in DuckDB, in one pass, when every line after an optional first-line header is
+    a simple record (:func:`_simple_record`) of one layout: the common case of S3 deliveries and
+    replay files. None when any line is not (another header, a blank, a torn or wrapped line, a
+    number that is no 64-bit integer): the exact path reads that file."""
     import duckdb
 
     first, gz = _first_line(path)
     header = detect_header(first.strip())
     layout, skip = (header, 1) if header is not None else (fmt, 0)
-    lines = (
-        f"read_csv({literal(path)}, columns={{'line': 'VARCHAR'}}, delim='\x01', header=false, quote='', "
-        f"escape='', auto_detect=false, strict_mode=true, skip={skip}, new_line='\\n', "
-        f"compression='{'gzip' if gz else 'none'}')"
-    )
+    part = staging / "part-0.parquet"
     try:
+        _copy(connection, path, layout, part, skip, gz, check=True)
         row = connection.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE NOT regexp_full_match(line, {literal(_simple_record(layout))})) "
-            f"FROM {lines}"
+            f"SELECT count(*), count(*) FILTER (WHERE NOT {CHECKED}) FROM read_parquet({literal(str(part))})"
         ).fetchone()
-        if row is None or row[1] != 0:
-            return None
-        if row[0] == 0:
-            return Converted([], 0, 0)
-        part = staging / "part-0.parquet"
-        _copy(connection, path, layout, part, skip, gz)
-    except duckdb.Error:  # not UTF-8, a \x01 in a line, ...: the exact path says what it is
-        return None
+    except duckdb.Error:  # a line of another width, not UTF-8, ...: the exact path says what it is
+        row = None
+    if row is None or row[1] != 0 or row[0] == 0:
+        part.unlink(missing_ok=True)
+        return Converted([], 0, 0) if row is not None and row[0] == 0 else None
     return Converted([str(part)], int(row[0]), 0)
 
 
-def convert_file(path: str, fmt: FlowFormat, staging: Path, connection: Any | None = None) -> Converted:
-    """Convert ``path`` (read with ``fmt`` unless a header says otherwise) into Parquet parts in ``staging``."""
+def convert_exact(path: str, fmt: FlowFormat, staging: Path, connection: Any | None = None) -> Converted:
+    """Convert ``path`` (read with ``fmt`` unless a header says otherwise) into Parquet parts in
+    ``staging``, line by line as replay reads it: any mix of layouts, wrapped and torn lines."""
     if connection is None:
         from tui.history.duck import connect
 
         connection = connect()
-    fast = _fast(path, fmt, staging, connection)
-    if fast is not None:
-        return fast
     layouts, records, malformed = _split_layouts(path, fmt, staging)
     parts = []
     for index, (layout, text_path) in enumerate(layouts.items()):

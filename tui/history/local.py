@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import queue
 import shutil
 import threading
 import time
@@ -55,10 +56,10 @@ class Source:
 
 
 def _convert_worker(path: str, fmt_text: str, staging: str) -> tuple[list[str], int, int]:
-    """Process-pool entry: convert one file (its own DuckDB connection)."""
-    from tui.history.ingest import convert_file
+    """Process-pool entry: convert one file line by line (its own DuckDB connection)."""
+    from tui.history.ingest import convert_exact
 
-    converted = convert_file(path, FlowFormat.parse(fmt_text), Path(staging))
+    converted = convert_exact(path, FlowFormat.parse(fmt_text), Path(staging))
     return converted.parts, converted.records, converted.malformed
 
 
@@ -115,9 +116,9 @@ class LocalEngine:
             if location.startswith("s3://"):
                 result.extend(self._s3_sources(location))
             elif os.path.isdir(location):
-                for root, dirs, files in os.walk(location):
-                    dirs.sort()
-                    result.extend(self._file(os.path.join(root, name)) for name in sorted(files))
+                for root, dirs, files in os.walk(location):  # hidden files and directories are skipped
+                    dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+                    result.extend(self._file(os.path.join(root, name)) for name in sorted(files) if name[0] != ".")
             elif os.path.isfile(location):
                 result.append(self._file(location))
             else:
@@ -173,31 +174,27 @@ class LocalEngine:
         parts: list[str] = []
         entries: dict[str, Entry] = {}
         todo: list[tuple[Source, Path, str]] = []  # (source, staging directory, local text file)
-        for source in sources:
-            check_cancel(cancel)
-            if not source.key:
-                parts.append(source.path or "")
-                continue
-            entry = self.cache.get(source.key)
-            if entry is not None:
-                entries[source.key] = entry
-                continue
-            staging = self.cache.staging()
-            try:
-                if source.bucket is not None:
-                    progress(f"fetching {source.label}")
-                    local = staging / ("object.parquet" if source.parquet else "object")
-                    self._download(source, local, cancel)
-                    if source.parquet:
-                        entries[source.key] = self.cache.commit(source.key, staging, [str(local)], 0, 0)
-                        continue
-                    todo.append((source, staging, str(local)))
-                else:
-                    todo.append((source, staging, source.path or ""))
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
         try:
+            for source in sources:
+                check_cancel(cancel)
+                if not source.key:
+                    parts.append(source.path or "")
+                    continue
+                entry = self.cache.get(source.key)
+                if entry is not None:
+                    entries[source.key] = entry
+                    continue
+                staging = self.cache.staging()
+                if source.bucket is None:
+                    todo.append((source, staging, source.path or ""))
+                    continue
+                todo.append((source, staging, str(staging / "object")))
+                progress(f"fetching {source.label}")
+                local = staging / ("object.parquet" if source.parquet else "object")
+                self._download(source, local, cancel)
+                if source.parquet:
+                    todo.pop()
+                    entries[source.key] = self.cache.commit(source.key, staging, [str(local)], 0, 0)
             for done, (source, staging, converted) in enumerate(self._convert(todo, cancel), start=1):
                 progress(f"converted {done} of {len(todo)} files to Parquet")
                 parts_made, records, malformed = converted
@@ -207,7 +204,7 @@ class LocalEngine:
                 entries[source.key] = self.cache.commit(source.key, staging, parts_made, records, malformed)
         finally:
             for _, staging, _ in todo:
-                shutil.rmtree(staging, ignore_errors=True)  # what was not committed
+                shutil.rmtree(staging, ignore_errors=True)  # what was not committed (a committed one moved)
         for entry in entries.values():
             parts.extend(entry.parts)
         records = sum(entry.records for entry in entries.values())
@@ -217,7 +214,51 @@ class LocalEngine:
     def _convert(
         self, todo: list[tuple[Source, Path, str]], cancel: threading.Event | None
     ) -> Any:
-        """Yield (source, staging, (parts, records, malformed)) as conversions finish."""
+        """Yield (source, staging, (parts, records, malformed)) as conversions finish: files of one
+        layout by DuckDB in this process (its threads do the work), the others line by line in
+        worker processes (Python's share of that work is parallel only in processes)."""
+        if not todo:
+            return
+        from tui.history.duck import connect
+        from tui.history.ingest import convert_fast
+
+        # Each file is one DuckDB statement, mostly on one thread (gzip is sequential): one connection
+        # per worker thread converts several files at once.
+        count = max(1, min(self.workers, len(todo)))
+        connections: queue.Queue[Any] = queue.Queue()
+        for _ in range(count):
+            connections.put(connect(temp_directory=str(self.cache.root / ".duckdb-tmp")))
+        every = list(connections.queue)
+        done = threading.Event()
+        threading.Thread(target=self._watch, args=(every, cancel, done), daemon=True).start()
+
+        def fast(path: str, staging: Path) -> Any:
+            connection = connections.get()
+            try:
+                return convert_fast(path, self.fmt, Path(staging), connection)
+            finally:
+                connections.put(connection)
+
+        exact = []
+        pool = concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="history-convert")
+        try:
+            futures = {pool.submit(fast, path, staging): (source, staging, path) for source, staging, path in todo}
+            for future in concurrent.futures.as_completed(futures):
+                converted = future.result()
+                check_cancel(cancel)  # an interrupted conversion reads as "not simple": it is cancelled
+                source, staging, path = futures[future]
+                if converted is None:
+                    exact.append((source, staging, path))
+                else:
+                    yield source, staging, (converted.parts, converted.records, converted.malformed)
+        finally:
+            done.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for connection in every:
+                connection.close()
+        yield from self._convert_exact(exact, cancel)
+
+    def _convert_exact(self, todo: list[tuple[Source, Path, str]], cancel: threading.Event | None) -> Any:
         if not todo:
             return
         fmt_text = str(self.fmt)
@@ -280,7 +321,7 @@ class LocalEngine:
 
         connection = connect(temp_directory=str(self.cache.root / ".duckdb-tmp"))
         done = threading.Event()
-        watcher = threading.Thread(target=self._watch, args=(connection, cancel, done), daemon=True)
+        watcher = threading.Thread(target=self._watch, args=([connection], cancel, done), daemon=True)
         watcher.start()
         try:
             connection.execute(f"CREATE VIEW flows AS SELECT * FROM {_parquet(parts)}")
@@ -347,11 +388,12 @@ class LocalEngine:
             connection.executemany(f"INSERT INTO {V6_MATCHES} VALUES (?)", inside)
 
     @staticmethod
-    def _watch(connection: Any, cancel: threading.Event | None, done: threading.Event) -> None:
-        """Interrupt the running statement when ``cancel`` is set (until ``done``)."""
+    def _watch(connections: list[Any], cancel: threading.Event | None, done: threading.Event) -> None:
+        """Interrupt the connections' running statements when ``cancel`` is set (until ``done``)."""
         if cancel is None:
             return
         while not done.wait(INTERRUPT_POLL_S):
             if cancel.is_set():
-                connection.interrupt()
+                for connection in connections:
+                    connection.interrupt()
                 return

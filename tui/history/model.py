@@ -52,6 +52,7 @@ SubjectKind = Literal["address", "cidr", "eni", "port"]
 SUBJECT_KINDS: tuple[str, ...] = ("address", "cidr", "eni", "port")
 DIRECTIONS = ("in", "out")
 ACTIONS = ("ACCEPT", "REJECT")
+MAX_BINS = 10_000  # a timeline has at most this many bins per action (memory, and a chart's width)
 
 _ENI = re.compile(r"eni-[0-9a-f]{8,17}\Z")
 _SUBJECT_HELP = "give an address (10.0.0.5, 2001:db8::1), a CIDR (10.0.0.0/16), an ENI id (eni-0abc1234) or port:22"
@@ -194,6 +195,12 @@ class Question:
     def __post_init__(self) -> None:
         if self.bin_seconds < 1:
             raise HistoryError(f"a bin of {self.bin_seconds} s: bins are at least 1 s")
+        if self.time_range.seconds / self.bin_seconds > MAX_BINS:
+            shortest = int(-(-self.time_range.seconds // MAX_BINS))
+            raise HistoryError(
+                f"{self.time_range.seconds:.0f} s in bins of {self.bin_seconds} s is more than {MAX_BINS} bins: "
+                f"use bins of at least {shortest} s"
+            )
         if self.records_limit < 0:
             raise HistoryError(f"--records {self.records_limit}: must be 0 or more")
         if self.peers_limit < 1:

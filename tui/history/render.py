@@ -68,7 +68,7 @@ def text_tables(answer: Answer) -> str:
     lines = [
         *_table(f"Timeline of {question.subject} ({question.bin_seconds} s bins)",
                 ("start", "action", "flows", "bytes", "packets"), timeline, {2, 3, 4}),
-        *_table(f"Peers ({accepted} ACCEPTed first, then by flows)",
+        *_table(f"Peers: {accepted} ACCEPTed (ACCEPT first, then by flows)",
                 ("dir", "peer", "port", "proto", "action", "flows", "bytes", "packets", "first", "last"),
                 peers, {2, 5, 6, 7}),
         *_table(f"Newest {len(records)} of {answer.records_matched} records", ("start", "message"), records, set()),
