@@ -180,15 +180,24 @@ def test_splitting_at_single_spaces_changes_nothing(spacing):
     assert kernel.process_text(text) == kernel._checked(split_lines(text), None, 0)
 
 
-def test_a_tab_is_no_field_separator_for_rules_in_the_kernel():
-    """CloudWatch splits a message at spaces only: a record whose fields a tab separates is still a
-    record (str.split() reads it), but a rule on its fields sees the tab inside a field."""
+@pytest.mark.parametrize(
+    ("srcaddr", "matched"),
+    [("srcaddr", True), ("srcaddr=%^10\\.0\\.%", False)],
+    ids=["plain", "holding-a-regex"],
+)
+def test_a_tab_separates_fields_for_rules_in_the_kernel_unless_the_rule_holds_a_regex(srcaddr, matched):
+    """tui.patterns.fields' rule in the kernel: a record whose fields a tab separates is a record
+    (str.split() reads it); a rule splits it at the tab, unless the rule holds a regex."""
     lines = flow_lines(40)
     victim = "2 123456789010 eni-1 10.0.0.155 10.0.0.1 1024 22 6 1 1 1700000000 1700000060 REJECT OK"
     lines[5] = victim.replace(" 22 ", "\t22 ")
     text = "\n".join(lines) + "\n"
-    rule = "[version, account, eni, srcaddr, dstaddr, srcport, dstport=22, protocol, packets, bytes, start, end, action=REJECT, status]"
-    assert not compile_pattern(rule).matches(lines[5])
+    rule = (
+        f"[version, account, eni, {srcaddr}, dstaddr, srcport, dstport=22, protocol, packets, bytes, start, end,"
+        " action=REJECT, status]"
+    )
+    assert compile_pattern(rule).matches(lines[5]) is matched
+    assert compile_pattern(rule).matches(victim)
     for kernel in (kernel_for([rule]), Kernel(DEFAULT, kernel_for([rule]).rules, event_times=True)):
         times = [1_700_000_000_000] * len(lines)
         batch = kernel.process(lines, times) if kernel.event_times else kernel.process_text(text)

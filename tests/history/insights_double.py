@@ -66,6 +66,17 @@ class InsightsDouble(LoopbackServer):
         self._lock = threading.Lock()
         super().__init__(self._handler())
 
+    def reset(self) -> None:
+        """Forget the scripts, the queries and the refusals (one double serving many examples)."""
+        with self._lock:
+            self.scripts.clear()
+            self.refuse.clear()
+            self.refuse_times.clear()
+            self.started.clear()
+            self.stops.clear()
+            self.calls.clear()
+            self.estimate_bytes = 0
+
     def answer(self, marker: str, rows: list[dict[str, Any]], **options: Any) -> None:
         """Queries whose text contains ``marker`` end with ``rows`` (values sent as strings, as AWS does)."""
         text_rows = [{name: str(value) for name, value in row.items()} for row in rows]

@@ -211,3 +211,22 @@ def test_without_describe_instances_the_interfaces_still_answer_without_names(aw
         assert server.calls.count("DescribeInstances") == 1
     finally:
         server.stop()
+
+
+def test_from_config_uses_the_aws_section(tmp_path, aws_endpoint, vpc):
+    from tui.config import load_config
+
+    path = tmp_path / "flowtail.yaml"
+    path.write_text(f"aws:\n  region: {REGION}\n  endpoint_url: {aws_endpoint}\nsources:\n  - log_group: /vpc/flow-logs\n")
+    directory = EniDirectory.from_config(load_config(str(path)))
+    assert directory is not None
+    info = directory.lookup("10.0.1.40")
+    assert info is not None and info.eni_id == vpc["elb"]
+
+
+def test_without_a_region_the_context_is_off_with_one_note(monkeypatch):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    notes: list[str] = []
+    assert EniDirectory.from_settings(on_note=notes.append) is None
+    assert len(notes) == 1 and notes[0].startswith("ENI context off: no EC2 client (")

@@ -256,3 +256,40 @@ def test_a_poll_throttled_past_the_retries_is_an_error(double):
     double.refuse["GetQueryResults"] = ("ThrottlingException", "Rate exceeded")
     with pytest.raises(HistoryError, match="throttled"):
         engine_for(double).run(question())
+
+
+def test_groups_configured_by_arn_go_in_log_group_identifiers(double):
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:/vpc/prod-flow-logs"
+    engine = InsightsEngine.from_settings(
+        ["/vpc/flow-logs", arn + ":*"], DEFAULT_FORMAT, region="us-east-1", endpoint_url=double.url, poll=FAST
+    )
+    engine.run(question())
+    for started in double.started:
+        assert "logGroupNames" not in started.request
+        assert started.request["logGroupIdentifiers"] == ["/vpc/flow-logs", arn]
+    double.reset()
+    double.refuse["StartQuery"] = ("AccessDeniedException", "not authorized")
+    with pytest.raises(HistoryError, match=f"on arn:aws:logs:us-east-1:\\*:log-group:/vpc/flow-logs, {arn}"):
+        engine.run(question(records_limit=1))
+
+
+def test_rows_without_the_querys_columns_are_an_error_not_an_empty_answer(double):
+    """What moto answers to every Insights query: raw events (here with only @ptr), whatever the stats."""
+    double.answer("as binStart", [{"@ptr": "CmAKJgoiMTIzNDU2Nzg5MDEyOi92cGMvZmxvdy1sb2dzEAAiEgoA"}])
+    with pytest.raises(HistoryError, match="without its binStart, flows column: the endpoint does not run Insights"):
+        engine_for(double).run(question())
+
+
+def test_against_moto_the_engine_says_it_cannot_answer(aws_endpoint):
+    """moto 5.2 completes Insights queries without running them: the engine must not read that as no flows."""
+    client = make_client("logs", region="us-east-1", endpoint_url=aws_endpoint)
+    client.create_log_group(logGroupName="/vpc/flow-logs")
+    client.create_log_stream(logGroupName="/vpc/flow-logs", logStreamName="eni-0abc1234-all")
+    start = int(time.time()) - 1800  # moto refuses events older than 14 days: now-relative
+    client.put_log_events(
+        logGroupName="/vpc/flow-logs", logStreamName="eni-0abc1234-all",
+        logEvents=[{"timestamp": start * 1000, "message": record(ATTACKER, "10.0.1.5", 40000, 22, "REJECT", start)}],
+    )
+    engine = InsightsEngine(client, ["/vpc/flow-logs"], poll=FAST)
+    with pytest.raises(HistoryError, match="does not run Insights queries"):
+        engine.run(Question(Subject.parse(ATTACKER), TimeRange.last(3600)))

@@ -18,26 +18,61 @@ def test_quotes_and_brackets_make_one_field_without_delimiters():
     ]
 
 
-def test_runs_of_spaces_separate_fields_and_tabs_belong_to_them():
-    assert split_fields("  a \t\t b  c ") == ["a", "\t\t", "b", "c"]
-    assert split_fields("a\tb\t c") == ["a\tb\t", "c"]
+def test_runs_of_spaces_and_tabs_separate_fields():
+    assert split_fields("  a \t\t b  c ") == ["a", "b", "c"]
+    assert split_fields("a\tb\t c") == ["a", "b", "c"]
 
 
-def test_only_space_separates():
-    assert split_fields("a\nb c\x0bd\te") == ["a\nb", "c\x0bd\te"]
+def test_in_a_pattern_holding_a_regex_only_spaces_separate_and_tabs_belong_to_fields():
+    assert split_fields("  a \t\t b  c ", has_regex=True) == ["a", "\t\t", "b", "c"]
+    assert split_fields("a\tb\t c", has_regex=True) == ["a\tb\t", "c"]
 
 
-APACHE_TABS = APACHE.replace(" - ", "\t-\t").replace("frank ", "frank\t").replace('" ', '"\t').replace(" 1534", "\t1534")
+def test_no_other_whitespace_separates():
+    assert split_fields("a\nb c\x0bd\te") == ["a\nb", "c\x0bd", "e"]
+    assert split_fields("a\nb c\x0bd\te", has_regex=True) == ["a\nb", "c\x0bd\te"]
 
 
-def test_a_tab_separated_line_is_not_split_at_its_tabs():
-    """Observed AWS answer: the tab-separated access-log line does not match the pattern its
-    space-separated twin matches."""
+# The line of the AWS observations (issue 20, point 16): every separator a tab.
+APACHE_TABS = '127.0.0.1\t-\tfrank\t[10/Oct/2000:13:25:15 -0700]\t"GET /index.html HTTP/1.0"\t404\t1534'
+# The line of the earlier observation: tabs except around the timestamp's closing bracket.
+APACHE_MOSTLY_TABS = (
+    APACHE.replace(" - ", "\t-\t").replace("frank ", "frank\t").replace('" ', '"\t').replace(" 1534", "\t1534")
+)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("[ip, identity, user, timestamp, request, status, bytes]", True),
+        ("[ip, identity, user, timestamp, request, status >= 400, bytes > 1000]", True),
+        ("[ip, identity, user, timestamp, request = *.html*, status = 4*, bytes]", True),
+        ("[ip, identity, user, timestamp, request, status = 404 || status = 410, bytes]", True),
+        ("[ip = %127\\.0\\.0\\.[1-3]%, identity, user, timestamp, request, status, bytes]", False),
+    ],
+)
+def test_the_observed_answers_on_a_tab_separated_line(pattern, expected):
+    """Observed AWS answers (each also holds for the space-separated twin, which matches all five)."""
+    assert compile_pattern(pattern).matches(APACHE_TABS) is expected
+    assert compile_pattern(pattern).matches(APACHE)
+
+
+def test_the_tab_separated_line_binds_the_same_fields_as_its_space_separated_twin():
+    pattern = compile_pattern("[ip, identity, user, timestamp, request, status, bytes]")
+    assert pattern.extract(APACHE_TABS) == pattern.extract(APACHE) == {
+        "$ip": "127.0.0.1", "$identity": "-", "$user": "frank", "$timestamp": "10/Oct/2000:13:25:15 -0700",
+        "$request": "GET /index.html HTTP/1.0", "$status": "404", "$bytes": "1534",
+    }
+
+
+def test_a_pattern_holding_a_regex_does_not_split_a_tab_separated_line_at_its_tabs():
+    """Observed AWS answer (the earlier one): the mostly tab-separated access-log line does not match the
+    regex pattern its space-separated twin matches."""
     pattern = compile_pattern("[ip = %127\\.0\\.0\\.[1-3]%, identity, user, timestamp, request, status, bytes]")
-    assert APACHE_TABS == '127.0.0.1\t-\tfrank\t[10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0"\t404\t1534'
     assert pattern.matches(APACHE)
-    assert not pattern.matches(APACHE_TABS)
-    assert pattern.extract(APACHE_TABS) is None
+    assert not pattern.matches(APACHE_MOSTLY_TABS)
+    assert pattern.extract(APACHE_MOSTLY_TABS) is None
+    assert compile_pattern("[ip = %127%, rest]").extract("127.0.0.1\tx y") == {"$ip": "127.0.0.1\tx", "$rest": "y"}
 
 
 def test_unterminated_quote_and_bracket_are_ordinary_text():
@@ -70,7 +105,8 @@ def test_simple_line_rejects_every_other_character_str_split_treats_as_whitespac
     assert set(other_whitespace) | {'"', "["} == set(SPLIT_DIFFERS)
     for char in other_whitespace:
         assert not SIMPLE_LINE(f"a{char}b"), repr(char)
-        assert split_fields(f"a{char}b") == [f"a{char}b"], repr(char)
+        assert split_fields(f"a{char}b", has_regex=True) == [f"a{char}b"], repr(char)
+        assert split_fields(f"a{char}b") == (["a", "b"] if char == "\t" else [f"a{char}b"]), repr(char)
 
 
 @pytest.mark.parametrize("line", ["a b  c", " a ", "x", "", " ", "é ü ☃ 1"])

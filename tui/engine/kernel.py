@@ -93,9 +93,9 @@ def collector_paused() -> Iterator[None]:
 
 
 def text_is_simple(text: str) -> bool:
-    """True when ``str.split`` splits every line of ``text`` exactly as CloudWatch would (ASCII, and no
-    quote, bracket, tab or other separator CloudWatch does not split at), and no line can start with
-    ``{``: what the fast kernel may take."""
+    """True when ``str.split`` splits every line of ``text`` exactly as CloudWatch would for every
+    pattern (ASCII, and no quote, bracket, tab, which a pattern holding a regex does not split at, or
+    other whitespace), and no line can start with ``{``: what the fast kernel may take."""
     return text.isascii() and not any(char in text for char in _UNSIMPLE)
 
 

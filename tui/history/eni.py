@@ -149,10 +149,25 @@ class EniDirectory:
         profile: str | None = None,
         endpoint_url: str | None = None,
         **options: Any,
-    ) -> EniDirectory:
+    ) -> EniDirectory | None:
+        """A directory with its own EC2 client, made as the sources make theirs; None when no client
+        can be made (no region, an unknown profile): the context is optional, and ``on_note`` says why."""
         from tui.sources.clients import make_client
 
-        return cls(make_client("ec2", region=region, profile=profile, endpoint_url=endpoint_url), **options)
+        try:
+            client = make_client("ec2", region=region, profile=profile, endpoint_url=endpoint_url)
+        except Exception as error:  # botocore's: unknown profile, no region
+            note = options.get("on_note")
+            if note is not None:
+                note(f"ENI context off: no EC2 client ({str(error).splitlines()[0]})")
+            return None
+        return cls(client, **options)
+
+    @classmethod
+    def from_config(cls, config: Any, **options: Any) -> EniDirectory | None:
+        """:meth:`from_settings` with the configuration's ``aws:`` section (region, profile, endpoint)."""
+        aws = config.aws
+        return cls.from_settings(region=aws.region, profile=aws.profile, endpoint_url=aws.endpoint_url, **options)
 
     # -- reading -------------------------------------------------------------------------------------
 

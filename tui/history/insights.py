@@ -11,6 +11,10 @@ scan would read; the estimate is that times the number of queries. Above ``max_s
 refuses with :class:`ScanNeedsApproval` until the caller, having asked the user, calls
 :meth:`InsightsEngine.approve` for that question.
 
+Insights sorts by one field: the newest records come by start only, so when several records share the
+start of the last one listed, which of them are listed is Insights' choice (the other engines take
+them in message order); the starts listed are the same.
+
 The estimate's answer shape is not in the API reference: the engine reads the first numeric value of
 the first result row (the field whose name mentions bytes when there are several), else the
 statistics' ``bytesScanned``.
@@ -241,6 +245,7 @@ class InsightsEngine:
             self._wait(queries, question, report, cancel)
             for query in queries:
                 self._page(query, question)
+                _check_columns(query)
         except BaseException:
             self._stop(queries)
             raise
@@ -253,7 +258,7 @@ class InsightsEngine:
         for query in queries:
             try:
                 response = self._client.start_query(
-                    logGroupNames=self._groups,
+                    **self._targets(),
                     startTime=question.time_range.start_s,
                     endTime=question.time_range.end_s,
                     queryString=query.text,
@@ -383,9 +388,19 @@ class InsightsEngine:
             )
         return HistoryError(f"Logs Insights: {fault.message}")
 
+    def _targets(self) -> dict[str, list[str]]:
+        """StartQuery's log groups: ``logGroupNames`` takes names only; a group configured by its ARN
+        goes in ``logGroupIdentifiers`` (names or ARNs, without the trailing ``:*``)."""
+        if not any(group.startswith("arn:") for group in self._groups):
+            return {"logGroupNames": self._groups}
+        return {"logGroupIdentifiers": [group.removesuffix(":*") for group in self._groups]}
+
     def _resources(self) -> str:
         region = self._region or "*"
-        arns = [f"arn:aws:logs:{region}:*:log-group:{group}" for group in self._groups[:3]]
+        arns = [
+            group if group.startswith("arn:") else f"arn:aws:logs:{region}:*:log-group:{group}"
+            for group in self._groups[:3]
+        ]
         more = f" and {len(self._groups) - 3} more" if len(self._groups) > 3 else ""
         return ", ".join(arns) + more
 
@@ -426,6 +441,22 @@ class InsightsEngine:
             complete=complete,
             notes=tuple(notes),
         )
+
+
+_COLUMNS = {"timeline": ("binStart", "flows"), "peers": ("flows", "firstStart"), "records": ("@message",)}
+
+
+def _check_columns(query: _Query) -> None:
+    """HistoryError when a Complete query's rows lack the columns it asks for: an endpoint that does not
+    run Insights queries (moto answers every query with raw events) must not read as "no flows"."""
+    needed = _COLUMNS[query.kind]
+    for row in query.rows:
+        missing = [name for name in needed if name not in row]
+        if missing:
+            raise HistoryError(
+                f"Logs Insights answered the {query.kind} query without its {', '.join(missing)} column: "
+                "the endpoint does not run Insights queries (moto does not)"
+            )
 
 
 def _remember(cache: OrderedDict[Question, int], question: Question, value: int) -> None:

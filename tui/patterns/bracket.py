@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from tui.patterns.base import Pattern
-from tui.patterns.compare import make_cmp
+from tui.patterns.compare import RegexCmp, make_cmp
 from tui.patterns.fields import SIMPLE_LINE, split_fields_with_starts
 from tui.patterns.plan import AllOf, AnyOf, Binding, FieldsMatcher, Rest, compile_plan
 from tui.patterns.scanner import Scanner
@@ -34,6 +34,14 @@ class BracketPattern(Pattern):
         self._entries = tuple(entries)
         self._ellipsis = ellipsis  # index in `_entries` before which the `...` stood, or None
         self._matchers: dict[int, FieldsMatcher] = {}
+        # Where its fields end depends on whether it holds a regex (fields.separators: the one rule).
+        self.has_regex = any(
+            isinstance(cmp, RegexCmp)
+            for entry in self._entries
+            if entry.condition is not None
+            for group in entry.condition.all_of
+            for cmp in group.cmps
+        )
 
     def _targets(self, nfields: int) -> list[int | Rest] | None:
         """The field each entry binds for a message of `nfields` fields; None if it has too few.
@@ -79,7 +87,7 @@ class BracketPattern(Pattern):
     def matches(self, message: str) -> bool:
         if SIMPLE_LINE(message):
             return self.matches_fields(message.split(), message)
-        values, starts = split_fields_with_starts(message)
+        values, starts = split_fields_with_starts(message, self.has_regex)
         return self.matches_fields(self._absorb(values, starts, message), message)
 
     def _absorb(self, values: list[str], starts: list[int], message: str) -> list[str]:
@@ -94,7 +102,7 @@ class BracketPattern(Pattern):
         return values
 
     def extract(self, message: str) -> dict[str, str] | None:
-        values, starts = split_fields_with_starts(message)
+        values, starts = split_fields_with_starts(message, self.has_regex)
         if not self.matches_fields(self._absorb(values, starts, message), message):
             return None
         targets = self._targets(len(values))
