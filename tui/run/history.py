@@ -108,7 +108,7 @@ def history_access(config: Any, *, files: Sequence[str] = ()) -> HistoryAccess:
 
 def eni_context(config: Any, on_note: Callable[[str], None] | None = None) -> About:
     """Who an ENI or an address is (tui.history.eni, made on first use), one line; ports have none."""
-    directory: list[Any] = []
+    directory: list[Any] = []  # made once: the EniDirectory, or None when no EC2 client can be made
     lock = threading.Lock()
 
     def about(subject: Subject) -> str | None:
@@ -118,11 +118,8 @@ def eni_context(config: Any, on_note: Callable[[str], None] | None = None) -> Ab
             if not directory:
                 from tui.history.eni import EniDirectory
 
-                aws = config.aws
-                directory.append(EniDirectory.from_settings(
-                    region=aws.region, profile=aws.profile, endpoint_url=aws.endpoint_url, on_note=on_note,
-                ))
-        info = directory[0].lookup(subject.value)
+                directory.append(EniDirectory.from_config(config, on_note=on_note))
+        info = None if directory[0] is None else directory[0].lookup(subject.value)
         return None if info is None else str(info.summary)
 
     return about
