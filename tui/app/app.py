@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import time
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -22,8 +23,10 @@ from tui.app.safe import safe_text
 from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.errors import ErrorsScreen
+from tui.app.screens.evidence import EvidenceRequest, EvidenceScreen, alert_evidence
 from tui.app.screens.help import HelpScreen, binding_rows
 from tui.app.screens.history import HistoryScreen
+from tui.app.screens.investigate import InvestigateScreen
 from tui.app.screens.rule import RuleScreen
 from tui.app.widgets.live_top import LiveTop
 from tui.app.widgets.rules_panel import group_label
@@ -61,12 +64,15 @@ class FlowtailApp(App[int]):
     ]
 
     def __init__(
-        self, session: Any, config: Any, *, clock: Clock = time.time, live: bool = True, duration_s: float | None = None
+        self, session: Any, config: Any, *, clock: Clock = time.time, live: bool = True,
+        duration_s: float | None = None, history: Any = None,
     ) -> None:
+        """``history``: the tui.run.history.HistoryAccess run/ hands over (None: no History here)."""
         apply_color_setting(config.display.color)  # Textual reads NO_COLOR while it is made
         super().__init__()
         self.duration_s = duration_s
         self.session = session
+        self.history = history
         self.config = config
         self.display_config = config.display
         self.now = clock
@@ -74,6 +80,8 @@ class FlowtailApp(App[int]):
         self.utc = config.display.clock == "utc"
         self.alerts = AlertBook(clock)
         self.error_log = ErrorLog()
+        if history is not None:  # History's notes (ENI context without its permission) are errors to list
+            self.error_log.feeds.append(lambda snapshot: (("History", note) for note in history.notes))
         self.animation_level = "none"
         self.snapshot: Any = None
         self._rate_mark: tuple[float, int] | None = None  # (time, records) of the previous tick
@@ -165,9 +173,52 @@ class FlowtailApp(App[int]):
 
     # -- screens ---------------------------------------------------------------------------------
 
-    def open_detail(self, line: str) -> None:
+    def open_detail(self, line: str, fmt: Any = None) -> None:
+        """One record in full, read in ``fmt`` (default: the session's current layout)."""
         engine = self.session.engine
-        self.push_screen(DetailScreen(line, engine.fmt, engine.rule_defs, self.utc))
+        self.push_screen(DetailScreen(line, fmt or engine.fmt, engine.rule_defs, self.utc))
+
+    def rule_index(self, name: str) -> int | None:
+        return next((index for index, rule in enumerate(self.session.engine.rule_defs) if rule.name == name), None)
+
+    def open_alert_evidence(self, alert: Any) -> None:
+        """Every held record that made ``alert`` (its window, or its episode for an OK)."""
+        index = self.rule_index(alert.rule)
+        if index is not None:
+            self.push_screen(EvidenceScreen(alert_evidence(index, alert), self.utc))
+
+    def open_group_evidence(
+        self, rule: str, label: str, group: Any, end_ms: int | None, value: float | None, alert: Any,
+    ) -> None:
+        """A rule group's records: while it is live, its window now, which ends at ``end_ms`` (its
+        newest record; ``value``: the rule's value there); else its latest alert's."""
+        index = self.rule_index(rule)
+        if index is None:
+            return
+        if value is None or end_ms is None:
+            if alert is not None:
+                self.open_alert_evidence(alert)
+            return
+        spec = self.session.engine.rule_defs[index]
+        since = end_ms - int(spec.window_s * 1000)
+        request = EvidenceRequest(index, rule, group, label, since, end_ms, "window now", value, spec.measure)
+        self.push_screen(EvidenceScreen(request, self.utc))
+
+    def history_end(self) -> datetime:
+        """Where History ranges end: now while following, the newest record seen in a replay."""
+        watermark = self.snapshot.engine.watermark_ms if self.snapshot is not None else None
+        if self.session.mode == "replay" and watermark is not None:
+            return datetime.fromtimestamp(watermark / 1000 + 1, tz=timezone.utc)
+        return datetime.fromtimestamp(self.now(), tz=timezone.utc)
+
+    def open_investigation(self, subject: Any) -> None:
+        """History of ``subject`` (a tui.history.model.Subject; None: the row names none)."""
+        if subject is None:
+            self.notify("No address, ENI or port here to look up", markup=False)
+        elif self.history is None:
+            self.notify("History is not available in this run", markup=False)
+        else:
+            self.push_screen(InvestigateScreen(self.history, subject, self.history_end(), self.utc))
 
     def open_history(self) -> None:
         alerts = self.snapshot.engine.alerts if self.snapshot is not None else ()
@@ -180,11 +231,15 @@ class FlowtailApp(App[int]):
         rule = self.config.rules[index]
         status = self.snapshot.engine.rules[index]
         top = "-" if status.top_group is None else group_label(rule.group_by, status.top_group)
-        live = [
-            (group_label(rule.group_by, key), value, alarming)
-            for key, value, alarming in self.session.busiest_groups(index)
-        ]
-        self.push_screen(RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc), on_filter)
+        busiest = self.session.busiest_groups(index)
+        live = [(group_label(rule.group_by, key), value, alarming) for key, value, alarming in busiest]
+        screen = RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc)
+        ends = self.session.group_window_ends(index, [key for key, _, _ in busiest])
+        screen.group_values = {
+            group_label(rule.group_by, key): (self.session.engine.group_dict(index, key), ends[key])
+            for key, _, _ in busiest
+        }
+        self.push_screen(screen, on_filter)
 
     def open_errors(self) -> None:
         self.push_screen(ErrorsScreen(self.error_log.entries, self.utc))

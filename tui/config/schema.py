@@ -25,7 +25,8 @@ S3_FILE_FORMATS = ("text", "parquet")  # a flow log's file format in S3
 KEY_ACTIONS = (
     "quit", "help", "pause", "filter", "clear_filter", "ack", "history", "top_next", "top_bytes", "clock",
     "detail", "ack_selected", "snooze", "close",
-    "errors", "order", "filter_rule",
+    "errors", "order", "filter_rule", "investigate",
+    "range_1h", "range_6h", "range_24h", "range_7d", "engine", "toggle_records", "approve",
 )
 
 
@@ -121,6 +122,7 @@ class DisplayConfig:
 class LimitsConfig:
     max_groups_per_rule: int = 10000
     max_samples: int = 5
+    held_records: int = 200_000  # records the session holds for the evidence and the flows filter
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ _DISPLAY = {
 _LIMITS = {
     "max_groups_per_rule": ("max_groups_per_rule", convert.positive_int),
     "max_samples": ("max_samples", convert.positive_int),
+    "held_records": ("held_records", convert.positive_int),
 }
 _JOURNAL = {"path": ("path", convert.file_path)}
 _SNS = {

@@ -11,9 +11,10 @@ import re
 from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Hashable, Sequence
+from typing import Any, Hashable, Mapping, Sequence
 
 from tui.engine.batch import BatchResult
+from tui.engine.held import HeldRecords, RecordTest, TestFactory
 from tui.engine.kernel import Kernel, KernelRule, split_after, split_lines, start_ms
 from tui.engine.stats import Stats, StatsSnapshot
 from tui.flowlog import FlowFormat
@@ -64,6 +65,7 @@ def engine_from_config(
         recent_rows=config.display.flows_rows if recent_rows is None else recent_rows,
         keep_minutes=max(180, config.display.sparkline_minutes),
         top_tables=top_tables,
+        held_records=0 if recent_rows == 0 else config.limits.held_records,
     )
 
 
@@ -97,7 +99,10 @@ class Engine:
         recent_rows: int = 300,
         keep_minutes: int = 180,
         top_tables: bool = True,
+        held_records: int = 0,
     ) -> None:
+        """``held_records`` caps the records held for the rules' windows and the follow window
+        (:class:`HeldRecords`, for the evidence and the flows filter); 0 holds none."""
         self.fmt = fmt
         self.rule_defs = tuple(rules)
         self.event_times = event_times
@@ -129,6 +134,8 @@ class Engine:
         self.malformed_samples: deque[str] = deque(maxlen=MALFORMED_SAMPLES_KEPT)
         self.recent: deque[str] = deque(maxlen=recent_rows)
         self.alerts: deque[Alert] = deque(maxlen=ALERT_HISTORY)
+        widest_ms = max((int(r.window_s * 1000) for r in self.rule_defs), default=0)
+        self.held = HeldRecords(held_records, int(max_delay_s * 1000) + widest_ms)
         self._set_format(fmt)
 
     def use_format(self, fmt: FlowFormat) -> None:
@@ -193,8 +200,16 @@ class Engine:
         self.stats.merge(batch)
         transitions = self.rules.apply(batch.buckets, batch.t_max)
         lines = None
-        if self.recent.maxlen:
+        if self.held.cap:
             lines = lines_of_batch()
+            held, held_times = lines, times
+            if batch.headers:  # header lines are neither records nor malformed: not held
+                kept = [i for i, line in enumerate(lines) if detect_header(line) is None]
+                held = [lines[i] for i in kept]
+                held_times = None if times is None else [times[i] for i in kept]
+            self.held.add(held, held_times, self.fmt, batch.t_max)
+        if self.recent.maxlen:
+            lines = lines_of_batch() if lines is None else lines
             newest = lines[-self.recent.maxlen:]
             if batch.headers:  # header lines are neither records nor malformed: no row of their own
                 newest = [line for line in newest if detect_header(line) is None]
@@ -238,6 +253,34 @@ class Engine:
         elif isinstance(key, tuple):  # several fields: a tuple of their values
             values = key
         return {name: self._converters[name](value) for name, value in zip(names, values)}
+
+    def rule_test(self, rule_index: int, group: Mapping[str, Any] | None = None) -> TestFactory:
+        """What makes a held record part of a rule's evidence: a record of its layout that the rule's
+        pattern matches and, given ``group`` (an alert's group: field -> converted value), whose
+        group fields have those values. The time window is the search's."""
+        rule = self.rule_defs[rule_index]
+        pattern = rule.pattern
+
+        def for_layout(fmt: FlowFormat) -> RecordTest:
+            nfields = fmt.nfields
+            if group is None:
+                checks: list[tuple[int, Any, Any]] = []
+            elif not all(fmt.has(name) for name in rule.group_by):
+                return lambda fields, line, time: False
+            else:
+                checks = [(fmt.index(name), fmt.converter(name), group.get(name)) for name in rule.group_by]
+
+            def test(fields: list[str], line: str, time: int | None) -> bool:
+                if len(fields) != nfields:
+                    return False
+                for position, convert, wanted in checks:
+                    if convert(fields[position]) != wanted:
+                        return False
+                return pattern.matches_split(fields, line)
+
+            return test
+
+        return for_layout
 
     # -- internals -------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ class Live:
     session: Session
     delivery: Any = None  # tui.sinks.delivery.Delivery, when notifiers are configured
     sources: tuple[Any, ...] = ()  # what the session reads (tui/sources/source.py)
+    history: Any = None  # tui.run.history.HistoryAccess: what the app asks History questions through
 
     def start(self) -> None:
         if self.delivery is not None:
@@ -97,7 +98,9 @@ def open_live(
         notify = {rule.name: rule.notify for rule in config.rules}
         session.on_alert(lambda alert: delivery.submit(alert, notify.get(alert.rule, ())))
         session.set_delivery_status(delivery.status)
-    return Live(session, delivery, tuple(sources))
+    from tui.run.history import history_access
+
+    return Live(session, delivery, tuple(sources), history_access(config))
 
 
 def _polling_sources(config: Any, since_s: float | None, budget: Any) -> list[Any]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from tui.app.drill import key_filter
+from tui.app.subjects import subject_for, subject_of_group, subject_of_line
 from tui.app.widgets.filter_bar import FilterBar
 from tui.app.widgets.flows_table import FlowsTable
 from tui.app.widgets.footer import KeysFooter
@@ -35,6 +37,10 @@ class DashboardScreen(Screen):
         Binding("escape", "clear_filter", "Clear filter", id="clear_filter", tooltip="Remove the flows filter"),
         Binding("a", "ack", "Ack", id="ack", tooltip="Acknowledge the active alarms shown in the banner"),
         Binding("h", "history", "History", id="history", tooltip="Every alert transition of this run"),
+        Binding(
+            "i", "investigate", "Investigate", id="investigate",
+            tooltip="History of the selected flow's source, top-N key or rule's busiest group, from the History engine",
+        ),
         Binding(
             "n",
             "top_next",
@@ -127,10 +133,24 @@ class DashboardScreen(Screen):
         self.refresh_bindings()
 
     def _set_filter(self, pattern: Any, text: str) -> None:
-        """The session filters what arrives from now on; the table starts over from its matches."""
+        """The session filters what arrives from now on; the table starts over from its matches, and
+        once the records the session held are searched (in a thread), over again with theirs."""
         self.app.session.set_flow_filter(pattern, text)
         self.flows.set_filter(pattern, text)
         self.app.refresh_view()
+        if pattern is not None:
+            self._search_held(pattern, text)
+
+    @work(thread=True, exclusive=True, group="filter-held", exit_on_error=False)
+    def _search_held(self, pattern: Any, text: str) -> None:
+        worker = get_current_worker()
+        if self.app.session.search_flow_filter(lambda: worker.is_cancelled) is not None:
+            self.app.call_from_thread(self._held_searched, pattern, text)
+
+    def _held_searched(self, pattern: Any, text: str) -> None:
+        if self.flows.pattern_text == text:
+            self.flows.set_filter(pattern, text)
+            self.app.refresh_view()
 
     @on(RulesPanel.RowSelected, "#rules")
     def _rule_selected(self, event: RulesPanel.RowSelected) -> None:
@@ -170,6 +190,25 @@ class DashboardScreen(Screen):
 
     def action_history(self) -> None:
         self.app.open_history()
+
+    def action_investigate(self) -> None:
+        """History of what the focused panel's selected row names (the flows table by default)."""
+        engine = self.app.session.engine
+        focused = self.app.focused
+        subject = None
+        if focused is self.top:
+            key = self.top.selected_key()
+            subject = None if key is None else subject_for(self.top.dimension_name, key)
+        elif focused is self.query_one(RulesPanel):
+            index = self.query_one(RulesPanel).selected_rule()
+            snapshot = self.app.snapshot
+            top = None if index is None or snapshot is None else snapshot.engine.rules[index].top_group
+            if index is not None and top is not None:
+                subject = subject_of_group(engine.group_dict(index, top))
+        else:
+            line = self.flows.selected_line()
+            subject = None if line is None else subject_of_line(engine.fmt, line)
+        self.app.open_investigation(subject)
 
     def action_errors(self) -> None:
         self.app.open_errors()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,6 +17,7 @@ from tui.app.alertbook import pair_key
 from tui.app.format import clock_time, duration, human_count, severity
 from tui.app.safe import plain_text
 from tui.app.screens.live_modal import TableModal, samples_content
+from tui.app.subjects import subject_of_group
 from tui.rules.alerts import Alert
 
 
@@ -28,6 +30,7 @@ class HistoryScreen(TableModal[None]):
         Binding(
             "s", "snooze_selected", "Snooze 15m", id="snooze", tooltip="Hide the selected rule and group for 15 minutes"
         ),
+        Binding("i", "investigate", "Investigate", id="investigate", tooltip="History of the selected group"),
     ]
 
     def __init__(self, alerts: Sequence[Alert], utc: bool) -> None:
@@ -79,6 +82,17 @@ class HistoryScreen(TableModal[None]):
             return
         alert = self._alerts[index]
         samples.update(samples_content(alert, alert.rule, alert.group_label))
+
+    @on(DataTable.RowSelected, "#history-table")
+    def _evidence(self, event: DataTable.RowSelected) -> None:
+        """enter on a transition: every held record that made it."""
+        event.stop()
+        if self._alerts:
+            self.app.open_alert_evidence(self._alerts[event.cursor_row])
+
+    def action_investigate(self) -> None:
+        alert = self.selected
+        self.app.open_investigation(None if alert is None else subject_of_group(alert.group))
 
     def _refresh_status(self) -> None:
         table = self.query_one(DataTable)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -18,6 +19,7 @@ from textual.widgets import DataTable, Static
 from tui.app.format import clock_time, duration, human_count
 from tui.app.safe import plain_text, safe_text
 from tui.app.screens.live_modal import TableModal, samples_content
+from tui.app.subjects import subject_of_group
 from tui.rules.alerts import Alert
 
 
@@ -61,6 +63,7 @@ class RuleScreen(TableModal[str]):
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close", id="close"),
         Binding("f", "filter_flows", "Filter flows", id="filter_rule", tooltip="Show only the flows this rule matches"),
+        Binding("i", "investigate", "Investigate", id="investigate", tooltip="History of the selected group"),
     ]
 
     def __init__(
@@ -126,6 +129,27 @@ class RuleScreen(TableModal[str]):
             box.update(Content.styled("No alert for this group in this run.", "$text-muted"))
             return
         box.update(samples_content(row.alert, row.label))
+
+    # group label -> ({field: value}, where its window ends), for the live groups (set by the app)
+    group_values: dict[str, tuple[Any, int | None]] = {}
+
+    def _group(self, row: GroupRow) -> Any:
+        live = self.group_values.get(row.label)
+        return live[0] if live is not None else (row.alert.group if row.alert is not None else None)
+
+    @on(DataTable.RowSelected, "#rule-groups")
+    def _evidence(self, event: DataTable.RowSelected) -> None:
+        """enter on a group: every held record behind its value."""
+        event.stop()
+        if self._groups:
+            row = self._groups[event.cursor_row]
+            end = self.group_values.get(row.label, (None, None))[1]
+            self.app.open_group_evidence(self._rule.name, row.label, self._group(row), end, row.value, row.alert)
+
+    def action_investigate(self) -> None:
+        table = self.query_one(DataTable)
+        group = self._group(self._groups[table.cursor_row]) if self._groups else None
+        self.app.open_investigation(subject_of_group(group or {}))
 
     def action_filter_flows(self) -> None:
         self.dismiss(self._rule.pattern_text)

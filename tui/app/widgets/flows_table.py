@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from tui.app.columns import CELL_PADDING, ColumnSpec, fit_columns
 from tui.app.flows import COLUMNS, FlowBuffer, FlowRow, flow_row
+from tui.app.held_text import filter_scope
 from tui.app.safe import safe_text
 from tui.flowlog import parse_record
 
@@ -82,6 +83,7 @@ class FlowsTable(ScrollView, can_focus=True):
         self._header: Strip | None = None
         self.by_event_time = False  # False: newest arrival first; True: latest event time (start) first
         self._event_times: dict[int, int] = {}  # arrival number -> the record's start (-1 if none)
+        self._scope = ""  # what the filter searched: "33 matched, last 20m held"
 
     def on_mount(self) -> None:
         self._set_title()
@@ -97,6 +99,10 @@ class FlowsTable(ScrollView, can_focus=True):
             fresh = self.buffer.update(snapshot.engine.recent, snapshot.engine.lines)
         elif snapshot.filtered is not None and snapshot.filtered.text == self.pattern_text:
             fresh = self.buffer.update(snapshot.filtered.lines, snapshot.filtered.matched)
+            scope = filter_scope(snapshot.filtered)
+            if scope != self._scope:
+                self._scope = scope
+                self._set_title()
         else:
             return  # a snapshot taken before the filter changed
         if self.paused:
@@ -115,6 +121,7 @@ class FlowsTable(ScrollView, can_focus=True):
     def set_filter(self, pattern: Any, text: str) -> None:
         """Start over with the rows of ``pattern`` (None: every row); the next snapshot fills them."""
         self.pattern, self.pattern_text = pattern, text
+        self._scope = ""
         self.buffer = FlowBuffer(self._rows_kept)
         self._strips.clear()
         self._unseen = 0
@@ -274,6 +281,8 @@ class FlowsTable(ScrollView, can_focus=True):
         order = "latest event time first" if self.by_event_time else "newest arrival first"
         parts: list[Any] = [("Flows", "bold"), f" {order} · {self.row_count} shown"]
         if self.pattern_text:
+            if self._scope:  # before the filter's text, which a narrow title cuts
+                parts.append(f" · {self._scope}")
             parts += [" · filter ", (safe_text(self.pattern_text, 60), "bold")]
         if self.paused:
             parts.append((f" · ⏸ PAUSED, {self._unseen:,} new", "bold $warning"))
