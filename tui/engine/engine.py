@@ -20,6 +20,7 @@ from tui.flowlog import FlowFormat
 from tui.flowlog.header import detect_header
 from tui.patterns.compare import TextCmp
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
+from tui.rules.cloudwatch_alarm import AlarmTransition, CloudWatchAlarm, Verdict, alarms_for, shadow_threshold, verdicts
 from tui.rules.measures import Measure
 from tui.rules.ruleset import Transition
 from tui.rules.window import ALARM
@@ -41,12 +42,13 @@ class RuleDef:
     measure: str = "count"
     measure_field: str | None = None
     severity: str = "medium"
+    alarm: Any = None  # evaluate: cloudwatch: its tui.rules.cloudwatch_alarm.AlarmSpec
 
     @classmethod
     def from_config(cls, rule: Any) -> RuleDef:
         return cls(
             rule.name, rule.pattern, rule.threshold, rule.window_s, tuple(rule.group_by),
-            rule.measure, rule.measure_field, rule.severity,
+            rule.measure, rule.measure_field, rule.severity, getattr(rule, "alarm", None),
         )
 
 
@@ -80,6 +82,8 @@ class EngineSnapshot:
     rules: tuple[RuleStatus, ...]
     recent: tuple[str, ...]  # newest last
     alerts: tuple[Alert, ...]  # newest last
+    # Rules with evaluate: cloudwatch: CloudWatch's verdict beside the sliding one, and why they differ
+    verdicts: tuple[Verdict, ...] = ()
 
 
 class Engine:
@@ -111,7 +115,7 @@ class Engine:
             [
                 RuleSpec(
                     r.name,
-                    r.threshold,
+                    shadow_threshold(r.alarm, r.threshold),
                     int(r.window_s * 1000),
                     Measure(r.measure, r.measure_field),
                     r.group_by,
@@ -129,6 +133,9 @@ class Engine:
         self.malformed_samples: deque[str] = deque(maxlen=MALFORMED_SAMPLES_KEPT)
         self.recent: deque[str] = deque(maxlen=recent_rows)
         self.alerts: deque[Alert] = deque(maxlen=ALERT_HISTORY)
+        # evaluate: cloudwatch rules: their alarms, and their sliding episodes (shown beside, not alerted)
+        self.cloudwatch: dict[int, CloudWatchAlarm] = alarms_for(self.rule_defs, max_groups)
+        self.shadow: deque[Alert] = deque(maxlen=ALERT_HISTORY)
         self._set_format(fmt)
 
     def use_format(self, fmt: FlowFormat) -> None:
@@ -191,7 +198,10 @@ class Engine:
         self.malformed += batch.malformed
         self.malformed_samples.extend(batch.malformed_samples)
         self.stats.merge(batch)
-        transitions = self.rules.apply(batch.buckets, batch.t_max)
+        floor = None if self.rules.watermark is None else self.rules.watermark - self.rules.max_delay_ms
+        transitions: list[Any] = self.rules.apply(batch.buckets, batch.t_max)
+        if self.cloudwatch:
+            transitions = self._cloudwatch(batch, floor, transitions)
         lines = None
         if self.recent.maxlen:
             lines = lines_of_batch()
@@ -228,6 +238,7 @@ class Engine:
             tuple(rule.status(watermark) for rule in self.rules.rules),
             tuple(self.recent),
             tuple(self.alerts),
+            verdicts(self.cloudwatch, self.rule_defs, self.shadow, self.alerts, self.group_dict),
         )
 
     def group_dict(self, rule_index: int, key: Hashable) -> dict[str, Any]:
@@ -241,15 +252,32 @@ class Engine:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _alert(self, transition: Transition, samples: Sequence[str]) -> Alert:
+    def _cloudwatch(self, batch: BatchResult, floor: int | None, transitions: list[Transition]) -> list[Any]:
+        """Feed the cloudwatch rules' alarms; their sliding transitions go to ``shadow`` instead."""
+        kept: list[Any] = []
+        for transition in transitions:
+            if transition.rule in self.cloudwatch:
+                self.shadow.append(self._alert(transition, ()))
+            else:
+                kept.append(transition)
+        found: list[AlarmTransition] = []
+        for index, alarm in self.cloudwatch.items():
+            if batch.buckets and batch.buckets[index]:
+                alarm.add(batch.buckets[index].items(), floor)
+            if self.rules.watermark is not None:
+                alarm.advance(self.rules.watermark, found)
+        return kept + found
+
+    def _alert(self, transition: Transition | AlarmTransition, samples: Sequence[str]) -> Alert:
         rule = self.rule_defs[transition.rule]
+        cloudwatch = isinstance(transition, AlarmTransition)
         return Alert(
             rule=rule.name,
             state=transition.state,
             group=self.group_dict(transition.rule, transition.group),
             value=transition.value,
             threshold=rule.threshold,
-            window_s=rule.window_s,
+            window_s=rule.alarm.period_s if cloudwatch else rule.window_s,
             measure=self.rules.rules[transition.rule].spec.measure.name,
             time_ms=transition.time_ms,
             first_ms=transition.first_ms,
@@ -259,6 +287,8 @@ class Engine:
             episode_start_ms=transition.episode_start_ms,
             late=transition.late,
             peak=transition.peak,
+            evaluation="cloudwatch" if cloudwatch else None,
+            alarm_state=transition.alarm_state if cloudwatch else None,
         )
 
     def _samples(
