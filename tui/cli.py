@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "local CloudWatch + SNS with simulated traffic and attacks"),
     "test-pattern": ("test_pattern", "test a CloudWatch filter pattern on messages, offline"),
     "check": ("check", "validate a configuration file and every pattern in it"),
+    "import": ("import_", "the account's alarms on metric filters as rules (CloudWatch's evaluation)"),
+    "export": ("export", "the rules as CloudWatch metric filters and alarms (CloudFormation or Terraform)"),
 }
 
 

@@ -22,6 +22,10 @@ def run(args: argparse.Namespace) -> int:
         for issue in error.issues:
             print(issue, file=sys.stderr)
         return 2
+    from tui.account.export import export_warnings
+
+    for warning in export_warnings(config):
+        print(warning, file=sys.stderr)
     rules = _count(len(config.rules), "rule")
     if config.disabled_rules:
         rules += f" + {len(config.disabled_rules)} disabled"
