@@ -175,7 +175,8 @@ def export_rule(rule: Any, fmt: FlowFormat, log_group: str, topic: Any) -> Expor
     def reference(field_name: str, what: str) -> str:
         name = by_position.get(fmt.index(field_name)) if fmt.has(field_name) else None
         if name is None:
-            raise NotExpressible(f"{what} {field_name} needs a space-delimited pattern that names that field (an entry at its position, no "...")")
+            raise NotExpressible(f"{what} {field_name} needs a space-delimited pattern that names that field "
+                                 "(an entry at its position, no '...')")
         return f"${name}"
 
     notes: list[str] = []
