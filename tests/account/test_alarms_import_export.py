@@ -15,11 +15,12 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.conftest import REGION
 from tui.account.export import cloudformation, plan, terraform
 from tui.cli import main
 from tui.config import load_config
 from tui.engine.engine import engine_from_config
+
+from tests.conftest import REGION
 
 RUNBOOK_PATTERN = ('[version, account, eni, source="10.0.0.155", destination, srcport, destport="80", '
                    'protocol="6", packets, bytes, windowstart, windowend, action="REJECT", flowlogstatus]')

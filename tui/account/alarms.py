@@ -32,8 +32,7 @@ def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterable[dic
 def read_alarms(logs: Any, cloudwatch: Any, log_groups: list[str], fmt: FlowFormat) -> Found:
     """The rules for every (metric filter, alarm) pair of the account (see the module docstring)."""
     filters = []
-    for group in log_groups or [None]:
-        params = {"logGroupName": group} if group else {}
+    for params in [{"logGroupName": group} for group in log_groups] or [{}]:
         filters += list(_pages(logs, "describe_metric_filters", "metricFilters", **params))
     by_metric: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for metric_filter in filters:

@@ -131,7 +131,8 @@ def terraform(result: Plan) -> str:
                     f"    expression  = {_hcl(query['Expression'])}", f"    period      = {query['Period']}",
                     "    return_data = true", "  }"]
         else:
-            out += [f"  namespace           = {_hcl(a['Namespace'])}", f"  metric_name         = {_hcl(a['MetricName'])}",
+            out += [f"  namespace           = {_hcl(a['Namespace'])}",
+                    f"  metric_name         = {_hcl(a['MetricName'])}",
                     f"  statistic           = {_hcl(a['Statistic'])}", f"  period              = {a['Period']}"]
             if "Dimensions" in a:
                 dims = ", ".join(f"{_hcl(d['Name'])} = {_hcl(d['Value'])}" for d in a["Dimensions"])

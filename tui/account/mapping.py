@@ -55,7 +55,7 @@ def _positions(pattern_text: str, fmt: FlowFormat) -> dict[str, int]:
         raise NotExpressible(f"the filter pattern is invalid: {error}") from None
     if pattern.kind != "bracket":
         return {}
-    return pattern.field_positions(fmt.nfields)  # type: ignore[attr-defined,no-any-return]
+    return pattern.field_positions(fmt.nfields)  # type: ignore[attr-defined]
 
 
 def _format_field(reference: str, positions: dict[str, int], fmt: FlowFormat, what: str) -> str:
@@ -169,7 +169,8 @@ def export_rule(rule: Any, fmt: FlowFormat, log_group: str, topic: Any) -> Expor
     if rule.measure == "distinct":
         raise NotExpressible("distinct has no CloudWatch form: a metric filter publishes 1 or a field's value")
     if len(rule.group_by) > MAX_DIMENSIONS:
-        raise NotExpressible(f"{len(rule.group_by)} group_by fields: a metric filter takes up to {MAX_DIMENSIONS} dimensions")
+        raise NotExpressible(
+            f"{len(rule.group_by)} group_by fields: a metric filter takes up to {MAX_DIMENSIONS} dimensions")
     by_position = {index: name for name, index in _positions(rule.pattern_text, fmt).items()}
 
     def reference(field_name: str, what: str) -> str:

@@ -288,7 +288,7 @@ class Engine:
             late=transition.late,
             peak=transition.peak,
             evaluation="cloudwatch" if cloudwatch else None,
-            alarm_state=transition.alarm_state if cloudwatch else None,
+            alarm_state=transition.alarm_state if isinstance(transition, AlarmTransition) else None,
         )
 
     def _samples(
