@@ -42,3 +42,34 @@ def config_text(found: Found, region: str | None) -> str:
     document["sources"] = [{"log_group": group} for group in found.log_groups]
     document["rules"] = found.rules
     return "\n".join(lines) + "\n" + yaml.safe_dump(document, sort_keys=False, width=1000, allow_unicode=True)
+
+
+def with_imported_rules(config: Any) -> tuple[Any, Found]:
+    """``config`` with the account's alarms on its log groups' metric filters added as cloudwatch
+    rules (``watch --import``); an imported name that a configured rule already has gets ``imported-``."""
+    import dataclasses
+
+    from tui.config import ConfigError
+    from tui.config.loader import LineLoader
+    from tui.config.validate import build_config
+
+    groups = [s.log_group for s in config.sources if hasattr(s, "log_group")]
+    aws = config.aws
+    found = import_alarms(groups, aws.region, aws.profile, aws.endpoint_url, config.format)
+    taken = {rule.name for rule in (*config.rules, *config.disabled_rules)}
+    for rule in found.rules:
+        if rule["name"] in taken:
+            rule["name"] = f"imported-{rule['name']}"
+    document: dict[str, Any] = {"rules": found.rules}
+    if config.format != DEFAULT_FORMAT:
+        document["format"] = " ".join(f"${{{name}}}" for name in config.format.names)
+    loader = LineLoader(yaml.safe_dump(document, sort_keys=False, width=1000))
+    try:
+        mapping = loader.get_single_data()
+    finally:
+        loader.dispose()
+    try:
+        imported = build_config(mapping, "<flowtail import>")
+    except ConfigError as error:
+        raise FlowtailError("import: " + "; ".join(error.issues)) from None
+    return dataclasses.replace(config, rules=(*config.rules, *imported.rules)), found

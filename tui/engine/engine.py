@@ -136,6 +136,7 @@ class Engine:
         # evaluate: cloudwatch rules: their alarms, and their sliding episodes (shown beside, not alerted)
         self.cloudwatch: dict[int, CloudWatchAlarm] = alarms_for(self.rule_defs, max_groups)
         self.shadow: deque[Alert] = deque(maxlen=ALERT_HISTORY)
+        self._now_ms = 0  # the wall clock of the live batch being ingested (0: a file's, none)
         self._set_format(fmt)
 
     def use_format(self, fmt: FlowFormat) -> None:
@@ -176,6 +177,7 @@ class Engine:
         """A batch of messages, with their event times (ms) when the engine uses event times. Without
         event times the lines are a file's: a header line of another layout switches to it."""
         alerts: list[Alert] = []
+        self._now_ms = now_ms
         while True:
             batch = self.kernel.process(lines, times, now_ms)
             if batch.next_format is None:
@@ -261,11 +263,15 @@ class Engine:
             else:
                 kept.append(transition)
         found: list[AlarmTransition] = []
+        # CloudWatch evaluates on the wall clock, over what has arrived: live, that is the batch's
+        # arrival time; for files (no arrival time) the newest event time stands in.
+        watermark = self.rules.watermark
+        clock = watermark if not self._now_ms else max(self._now_ms, watermark or 0)
         for index, alarm in self.cloudwatch.items():
             if batch.buckets and batch.buckets[index]:
                 alarm.add(batch.buckets[index].items(), floor)
-            if self.rules.watermark is not None:
-                alarm.advance(self.rules.watermark, found)
+            if clock is not None:
+                alarm.advance(clock, found)
         return kept + found
 
     def _alert(self, transition: Transition | AlarmTransition, samples: Sequence[str]) -> Alert:
