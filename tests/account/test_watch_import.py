@@ -10,12 +10,13 @@ import time
 import boto3
 import pytest
 
-from tests.account.test_alarms_import_export import RUNBOOK_PATTERN
-from tests.conftest import REGION
 from tui.account.importer import with_imported_rules
 from tui.config import load_config
 from tui.run.live import Headless, open_live
 from tui.sinks.jsonl import JsonLines
+
+from tests.account.test_alarms_import_export import RUNBOOK_PATTERN
+from tests.conftest import REGION
 
 GROUP = "/vpc/flow-logs"
 CONFIG = """

@@ -183,7 +183,9 @@ class FlowtailApp(App[int]):
             (group_label(rule.group_by, key), value, alarming)
             for key, value, alarming in self.session.busiest_groups(index)
         ]
-        self.push_screen(RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc), on_filter)
+        verdict = next((v for v in self.snapshot.engine.verdicts if v.rule == rule.name), None)
+        screen = RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc, verdict)
+        self.push_screen(screen, on_filter)
 
     def open_errors(self) -> None:
         self.push_screen(ErrorsScreen(self.error_log.entries, self.utc))
