@@ -54,6 +54,8 @@ def alarm_spec(v: Any, mapping: LineDict, path: str, window_s: float, group_by: 
     line = mapping.line
 
     def where(key: str) -> tuple[int, str]:
+        if key == "period" and key not in mapping and "window" in mapping:
+            key = "window"  # the period is the window's
         return (mapping.line_of(key) if key in mapping else line), f"{path}.{key}"
 
     period_s = v.get(mapping, "period", path, convert.positive_duration, window_s)
