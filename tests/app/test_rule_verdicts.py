@@ -8,9 +8,10 @@ from datetime import datetime
 
 import pytest
 
-from tests.app.conftest import build_app, feed, rendered, rule, screen_text, with_rules
 from tui.app.screens.rule import RuleScreen
 from tui.rules.cloudwatch_alarm import AlarmSpec
+
+from tests.app.conftest import build_app, feed, rendered, rule, screen_text, with_rules
 
 RUNBOOK = ('[version, account, eni, source="10.0.0.155", destination, srcport, destport="80", protocol="6", packets, '
            'bytes, windowstart, windowend, action="REJECT", flowlogstatus]')
