@@ -72,6 +72,7 @@ def test_the_runbook_is_imported_and_its_two_verdicts_differ_on_the_issues_timel
     assert main(["import", "--log-group", GROUP, "-o", str(path), "--region", REGION]) == 0
     err = capsys.readouterr().err
     assert "flowtail: not imported: alarm math: a metric-math alarm: not simulated" in err
+    assert "# not imported: alarm math: a metric-math alarm: not simulated" in path.read_text()
     assert main(["check", "-c", str(path)]) == 0
     config = load_config(path)
     [rule] = config.rules
