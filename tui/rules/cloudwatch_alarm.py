@@ -199,12 +199,11 @@ class _Series:
 
 @dataclass(frozen=True)
 class SeriesView:
-    """One group's alarm for the rule view: state, when ALARM began, and the match times held."""
+    """One group's alarm for the rule view: its state and when ALARM began."""
 
     group: Hashable
     state: str
     alarm_since_ms: int | None
-    times: tuple[int, ...]
 
 
 class CloudWatchAlarm:
@@ -347,7 +346,7 @@ class CloudWatchAlarm:
     # -- reading ---------------------------------------------------------------------------------
 
     def views(self) -> tuple[SeriesView, ...]:
-        return tuple(SeriesView(key, s.state, s.alarm_since, tuple(s.times)) for key, s in self.series.items())
+        return tuple(SeriesView(key, s.state, s.alarm_since) for key, s in self.series.items())
 
     def max_datapoint(self, key: Hashable, start: int, end: int) -> tuple[float, int] | None:
         """The largest datapoint of any evaluation at a step in [start, end], and that evaluation's
@@ -478,10 +477,10 @@ def _sliding_only(alarm: CloudWatchAlarm, rule: Any, start: Any, begin: int, end
     """Why a sliding episode has no CloudWatch ALARM: the matches that made it, and the most any
     datapoint CloudWatch evaluated held."""
     spec = alarm.spec
-    key = next((view.group for view in alarm.views() if _label(alarm, view.group, start)), None)
+    key = _group_key(start)
     window = int(rule.window_s * 1000)
     label = start.group_label
-    if key is None:
+    if key not in alarm.series:
         return (f"{label}: the sliding window reached {_number(rule.threshold)} at {_clock(begin)}; "
                 "CloudWatch's series is no longer held")
     series = alarm.series[key]
@@ -500,9 +499,10 @@ def _sliding_only(alarm: CloudWatchAlarm, rule: Any, start: Any, begin: int, end
             f"{aligned} {minutes} period holds more than {most}: CloudWatch stays {state}")
 
 
-def _label(alarm: CloudWatchAlarm, key: Hashable, alert: Any) -> bool:
-    """Whether the group key ``key`` is the alert's group."""
+def _group_key(alert: Any) -> Hashable:
+    """The engine's group key of an alert's group: "" without group_by, the text of one field's
+    value, a tuple of texts for several."""
     values = tuple(str(v) for v in alert.group.values())
     if not values:
-        return key == ""
-    return key == (values[0] if len(values) == 1 else values)
+        return ""
+    return values[0] if len(values) == 1 else values
