@@ -288,9 +288,9 @@ def test_check_warns_about_each_rule_export_cannot_express(tmp_path, capsys):
     lines = ROUND_TRIP.splitlines()
     scan, odd = lines.index("  - name: scan") + 1, lines.index("  - name: odd-window") + 1
     assert err == [
-        f"{source}:{scan}: warning: rule 'scan': flowtail export: distinct has no CloudWatch form: a metric filter "
+        f"{source}:{scan}: warning: rule 'scan': CloudWatch cannot express it: distinct has no CloudWatch form: a metric filter "
         "publishes 1 or a field's value",
-        f"{source}:{odd}: warning: rule 'odd-window': flowtail export: a window of 5 s is no CloudWatch period "
+        f"{source}:{odd}: warning: rule 'odd-window': CloudWatch cannot express it: a window of 5 s is no CloudWatch period "
         "(10 s to 7 days)",
     ]
 

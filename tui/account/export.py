@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.account.mapping import Export, NotExpressible, export_rule
+from tui.account.mapping import Export, NoCloudWatchForm, NotExpressible, export_rule
 
 TOPIC_RESOURCE = "FlowtailAlertTopic"
 DEFAULT_LOG_GROUP = "/vpc/flow-logs"
@@ -23,6 +23,7 @@ DEFAULT_LOG_GROUP = "/vpc/flow-logs"
 class Plan:
     exports: list[Export] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (rule, why)
+    no_form: list[str] = field(default_factory=list)  # the refused rules CloudWatch has no form for at all
     new_topic: bool = False
 
     @property
@@ -53,15 +54,20 @@ def plan(config: Any, topic: Any = None) -> Plan:
                 result.exports.append(export)
         except NotExpressible as why:
             result.refused.append((rule.name, str(why)))
+            if isinstance(why, NoCloudWatchForm):
+                result.no_form.append(rule.name)
     return result
 
 
 def export_warnings(config: Any) -> list[str]:
-    """``flowtail check``'s lines for the rules ``flowtail export`` cannot express."""
+    """``flowtail check``'s lines for the rules CloudWatch cannot express (distinct, more than 3
+    group_by fields, a window that is no period); ``export`` also lists those it could express
+    with another pattern."""
     where = config.path or "<config>"
     lines = {rule.name: rule.line for rule in config.rules}
-    return [f"{where}:{lines[name]}: warning: rule {name!r}: flowtail export: {why}"
-            for name, why in plan(config).refused]
+    result = plan(config)
+    return [f"{where}:{lines[name]}: warning: rule {name!r}: CloudWatch cannot express it: {why}"
+            for name, why in result.refused if name in result.no_form]
 
 
 def _logical(text: str) -> str:

@@ -30,6 +30,11 @@ class NotExpressible(ValueError):
     """A rule, filter or alarm the other side has no form for; the message says why."""
 
 
+class NoCloudWatchForm(NotExpressible):
+    """A rule CloudWatch itself cannot express, however it is written (``flowtail check`` warns):
+    distinct, more than 3 group_by fields, a window that is no period."""
+
+
 def rule_name(text: str) -> str:
     """An alarm name as a rule name (letters, digits, ``_ . -``)."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "alarm"
@@ -158,7 +163,7 @@ def export_period(window_s: float) -> tuple[int, str | None]:
     if valid_period(window_s):
         return int(window_s), None
     if window_s < 10 or window_s > 7 * 86400:
-        raise NotExpressible(f"a window of {window_s:g} s is no CloudWatch period (10 s to 7 days)")
+        raise NoCloudWatchForm(f"a window of {window_s:g} s is no CloudWatch period (10 s to 7 days)")
     period = 10 if window_s < 10 else 30 if window_s < 30 else int(-(-window_s // 60) * 60)
     return period, f"window {window_s:g} s has no CloudWatch period: exported as {period} s"
 
@@ -167,9 +172,9 @@ def export_rule(rule: Any, fmt: FlowFormat, log_group: str, topic: Any) -> Expor
     """The metric filter and alarm of one configured rule (a RuleConfig); ``topic`` is the alarm
     action (an ARN, or a CloudFormation Ref). Raises NotExpressible with the reason."""
     if rule.measure == "distinct":
-        raise NotExpressible("distinct has no CloudWatch form: a metric filter publishes 1 or a field's value")
+        raise NoCloudWatchForm("distinct has no CloudWatch form: a metric filter publishes 1 or a field's value")
     if len(rule.group_by) > MAX_DIMENSIONS:
-        raise NotExpressible(
+        raise NoCloudWatchForm(
             f"{len(rule.group_by)} group_by fields: a metric filter takes up to {MAX_DIMENSIONS} dimensions")
     by_position = {index: name for name, index in _positions(rule.pattern_text, fmt).items()}
 
