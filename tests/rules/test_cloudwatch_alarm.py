@@ -216,10 +216,12 @@ def test_whenever_cloudwatch_alarms_the_sliding_rule_has_alarmed(offsets, period
         alarm.advance(watermark, cw)
     sliding += rules.apply([Buckets()], watermark + 24 * 3600_000)  # close every episode
     alarm.advance(watermark + 24 * 3600_000, cw)
-    # An episode's identity is its start as first detected (a late bucket may extend it backwards):
-    # its first counted event is where it reaches back to.
-    starts = {t.episode_start_ms: min(t.episode_start_ms, t.first_ms or t.episode_start_ms)
-              for t in sliding if t.state == "ALARM"}
+    # An episode's identity is its start as first detected (a late bucket may extend it backwards,
+    # which its OK then reports): its first counted event is where it reaches back to.
+    starts: dict[int, int] = {}
+    for t in sliding:
+        first = min(t.episode_start_ms, t.first_ms or t.episode_start_ms)
+        starts[t.episode_start_ms] = min(starts.get(t.episode_start_ms, first), first)
     ends = {t.episode_start_ms: t.time_ms for t in sliding if t.state == "OK"}
     for transition in cw:
         if transition.alarm_state != ALARM:
