@@ -65,7 +65,9 @@ def test_watch_import_alarms_live_with_cloudwatch_lines(account, tmp_path):
     now = int(time.time())
     events = [{"timestamp": (now - age) * 1000,
                "message": f"2 123456789012 eni-a 10.0.0.155 10.0.14.100 40000 80 6 3 180 {now - age} {now - age + 5} "
-                          "REJECT OK"} for age in (100, 70, 40)]
+                          "REJECT OK"} for age in (200, 170, 140)]
+    # Evaluations run as batches arrive, on minute boundaries up to the wall clock: one falls in
+    # (now - 140 s, now], and its 5-minute range holds all three.
     logs.put_log_events(logGroupName=GROUP, logStreamName="eni-a-all", logEvents=events)
     out = tmp_path / "out.jsonl"
     with open(out, "w") as stream:
