@@ -233,7 +233,8 @@ class FlowtailApp(App[int]):
         top = "-" if status.top_group is None else group_label(rule.group_by, status.top_group)
         busiest = self.session.busiest_groups(index)
         live = [(group_label(rule.group_by, key), value, alarming) for key, value, alarming in busiest]
-        screen = RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc)
+        verdict = next((v for v in self.snapshot.engine.verdicts if v.rule == rule.name), None)
+        screen = RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc, verdict)
         ends = self.session.group_window_ends(index, [key for key, _, _ in busiest])
         screen.group_values = {
             group_label(rule.group_by, key): (self.session.engine.group_dict(index, key), ends[key])

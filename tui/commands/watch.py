@@ -25,6 +25,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--headless", action="store_true", help="print JSON lines instead of the TUI")
     parser.add_argument("--records", action="store_true", help="with --headless, print every record too")
     parser.add_argument(
+        "--import", dest="import_alarms", action="store_true",
+        help="also run the account's alarms on the log groups' metric filters, evaluated as CloudWatch "
+        "evaluates them (IAM: logs:DescribeMetricFilters, cloudwatch:DescribeAlarms)",
+    )
+    parser.add_argument(
         "--wait",
         action="store_true",
         help="start even when credentials, permissions or a log group are missing, and keep retrying "
@@ -54,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
             config.aws, profile=args.profile or config.aws.profile, region=args.region or config.aws.region
         )
         config = dataclasses.replace(config, aws=aws)
+    if args.import_alarms:
+        from tui.account.importer import with_imported_rules
+
+        config, found = with_imported_rules(config)
+        for why in found.skipped:
+            print(f"flowtail: not imported: {why}", file=sys.stderr)
     since_s = None
     if args.since:
         try:

@@ -79,6 +79,8 @@ class RuleConfig:
     notify: tuple[str, ...] = ()
     description: str = ""
     line: int = 0
+    # evaluate: cloudwatch: the alarm settings (a tui.rules.cloudwatch_alarm.AlarmSpec); None: sliding
+    alarm: Any = None
 
     @property
     def measure_text(self) -> str:

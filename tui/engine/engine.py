@@ -21,6 +21,7 @@ from tui.flowlog import FlowFormat
 from tui.flowlog.header import detect_header
 from tui.patterns.compare import TextCmp
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
+from tui.rules.cloudwatch_alarm import AlarmTransition, CloudWatchAlarm, Verdict, alarms_for, shadow_threshold, verdicts
 from tui.rules.measures import Measure
 from tui.rules.ruleset import Transition
 from tui.rules.window import ALARM
@@ -42,12 +43,13 @@ class RuleDef:
     measure: str = "count"
     measure_field: str | None = None
     severity: str = "medium"
+    alarm: Any = None  # evaluate: cloudwatch: its tui.rules.cloudwatch_alarm.AlarmSpec
 
     @classmethod
     def from_config(cls, rule: Any) -> RuleDef:
         return cls(
             rule.name, rule.pattern, rule.threshold, rule.window_s, tuple(rule.group_by),
-            rule.measure, rule.measure_field, rule.severity,
+            rule.measure, rule.measure_field, rule.severity, getattr(rule, "alarm", None),
         )
 
 
@@ -82,6 +84,8 @@ class EngineSnapshot:
     rules: tuple[RuleStatus, ...]
     recent: tuple[str, ...]  # newest last
     alerts: tuple[Alert, ...]  # newest last
+    # Rules with evaluate: cloudwatch: CloudWatch's verdict beside the sliding one, and why they differ
+    verdicts: tuple[Verdict, ...] = ()
 
 
 class Engine:
@@ -116,7 +120,7 @@ class Engine:
             [
                 RuleSpec(
                     r.name,
-                    r.threshold,
+                    shadow_threshold(r.alarm, r.threshold),
                     int(r.window_s * 1000),
                     Measure(r.measure, r.measure_field),
                     r.group_by,
@@ -136,6 +140,10 @@ class Engine:
         self.alerts: deque[Alert] = deque(maxlen=ALERT_HISTORY)
         widest_ms = max((int(r.window_s * 1000) for r in self.rule_defs), default=0)
         self.held = HeldRecords(held_records, int(max_delay_s * 1000) + widest_ms)
+        # evaluate: cloudwatch rules: their alarms, and their sliding episodes (shown beside, not alerted)
+        self.cloudwatch: dict[int, CloudWatchAlarm] = alarms_for(self.rule_defs, max_groups)
+        self.shadow: deque[Alert] = deque(maxlen=ALERT_HISTORY)
+        self._now_ms = 0  # the wall clock of the live batch being ingested (0: a file's, none)
         self._set_format(fmt)
 
     def use_format(self, fmt: FlowFormat) -> None:
@@ -176,6 +184,7 @@ class Engine:
         """A batch of messages, with their event times (ms) when the engine uses event times. Without
         event times the lines are a file's: a header line of another layout switches to it."""
         alerts: list[Alert] = []
+        self._now_ms = now_ms
         while True:
             batch = self.kernel.process(lines, times, now_ms)
             if batch.next_format is None:
@@ -198,7 +207,10 @@ class Engine:
         self.malformed += batch.malformed
         self.malformed_samples.extend(batch.malformed_samples)
         self.stats.merge(batch)
-        transitions = self.rules.apply(batch.buckets, batch.t_max)
+        floor = None if self.rules.watermark is None else self.rules.watermark - self.rules.max_delay_ms
+        transitions: list[Any] = self.rules.apply(batch.buckets, batch.t_max)
+        if self.cloudwatch:
+            transitions = self._cloudwatch(batch, floor, transitions)
         lines = None
         if self.held.cap:
             lines = lines_of_batch()
@@ -243,6 +255,7 @@ class Engine:
             tuple(rule.status(watermark) for rule in self.rules.rules),
             tuple(self.recent),
             tuple(self.alerts),
+            verdicts(self.cloudwatch, self.rule_defs, self.shadow, self.alerts, self.group_dict),
         )
 
     def group_dict(self, rule_index: int, key: Hashable) -> dict[str, Any]:
@@ -284,15 +297,36 @@ class Engine:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _alert(self, transition: Transition, samples: Sequence[str]) -> Alert:
+    def _cloudwatch(self, batch: BatchResult, floor: int | None, transitions: list[Transition]) -> list[Any]:
+        """Feed the cloudwatch rules' alarms; their sliding transitions go to ``shadow`` instead."""
+        kept: list[Any] = []
+        for transition in transitions:
+            if transition.rule in self.cloudwatch:
+                self.shadow.append(self._alert(transition, ()))
+            else:
+                kept.append(transition)
+        found: list[AlarmTransition] = []
+        # CloudWatch evaluates on the wall clock, over what has arrived: live, that is the batch's
+        # arrival time; for files (no arrival time) the newest event time stands in.
+        watermark = self.rules.watermark
+        clock = watermark if not self._now_ms else max(self._now_ms, watermark or 0)
+        for index, alarm in self.cloudwatch.items():
+            if batch.buckets and batch.buckets[index]:
+                alarm.add(batch.buckets[index].items(), floor)
+            if clock is not None:
+                alarm.advance(clock, found)
+        return kept + found
+
+    def _alert(self, transition: Transition | AlarmTransition, samples: Sequence[str]) -> Alert:
         rule = self.rule_defs[transition.rule]
+        cloudwatch = isinstance(transition, AlarmTransition)
         return Alert(
             rule=rule.name,
             state=transition.state,
             group=self.group_dict(transition.rule, transition.group),
             value=transition.value,
             threshold=rule.threshold,
-            window_s=rule.window_s,
+            window_s=rule.alarm.period_s if cloudwatch else rule.window_s,
             measure=self.rules.rules[transition.rule].spec.measure.name,
             time_ms=transition.time_ms,
             first_ms=transition.first_ms,
@@ -302,6 +336,8 @@ class Engine:
             episode_start_ms=transition.episode_start_ms,
             late=transition.late,
             peak=transition.peak,
+            evaluation="cloudwatch" if cloudwatch else None,
+            alarm_state=transition.alarm_state if isinstance(transition, AlarmTransition) else None,
         )
 
     def _samples(

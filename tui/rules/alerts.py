@@ -40,6 +40,11 @@ class Alert:
     episode_start_ms: int | None = None
     late: bool = False  # found after the watermark had already passed it (a late burst or straggler)
     peak: float | None = None  # the highest value of the episode so far
+    # "cloudwatch" for a rule evaluated as CloudWatch evaluates its alarm (tui.rules.cloudwatch_alarm);
+    # its ``alarm_state`` is what CloudWatch says (ALARM, OK, INSUFFICIENT_DATA) while ``state`` is the
+    # episode's ALARM or end (OK) for the sinks.
+    evaluation: str | None = None
+    alarm_state: str | None = None
 
     @property
     def episode_id(self) -> str:
@@ -59,12 +64,12 @@ class Alert:
         return " ".join(f"{name}={value}" for name, value in self.group.items()) or "*"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        obj = {
             "type": "alert",
             "id": self.id,
             "episode": self.episode_id,
             "rule": self.rule,
-            "state": self.state,
+            "state": self.alarm_state or self.state,
             "group": self.group,
             "value": _number(self.value),
             "threshold": _number(self.threshold),
@@ -79,6 +84,9 @@ class Alert:
             "late": self.late,
             "peak": None if self.peak is None else _number(self.peak),
         }
+        if self.evaluation is not None:
+            obj["evaluation"] = self.evaluation
+        return obj
 
 
 def _number(value: float) -> float | int:

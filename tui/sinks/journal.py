@@ -301,16 +301,18 @@ def _newest_within(lines: list[bytes], budget: int) -> list[bytes]:
 
 def _alert_from_json(obj: Mapping[str, Any]) -> Alert:
     """The inverse of :meth:`Alert.to_json` (times are ISO text there, milliseconds here)."""
-    if obj["state"] not in ("ALARM", "OK"):
+    if obj["state"] not in ("ALARM", "OK", "INSUFFICIENT_DATA"):
         raise ValueError(f"unknown alert state {obj['state']!r}")
+    cloudwatch = obj.get("evaluation") == "cloudwatch"  # leaving ALARM for INSUFFICIENT_DATA ends an episode
     return Alert(
-        rule=str(obj["rule"]), state=obj["state"], group=dict(obj["group"]),
+        rule=str(obj["rule"]), state="ALARM" if obj["state"] == "ALARM" else "OK", group=dict(obj["group"]),
         value=obj["value"], threshold=obj["threshold"], window_s=obj["window"], measure=str(obj["measure"]),
         time_ms=_millis(obj["time"]), first_ms=_optional_millis(obj.get("first")),
         last_ms=_optional_millis(obj.get("last")),
         severity=str(obj.get("severity", "medium")), samples=tuple(map(str, obj.get("samples", ()))),
         episode_start_ms=_optional_millis(obj.get("episodeStart")), late=bool(obj.get("late", False)),
         peak=obj.get("peak"),
+        evaluation="cloudwatch" if cloudwatch else None, alarm_state=obj["state"] if cloudwatch else None,
     )
 
 

@@ -1,6 +1,7 @@
 """One rule in depth (``enter`` on the rules panel): its definition, its busiest live groups with their
 value now (every alarming one included), and every group that alarmed in this run with its latest
-transition and samples; ``f`` filters the flows by it."""
+transition and samples; ``f`` filters the flows by it. A rule with ``evaluate: cloudwatch`` also shows
+CloudWatch's verdict beside the sliding window's, and why they differ."""
 
 from __future__ import annotations
 
@@ -68,10 +69,12 @@ class RuleScreen(TableModal[str]):
 
     def __init__(
         self, rule: Any, status: Any, top_group: str, live: Sequence[tuple[str, float, bool]],
-        alerts: Sequence[Alert], utc: bool,
+        alerts: Sequence[Alert], utc: bool, verdict: Any = None,
     ) -> None:
-        """``live``: (group label, value now, alarming) of the busiest live groups, busiest first."""
+        """``live``: (group label, value now, alarming) of the busiest live groups, busiest first;
+        ``verdict``: the rule's tui.rules.cloudwatch_alarm.Verdict when it has ``evaluate: cloudwatch``."""
         super().__init__()
+        self._verdict = verdict
         self._rule = rule  # a tui.config RuleConfig
         self._status = status  # its RuleStatus in the last snapshot
         self._top_group = top_group
@@ -97,6 +100,8 @@ class RuleScreen(TableModal[str]):
                 id="rule-definition",
                 markup=False,
             )
+            if self._verdict is not None:
+                yield Static(verdict_content(self._verdict), id="rule-verdicts", markup=False)
             yield DataTable(id="rule-groups", cursor_type="row")
             yield Static(id="rule-samples", markup=False)
 
@@ -153,3 +158,17 @@ class RuleScreen(TableModal[str]):
 
     def action_filter_flows(self) -> None:
         self.dismiss(self._rule.pattern_text)
+
+
+def verdict_content(verdict: Any) -> Content:
+    """CloudWatch's verdict and the sliding window's, one line each, then each disagreement's why."""
+    parts: list[Any] = [
+        ("CloudWatch ", "bold"), safe_text(verdict.setting, 200), ": ", safe_text(verdict.cloudwatch, 300), "\n",
+        ("sliding    ", "bold"), safe_text(verdict.sliding, 300),
+    ]
+    for reason in verdict.reasons[-5:]:
+        parts += ["\n", ("differ     ", "bold"), safe_text(reason, 400)]
+    if not verdict.reasons:
+        parts += ["\n", ("differ     ", "bold"), "no disagreement in this run"]
+    parts += ["\n", Content.styled("(metric-math and composite alarms are not simulated)", "$text-muted")]
+    return Content.assemble(*parts)
