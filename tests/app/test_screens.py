@@ -12,8 +12,10 @@ from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.history import HistoryScreen
+from tui.app.widgets.samples_pane import SamplesPane
 from tui.flowlog import FlowFormat
 from tui.flowlog.record import parse_record
+from tui.flowlog.summary import record_summary
 
 from tests.app.conftest import (
     ATTACK_LINES,
@@ -159,12 +161,15 @@ async def test_h_lists_every_transition_with_samples_of_the_highlighted_one():
         for index, alert in enumerate(newest_first):
             if index:
                 await pilot.press("down")
+            await pilot.pause()
             text = rendered(samples)
             assert alert.samples, alert
-            assert f"({len(alert.samples)})" in text
-            for sample in alert.samples:
-                assert sample in text
-            others = [s for a in newest_first if a is not alert for s in a.samples]
+            title = str(app.screen.query_one(SamplesPane).border_title)
+            assert title == f"samples {len(alert.samples)}" or f" of {len(alert.samples)} · tab, ↓ for more" in title
+            for sample in alert.samples:  # decoded as the detail view decodes a record
+                decoded = record_summary(app.session.engine.fmt, sample)
+                assert decoded and decoded in text and sample not in text
+            others = [record_summary(app.session.engine.fmt, s) for a in newest_first if a is not alert for s in a.samples]
             assert not any(sample in text for sample in others)
 
 

@@ -170,7 +170,7 @@ class FlowtailApp(App[int]):
 
     def open_history(self) -> None:
         alerts = self.snapshot.engine.alerts if self.snapshot is not None else ()
-        self.push_screen(HistoryScreen(alerts, self.utc))
+        self.push_screen(HistoryScreen(alerts, self.utc, self.session.engine.fmt))
 
     def open_rule(self, index: int, on_filter: Callable[[str | None], None]) -> None:
         """The rule's view; ``on_filter`` gets its pattern when the user filters the flows by it."""
@@ -183,7 +183,8 @@ class FlowtailApp(App[int]):
             (group_label(rule.group_by, key), value, alarming)
             for key, value, alarming in self.session.busiest_groups(index)
         ]
-        self.push_screen(RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc), on_filter)
+        screen = RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc, self.session.engine.fmt)
+        self.push_screen(screen, on_filter)
 
     def open_errors(self) -> None:
         self.push_screen(ErrorsScreen(self.error_log.entries, self.utc))

@@ -16,7 +16,9 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
         "ack": "a", "history": "h", "top_next": "n", "top_bytes": "b", "clock": "t", "errors": "e",
         "order": "o", "detail": "enter",
     },
-    "the alert history": {"help": "question_mark", "close": "escape,q", "ack_selected": "a", "snooze": "s"},
+    "the alert history": {
+        "help": "question_mark", "close": "escape,q", "ack_selected": "a", "snooze": "s", "order": "o",
+    },
     "the rule view": {"help": "question_mark", "close": "escape,q", "filter_rule": "f"},
     "the keys, errors and detail views": {"help": "question_mark", "close": "escape,q"},
 }

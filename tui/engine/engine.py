@@ -41,12 +41,13 @@ class RuleDef:
     measure: str = "count"
     measure_field: str | None = None
     severity: str = "medium"
+    description: str = ""  # the runbook text the alerts carry to the people they page
 
     @classmethod
     def from_config(cls, rule: Any) -> RuleDef:
         return cls(
             rule.name, rule.pattern, rule.threshold, rule.window_s, tuple(rule.group_by),
-            rule.measure, rule.measure_field, rule.severity,
+            rule.measure, rule.measure_field, rule.severity, getattr(rule, "description", ""),
         )
 
 
@@ -256,6 +257,7 @@ class Engine:
             last_ms=transition.last_ms,
             severity=rule.severity,
             samples=tuple(samples),
+            description=rule.description,
             episode_start_ms=transition.episode_start_ms,
             late=transition.late,
             peak=transition.peak,

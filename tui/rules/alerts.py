@@ -40,6 +40,7 @@ class Alert:
     episode_start_ms: int | None = None
     late: bool = False  # found after the watermark had already passed it (a late burst or straggler)
     peak: float | None = None  # the highest value of the episode so far
+    description: str = ""  # the rule's description (runbook text), for the people paged
 
     @property
     def episode_id(self) -> str:
@@ -78,6 +79,7 @@ class Alert:
             "episodeStart": iso_utc(self.episode_start_ms),
             "late": self.late,
             "peak": None if self.peak is None else _number(self.peak),
+            "description": self.description,
         }
 
 

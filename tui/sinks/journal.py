@@ -310,7 +310,7 @@ def _alert_from_json(obj: Mapping[str, Any]) -> Alert:
         last_ms=_optional_millis(obj.get("last")),
         severity=str(obj.get("severity", "medium")), samples=tuple(map(str, obj.get("samples", ()))),
         episode_start_ms=_optional_millis(obj.get("episodeStart")), late=bool(obj.get("late", False)),
-        peak=obj.get("peak"),
+        peak=obj.get("peak"), description=str(obj.get("description", "")),
     )
 
 

@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Static
 
 from tui.app.format import clock_time, duration, human_count
 from tui.app.safe import plain_text, safe_text
-from tui.app.screens.live_modal import TableModal, samples_content
+from tui.app.screens.live_modal import TableModal
+from tui.app.widgets.samples_pane import SamplesPane
 from tui.rules.alerts import Alert
 
 
@@ -65,7 +66,7 @@ class RuleScreen(TableModal[str]):
 
     def __init__(
         self, rule: Any, status: Any, top_group: str, live: Sequence[tuple[str, float, bool]],
-        alerts: Sequence[Alert], utc: bool,
+        alerts: Sequence[Alert], utc: bool, fmt: Any = None,
     ) -> None:
         """``live``: (group label, value now, alarming) of the busiest live groups, busiest first."""
         super().__init__()
@@ -74,6 +75,7 @@ class RuleScreen(TableModal[str]):
         self._top_group = top_group
         self._groups = group_rows(live, alerts, rule.name)
         self._utc = utc
+        self._fmt = fmt  # the records' format, to decode the samples
 
     def compose_body(self) -> ComposeResult:
         rule, status = self._rule, self._status
@@ -90,12 +92,13 @@ class RuleScreen(TableModal[str]):
                     ("now      ", "bold"),
                     f"{status.alarming} alarming of {status.groups} live groups; busiest ",
                     safe_text(self._top_group, 120), f" at {human_count(status.top_value)}",
+                    *((("\n", ("about    ", "bold"), safe_text(rule.description, 1000))) if rule.description else ()),
                 ),
                 id="rule-definition",
                 markup=False,
             )
             yield DataTable(id="rule-groups", cursor_type="row")
-            yield Static(id="rule-samples", markup=False)
+            yield SamplesPane("rule-samples", id="rule-samples-pane")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -117,15 +120,15 @@ class RuleScreen(TableModal[str]):
 
     def show_row(self, index: int) -> None:
         """The samples of the highlighted group's latest alert."""
-        box = self.query_one("#rule-samples", Static)
+        pane = self.query_one(SamplesPane)
         if not self._groups:
-            box.update(Content.styled("No live group and no alert of this rule in this run.", "$text-muted"))
+            pane.show_message(Content.styled("No live group and no alert of this rule in this run.", "$text-muted"))
             return
         row = self._groups[index]
         if row.alert is None:
-            box.update(Content.styled("No alert for this group in this run.", "$text-muted"))
+            pane.show_message(Content.styled("No alert for this group in this run.", "$text-muted"))
             return
-        box.update(samples_content(row.alert, row.label))
+        pane.show_alert(row.alert, self._fmt, self._utc, row.label)
 
     def action_filter_flows(self) -> None:
         self.dismiss(self._rule.pattern_text)
