@@ -63,7 +63,10 @@ class FlowtailApp(App[int]):
         self, session: Any, config: Any, *, clock: Clock = time.time, live: bool = True, duration_s: float | None = None
     ) -> None:
         apply_color_setting(config.display.color)  # Textual reads NO_COLOR while it is made
-        super().__init__()
+        # NO_COLOR: ANSI mode, whose NO_COLOR filter draws every cell in the terminal's default
+        # colours (bold and reverse kept), where the truecolor one draws the theme in greys, some of
+        # them grey on grey (‼ CRITICAL); app.tcss marks cursors and banners with reverse instead.
+        super().__init__(ansi_color="NO_COLOR" in os.environ)
         self.duration_s = duration_s
         self.session = session
         self.config = config

@@ -26,7 +26,7 @@ def protocol_label(number: object) -> str:
     return name or ("-" if number is None else str(number))
 
 
-def record_summary(fmt: FlowFormat, line: str, utc: bool = True) -> str | None:
+def record_summary(fmt: FlowFormat, line: str, utc: bool = True, with_date: bool = True) -> str | None:
     """The record's time, action, endpoints with ports (and their service names), protocol, packets
     and bytes, with only the parts its format has; None when the line is not a record of ``fmt``.
     The text is log data: the caller sanitises it for its medium."""
@@ -37,7 +37,7 @@ def record_summary(fmt: FlowFormat, line: str, utc: bool = True) -> str | None:
     start = record.event_time
     if start is not None:
         stamp = time.gmtime(start) if utc else time.localtime(start)
-        parts.append(time.strftime("%Y-%m-%d %H:%M:%S", stamp) + (" UTC" if utc else ""))
+        parts.append(time.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S", stamp) + (" UTC" if utc else ""))
     action = record.get("action")
     if action is not None:
         parts.append(str(action))

@@ -32,7 +32,7 @@ class DashboardScreen(Screen):
     BINDINGS = [
         Binding("space", "pause", "Pause", id="pause", tooltip="Freeze the flows table (ingestion goes on)"),
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the flows table with a CloudWatch pattern"),
-        Binding("escape", "clear_filter", "Clear filter", id="clear_filter", tooltip="Remove the flows filter"),
+        Binding("escape", "clear_filter", "Clear", id="clear_filter", tooltip="Remove the flows filter"),
         Binding("a", "ack", "Ack", id="ack", tooltip="Acknowledge the active alarms shown in the banner"),
         Binding("h", "history", "History", id="history", tooltip="Every alert transition of this run"),
         Binding(
@@ -41,8 +41,11 @@ class DashboardScreen(Screen):
             "Top-N",
             id="top_next",
             tooltip="Next top-N table: sources, destinations, ports, protocols, ENIs",
+            show=False,  # the top-N panel's own border names n and b: the 80-column footer keeps o and ?
         ),
-        Binding("b", "top_bytes", "Bytes", id="top_bytes", tooltip="Rank the top-N table by bytes or by records"),
+        Binding(
+            "b", "top_bytes", "Bytes", id="top_bytes", tooltip="Rank the top-N table by bytes or by records", show=False
+        ),
         Binding("t", "clock", "UTC/local", id="clock", tooltip="Show times in UTC or local time", show=False),
         Binding("e", "errors", "Errors", id="errors", tooltip="Every error of this run, in full"),
         Binding("o", "order", "Order", id="order", tooltip="Flows by newest arrival or by latest event time"),

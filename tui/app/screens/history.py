@@ -32,21 +32,25 @@ class HistoryTable(KeyedTable):
     COLUMNS = (
         ColumnSpec("time", "time", 8),
         ColumnSpec("state", "state", 7),
-        ColumnSpec("value/thr", "value", 9),
+        ColumnSpec("value", "value", 5),
         ColumnSpec("window", "window", 6),
-        ColumnSpec("rule", "rule", 12, grow=28),
-        ColumnSpec("group", "group", 18, grow=40),
+        ColumnSpec("rule", "rule", 10, grow=28),
+        ColumnSpec("group", "group", 16, grow=40),
         ColumnSpec("severity", "severity", 10, priority=3),
         ColumnSpec("", "status", 7, priority=2),
     )
 
     def column_specs(self, width: int) -> Sequence[ColumnSpec]:
-        """Value and window as wide as their widest cell, so a number is never cut."""
+        """Value and window as wide as their widest cell, so a number is never cut; rule and group
+        grow as far as their longest cell needs, so the spare width goes where text was cut."""
         rows = list(self._rows.values())
         specs = []
         for index, spec in enumerate(self.COLUMNS):
+            widest = max([len(spec.label), *(row[index].cell_len for row in rows)])
             if spec.key in ("value", "window", "status"):
-                spec = spec._replace(width=max([len(spec.label), *(row[index].cell_len for row in rows)]))
+                spec = spec._replace(width=widest)
+            elif spec.grow:
+                spec = spec._replace(grow=max(0, widest - spec.width))
             specs.append(spec)
         return specs
 

@@ -30,6 +30,7 @@ class LiveModal(ModalScreen[ResultT]):
     app: FlowtailApp
 
     BINDINGS = [Binding("question_mark", "app.help", "Keys", id="help", tooltip="Every key and what it does")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal")]  # -narrow: the box takes the whole width
 
     def compose(self) -> ComposeResult:
         yield LiveTop(id="live-top")

@@ -16,34 +16,39 @@ from tui.rules.alerts import Alert
 
 
 class SamplesPane(VerticalScroll, can_focus=True):
-    """Holds one Static (``text_id``) with a heading, the rule's description and the samples."""
+    """A heading with the rule's description (wrapped: it is runbook text), then the samples in a
+    Static (``text_id``), one line each, cut with ``…``."""
 
     DEFAULT_CSS = """
     SamplesPane { height: auto; max-height: 8; border-top: solid $primary-muted; }
-    SamplesPane > Static { text-wrap: nowrap; text-overflow: ellipsis; }
+    SamplesPane > .samples-about { height: auto; }
+    SamplesPane > .samples-lines { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }
     App:nocolor SamplesPane { border-top: solid $foreground; }
     """
 
     def __init__(self, text_id: str, *, id: str | None = None) -> None:
-        super().__init__(Static(id=text_id, markup=False), id=id)
+        super().__init__(
+            Static(classes="samples-about", markup=False), Static(id=text_id, classes="samples-lines", markup=False),
+            id=id,
+        )
         self._text_id = text_id
         self._samples = 0
-        self._above = 0  # lines above the first sample: heading and description
 
     def show_message(self, content: Content) -> None:
         """A line instead of samples (no alert yet)."""
-        self._samples, self._above = 0, 0
+        self._samples = 0
+        self.query_one(".samples-about", Static).update("")
         self.query_one(f"#{self._text_id}", Static).update(content)
         self.border_title = None
 
     def show_alert(self, alert: Alert, fmt: Any, utc: bool, *heading: str) -> None:
         """``alert``'s description and samples under ``heading`` (log data: made safe here)."""
-        lines = [Content.assemble(("samples ", "bold"), " ".join(safe_text(part, 80) for part in heading))]
+        about = [Content.assemble(("alert ", "bold"), " ".join(safe_text(part, 120) for part in heading))]
         if alert.description:
-            lines.append(Content.assemble(("about ", "bold"), safe_text(alert.description, 500)))
-        self._above = len(lines)
+            about.append(Content.assemble(("about ", "bold"), safe_text(alert.description, 2000)))
+        self.query_one(".samples-about", Static).update(Content("\n").join(about))
         self._samples = len(alert.samples)
-        lines += [Content(f"  {safe_text(sample_text(fmt, sample, utc), 300)}") for sample in alert.samples]
+        lines = [Content(f"  {safe_text(sample_text(fmt, sample, utc), 300)}") for sample in alert.samples]
         self.query_one(f"#{self._text_id}", Static).update(Content("\n").join(lines))
         self.scroll_home(animate=False)
         self.call_after_refresh(self._title)
@@ -62,15 +67,17 @@ class SamplesPane(VerticalScroll, can_focus=True):
             return
         top = int(self.scroll_y)
         height = self.scrollable_content_region.height
-        shown = max(0, min(self._samples, self._above + self._samples - top, height - max(0, self._above - top)))
-        below = self._above + self._samples > top + height
+        first = self.query_one(f"#{self._text_id}", Static).virtual_region.y  # lines above the samples
+        shown = max(0, min(first + self._samples, top + height) - max(first, top))
         if shown >= self._samples:
             self.border_title = f"samples {self._samples}"
+        elif first + self._samples > top + height:
+            self.border_title = f"samples {shown} of {self._samples} · tab, ↓ for more"
         else:
-            more = " · tab, ↓ for more" if below else " · ↑ for the first"
-            self.border_title = f"samples {shown} of {self._samples}{more}"
+            self.border_title = f"samples {shown} of {self._samples} · ↑ for the first"
 
 
 def sample_text(fmt: Any, line: str, utc: bool) -> str:
-    """A sample decoded, or the raw line when it is not a record of ``fmt``."""
-    return (record_summary(fmt, line, utc) if fmt is not None else None) or line
+    """A sample decoded (its time without the date: the table beside it has the day), or the raw
+    line when it is not a record of ``fmt``."""
+    return (record_summary(fmt, line, utc, with_date=False) if fmt is not None else None) or line

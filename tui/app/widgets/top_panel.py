@@ -67,7 +67,8 @@ class TopPanel(KeyedTable):
 
     def _set_title(self) -> None:
         self.border_title = Content(f"Top {TITLES[self.dimension_name]} by {'bytes' if self.by_bytes else 'records'}")
-        self.border_subtitle = Content(f"{self.dimension + 1}/{len(TOP_DIMENSIONS)}")
+        keys = f"{self.app.key_label('top_next')} next · {self.app.key_label('top_bytes')} bytes/records · "
+        self.border_subtitle = Content(f"{keys}{self.dimension + 1}/{len(TOP_DIMENSIONS)}")
 
     def show(self, snapshot: Any) -> None:
         self._snapshot = snapshot
