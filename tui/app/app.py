@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -24,6 +25,7 @@ from tui.app.screens.errors import ErrorsScreen
 from tui.app.screens.help import HelpScreen, binding_rows
 from tui.app.screens.history import HistoryScreen
 from tui.app.screens.rule import RuleScreen
+from tui.app.screens.too_small import TooSmallScreen, too_small
 from tui.app.widgets.live_top import LiveTop
 from tui.app.widgets.rules_panel import group_label
 
@@ -95,6 +97,21 @@ class FlowtailApp(App[int]):
             self._exit_on_stop_signals()
         if self.duration_s is not None:
             self.set_timer(self.duration_s, self.exit, name="duration")
+        self._fit_terminal(self.size.width, self.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_terminal(event.size.width, event.size.height)
+
+    def _fit_terminal(self, width: int, height: int) -> None:
+        """Below 80×24 one screen says so, over whatever view was open; it goes when there is room."""
+        covering = isinstance(self.screen, TooSmallScreen)
+        if too_small(width, height):
+            if covering:
+                self.screen.show_size(width, height)
+            else:
+                self.push_screen(TooSmallScreen())
+        elif covering:
+            self.pop_screen()
 
     def _exit_on_stop_signals(self) -> None:
         """SIGTERM (systemd, kill) and SIGHUP (the SSH session dropped) quit as ``q`` does: the

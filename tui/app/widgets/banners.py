@@ -31,8 +31,7 @@ def alert_line(alert: Alert, others: int, ack_key: str, history_key: str) -> Con
     glyph, label, style = severity(alert.severity)
     first = Content.assemble(
         (f" {glyph} {label} ", f"reverse {style}"),
-        (" ALARM ", "bold"),
-        (safe_text(alert.rule, 60), "bold"),
+        (f" ALARM {safe_text(alert.rule, 60)}", "bold"),  # one span: "ALARM" never runs into the name
         "  ",
         safe_text(alert.group_label, 80),
         f"  {alert.measure} {number(alert.value)} ≥ {number(alert.threshold)} in {duration(alert.window_s)}",

@@ -272,7 +272,7 @@ class FlowsTable(ScrollView, can_focus=True):
 
     def _set_title(self) -> None:
         order = "latest event time first" if self.by_event_time else "newest arrival first"
-        parts: list[Any] = [("Flows", "bold"), f" {order} · {self.row_count} shown"]
+        parts: list[Any] = [f"Flows · {order} · {self.row_count} shown"]  # one span: never "Flowsnewest"
         if self.pattern_text:
             parts += [" · filter ", (safe_text(self.pattern_text, 60), "bold")]
         if self.paused:
