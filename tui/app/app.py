@@ -17,19 +17,19 @@ from textual.screen import Screen
 
 from tui.app.alertbook import AlertBook, PairKey
 from tui.app.errorlog import ErrorLog
-from tui.app.format import Clock
+from tui.app.format import Clock, duration
 from tui.app.safe import safe_text
 from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.errors import ErrorsScreen
 from tui.app.screens.help import HelpScreen, binding_rows
 from tui.app.screens.history import HistoryScreen
+from tui.app.screens.mute import MuteScreen
 from tui.app.screens.rule import RuleScreen
 from tui.app.screens.too_small import TooSmallScreen, too_small
 from tui.app.widgets.live_top import LiveTop
 from tui.app.widgets.rules_panel import group_label
 
-SNOOZE_S = 15 * 60
 TOP_N = 10
 
 
@@ -62,8 +62,11 @@ class FlowtailApp(App[int]):
     ]
 
     def __init__(
-        self, session: Any, config: Any, *, clock: Clock = time.time, live: bool = True, duration_s: float | None = None
+        self, session: Any, config: Any, *, clock: Clock = time.time, live: bool = True,
+        duration_s: float | None = None, delivery: Any = None,
     ) -> None:
+        """``delivery``: the alert delivery (:class:`tui.sinks.delivery.Delivery`) whose notifiers a
+        mute silences too, and whose journal holds the mutes of earlier runs."""
         apply_color_setting(config.display.color)  # Textual reads NO_COLOR while it is made
         # NO_COLOR: ANSI mode, whose NO_COLOR filter draws every cell in the terminal's default
         # colours (bold and reverse kept), where the truecolor one draws the theme in greys, some of
@@ -77,6 +80,10 @@ class FlowtailApp(App[int]):
         self.live = live
         self.utc = config.display.clock == "utc"
         self.alerts = AlertBook(clock)
+        self.delivery = delivery
+        if delivery is not None:
+            for pair, until in delivery.mutes().items():
+                self.alerts.mute_until(pair, until)
         self.error_log = ErrorLog()
         self.animation_level = "none"
         self.snapshot: Any = None
@@ -104,10 +111,11 @@ class FlowtailApp(App[int]):
 
     def _fit_terminal(self, width: int, height: int) -> None:
         """Below 80×24 one screen says so, over whatever view was open; it goes when there is room."""
-        covering = isinstance(self.screen, TooSmallScreen)
+        screen = self.screen
+        covering = isinstance(screen, TooSmallScreen)
         if too_small(width, height):
-            if covering:
-                self.screen.show_size(width, height)
+            if isinstance(screen, TooSmallScreen):
+                screen.show_size(width, height)
             else:
                 self.push_screen(TooSmallScreen())
         elif covering:
@@ -148,7 +156,8 @@ class FlowtailApp(App[int]):
             return
         for top in self.screen.query(LiveTop):
             top.show(self.snapshot, self.now(), self.utc, self._rate, self.dashboard.flows.paused, self.errors_hint())
-            top.show_alerts(self.alerts.shown, self.key_label("ack"), self.key_label("history"))
+            keys = self.key_label("ack"), self.key_label("history")
+            top.show_alerts(self.alerts.shown, *keys, self.alerts.muted, self.utc)
 
     def refresh_status(self) -> None:
         """Re-render the status line from the last snapshot (after a view key, without a new tick)."""
@@ -177,9 +186,37 @@ class FlowtailApp(App[int]):
         self.dashboard.refresh_bindings()
         return count
 
-    def snooze(self, pair: PairKey) -> None:
-        self.alerts.snooze(pair, SNOOZE_S)
-        self.notify(f"Snoozed {safe_text(pair[0], 60)} {safe_text(pair[1], 80)} for 15 minutes", markup=False)
+    def snooze(self, pair: PairKey, on_done: Callable[[], None] | None = None) -> None:
+        """``s`` in the history: lift the pair's mute if it has one, else ask for how long to mute it
+        (the screen and the notifiers); ``on_done`` runs once it is decided."""
+        if self.alerts.is_muted(pair):
+            self.mute(pair, None)
+            if on_done is not None:
+                on_done()
+            return
+
+        def chosen(seconds: float | None) -> None:
+            if seconds is not None:
+                self.mute(pair, seconds)
+            if on_done is not None:
+                on_done()
+
+        self.push_screen(MuteScreen(*pair), chosen)
+
+    def mute(self, pair: PairKey, seconds: float | None) -> None:
+        """Mute ``pair`` for ``seconds`` on screen and in the delivery (journaled), or lift it (None)."""
+        what = f"{safe_text(pair[0], 60)} {safe_text(pair[1], 80)}"
+        if seconds is None:
+            self.alerts.unmute(pair)
+            until = 0.0
+            self.notify(f"Unmuted {what}", markup=False)
+        else:
+            self.alerts.snooze(pair, seconds)
+            until = self.now() + seconds
+            sent = "screen and notifications" if self.delivery is not None else "screen"
+            self.notify(f"Muted {what} for {duration(seconds)} ({sent})", markup=False)
+        if self.delivery is not None:
+            self.delivery.mute(pair[0], pair[1], until)
         self.show_live_top()
 
     # -- screens ---------------------------------------------------------------------------------

@@ -63,7 +63,8 @@ class HistoryScreen(TableModal[None]):
         Binding("escape,q", "dismiss", "Close", id="close"),
         Binding("a", "ack_selected", "Ack", id="ack_selected", tooltip="Acknowledge the selected rule and group"),
         Binding(
-            "s", "snooze_selected", "Snooze 15m", id="snooze", tooltip="Hide the selected rule and group for 15 minutes"
+            "s", "snooze_selected", "Mute", id="snooze",
+            tooltip="Mute the selected rule and group for a time you pick (screen and notifiers), or unmute it",
         ),
         Binding("o", "order", "Order", id="order", tooltip="Newest arrival first, or latest event time first"),
     ]
@@ -159,6 +160,5 @@ class HistoryScreen(TableModal[None]):
     def action_snooze_selected(self) -> None:
         alert = self.selected
         if alert is not None:
-            self.app.snooze(pair_key(alert))
-            self._refresh_status()
+            self.app.snooze(pair_key(alert), self._refresh_status)
 

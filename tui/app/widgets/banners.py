@@ -7,7 +7,7 @@ from typing import Sequence
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.app.format import duration, number, severity
+from tui.app.format import clock_time, duration, number, severity, zone_label
 from tui.app.safe import safe_text
 from tui.rules.alerts import Alert
 
@@ -19,10 +19,32 @@ class AlertBanner(Static):
         super().__init__(id=id, markup=False)
         self.display = False
 
-    def show(self, shown: Sequence[Alert], ack_key: str, history_key: str) -> None:
-        self.display = bool(shown)
-        if shown:
-            self.update(alert_line(shown[0], len(shown) - 1, ack_key, history_key))
+    def show(
+        self, shown: Sequence[Alert], ack_key: str, history_key: str,
+        muted: Sequence[tuple[tuple[str, str], float]] = (), utc: bool = True,
+    ) -> None:
+        """``muted``: ((rule, group), end) of the mutes running, named on a line of their own."""
+        self.display = bool(shown) or bool(muted)
+        lines = [alert_line(shown[0], len(shown) - 1, ack_key, history_key)] if shown else []
+        if muted:
+            lines.append(muted_line(muted, history_key, utc))
+        if lines:
+            self.update(Content("\n").join(lines))
+
+
+def muted_line(muted: Sequence[tuple[tuple[str, str], float]], history_key: str, utc: bool) -> Content:
+    """``🔇 MUTED ssh-brute-force srcaddr=203.0.113.7 until 12:15 · +1 more · h: history, s unmutes``."""
+    (rule, group), until = muted[0]
+    more = f" · +{len(muted) - 1} more" if len(muted) > 1 else ""
+    return Content.assemble(
+        (" MUTED ", "bold reverse"),
+        " ",
+        (safe_text(rule, 60), "bold"),
+        "  ",
+        safe_text(group, 80),
+        f"  until {clock_time(until, utc)[:5]} {zone_label(utc)}{more}",
+        Content.styled(f"  {history_key}: history, s there unmutes", "$text-muted"),
+    )
 
 
 def alert_line(alert: Alert, others: int, ack_key: str, history_key: str) -> Content:

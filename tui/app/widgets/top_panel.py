@@ -67,7 +67,8 @@ class TopPanel(KeyedTable):
 
     def _set_title(self) -> None:
         self.border_title = Content(f"Top {TITLES[self.dimension_name]} by {'bytes' if self.by_bytes else 'records'}")
-        keys = f"{self.app.key_label('top_next')} next · {self.app.key_label('top_bytes')} bytes/records · "
+        app: Any = self.app  # a FlowtailApp: its keys after the config's keymap
+        keys = f"{app.key_label('top_next')} next · {app.key_label('top_bytes')} bytes/records · "
         self.border_subtitle = Content(f"{keys}{self.dimension + 1}/{len(TOP_DIMENSIONS)}")
 
     def show(self, snapshot: Any) -> None:
