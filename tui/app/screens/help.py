@@ -83,7 +83,7 @@ class KeysTable(KeyedTable):
     COLUMNS = (
         ColumnSpec("where", "where", 13),
         ColumnSpec("key", "key", 9),
-        ColumnSpec("what it does", "what", 20, grow=200),
+        ColumnSpec("what it does", "what it does", 20, grow=200),
     )
 
 
