@@ -31,6 +31,7 @@ from tui.app.widgets.live_top import LiveTop
 from tui.app.widgets.rules_panel import group_label
 
 TOP_N = 10
+SLOW_PANELS_S = 5.0  # the rules, top-N and traffic panels: their counters, not their meaning, change faster
 
 
 def apply_color_setting(color: str) -> None:
@@ -92,7 +93,9 @@ class FlowtailApp(App[int]):
         self._keys = dict(config.display.keys)
         # rules that notify the `bell` notifier ring for their new alarms; display.bell rings for all
         self._bell_rules = {rule.name for rule in config.rules if "bell" in rule.notify and "bell" in config.notifiers}
-        self.dashboard = DashboardScreen(config.display.flows_rows)
+        # live: the slower panels every SLOW_PANELS_S (at least every tick); tests render every call
+        slow_every = max(1, round(SLOW_PANELS_S / config.display.refresh_s)) if live else 1
+        self.dashboard = DashboardScreen(config.display.flows_rows, slow_every)
         self.set_keymap(self._keys)
 
     def get_default_screen(self) -> Screen:

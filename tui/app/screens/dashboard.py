@@ -54,9 +54,12 @@ class DashboardScreen(Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (150, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
 
-    def __init__(self, flows_rows: int) -> None:
+    def __init__(self, flows_rows: int, slow_every: int = 1) -> None:
         super().__init__(id="dashboard")
         self._flows_rows = flows_rows
+        self.slow_every = slow_every  # ticks between renders of the rules, top-N and traffic panels
+        self._ticks = slow_every  # the first snapshot renders everything
+        self._alarming: tuple[int, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield LiveTop(id="live-top")
@@ -70,6 +73,7 @@ class DashboardScreen(Screen):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        self.flows.tick_s = self.app.display_config.refresh_s
         self.query_one(FilterBar).display = False
         self.flows.focus()
 
@@ -89,13 +93,24 @@ class DashboardScreen(Screen):
     # -- rendering -------------------------------------------------------------------------------
 
     def show(self, snapshot: Any, rate: float | None) -> None:
-        """Render one snapshot (the caller wraps this in ``batch_update``)."""
+        """Render one snapshot (the caller wraps this in ``batch_update``).
+
+        The status line, banners and flows follow every tick; the rules, top-N and traffic panels,
+        whose counters move on every tick without changing meaning, every ``slow_every`` ticks, and
+        at once when a rule starts or stops alarming: over a slow link this is most of the output."""
         app = self.app
         app.show_live_top()
-        self.query_one(RulesPanel).show(snapshot, app.session.engine.rule_defs)
-        self.top.show(snapshot)
-        self.query_one(TrafficPanel).show(snapshot)
-        self.flows.ingest(snapshot, app.session.engine.fmt)
+        alarming = tuple(status.alarming for status in snapshot.engine.rules)
+        self._ticks += 1
+        if self._ticks >= self.slow_every or alarming != self._alarming:
+            self._ticks = 0
+            self._alarming = alarming
+            self.query_one(RulesPanel).show(snapshot, app.session.engine.rule_defs)
+            self.top.show(snapshot)
+            self.query_one(TrafficPanel).show(snapshot)
+        else:
+            self.top.remember(snapshot)  # its keys (n, b) re-render from the newest snapshot
+        self.flows.ingest(snapshot, app.session.engine.fmt, self.slow_every)
 
     # -- actions ---------------------------------------------------------------------------------
 

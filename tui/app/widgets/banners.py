@@ -18,6 +18,7 @@ class AlertBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.display = False
+        self._shown: tuple[str, tuple[object, ...]] = ("", ())
 
     def show(
         self, shown: Sequence[Alert], ack_key: str, history_key: str,
@@ -28,8 +29,10 @@ class AlertBanner(Static):
         lines = [alert_line(shown[0], len(shown) - 1, ack_key, history_key)] if shown else []
         if muted:
             lines.append(muted_line(muted, history_key, utc))
-        if lines:
-            self.update(Content("\n").join(lines))
+        content = Content("\n").join(lines)
+        if lines and (content.plain, tuple(content.spans)) != self._shown:  # a repaint goes down the link
+            self._shown = (content.plain, tuple(content.spans))
+            self.update(content)
 
 
 def muted_line(muted: Sequence[tuple[tuple[str, str], float]], history_key: str, utc: bool) -> Content:
@@ -77,8 +80,10 @@ class ErrorBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.display = False
+        self._shown: str | None = None
 
     def show(self, error: str | None) -> None:
         self.display = error is not None
-        if error is not None:
+        if error is not None and error != self._shown:
+            self._shown = error
             self.update(Content.assemble((" ✖ ERROR ", "reverse bold $error"), "  ", safe_text(error, 300)))

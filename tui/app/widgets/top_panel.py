@@ -71,6 +71,10 @@ class TopPanel(KeyedTable):
         keys = f"{app.key_label('top_next')} next · {app.key_label('top_bytes')} bytes/records · "
         self.border_subtitle = Content(f"{keys}{self.dimension + 1}/{len(TOP_DIMENSIONS)}")
 
+    def remember(self, snapshot: Any) -> None:
+        """Keep ``snapshot`` for the next re-render (a key), without rendering it now."""
+        self._snapshot = snapshot
+
     def show(self, snapshot: Any) -> None:
         self._snapshot = snapshot
         stats = snapshot.engine.stats
