@@ -57,7 +57,7 @@ def view(request, monkeypatch):
 def address_lines(count: int = 4) -> list[str]:
     """``count`` REJECTs from each address, one a second, ending at the sample's last second."""
     lines = []
-    for index, address in enumerate(ADDRESSES):
+    for address in ADDRESSES:
         destination = "2001:db8::1" if ":" in address else "10.0.3.10"
         lines += [record(END - 30 + i, address, destination, 50000 + i, 22, 6, 2, 120, "REJECT") for i in range(count)]
     return sorted(lines, key=lambda line: int(line.split()[10]))
@@ -76,9 +76,9 @@ def cut_addresses(lines: list[str]) -> list[tuple[str, str]]:
     for line in lines:
         for match in ADDRESS_RUN.finditer(line):
             run = match.group()
-            if any(address != run and address.startswith(run) for address in ADDRESSES):
-                if not line[match.end():].startswith("…"):
-                    found.append((run, line))
+            prefix = any(address != run and address.startswith(run) for address in ADDRESSES)
+            if prefix and not line[match.end():].startswith("…"):
+                found.append((run, line))
     return found
 
 
