@@ -59,7 +59,7 @@ class DashboardScreen(Screen):
         self._flows_rows = flows_rows
         self.slow_every = slow_every  # ticks between renders of the rules, top-N and traffic panels
         self._ticks = slow_every  # the first snapshot renders everything
-        self._alarming: tuple[int, ...] = ()
+        self._alarming: tuple[bool, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield LiveTop(id="live-top")
@@ -97,10 +97,10 @@ class DashboardScreen(Screen):
 
         The status line, banners and flows follow every tick; the rules, top-N and traffic panels,
         whose counters move on every tick without changing meaning, every ``slow_every`` ticks, and
-        at once when a rule starts or stops alarming: over a slow link this is most of the output."""
+        at once when a rule starts or stops alarming (how many of its groups alarm: at the cadence): over a slow link this is most of the output."""
         app = self.app
         app.show_live_top()
-        alarming = tuple(status.alarming for status in snapshot.engine.rules)
+        alarming = tuple(bool(status.alarming) for status in snapshot.engine.rules)  # OK <-> ALARM
         self._ticks += 1
         if self._ticks >= self.slow_every or alarming != self._alarming:
             self._ticks = 0

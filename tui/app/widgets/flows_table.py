@@ -279,7 +279,9 @@ class FlowsTable(ScrollView, can_focus=True):
             if cell_len(text) > width:
                 text = set_cell_size(text, width - 1) + "…"
             segments.append(Segment(PAD + set_cell_size(text, width) + PAD, style))
-        return Strip(segments).apply_style(self.rich_style)  # the widget's colours under the cells' own
+        # the widget's colours under the cells' own; cells of one style merged: one SGR sequence a run
+        # of cells rather than a cell, which is most of the bytes a page of rows sends to the terminal
+        return Strip(segments).apply_style(self.rich_style).simplify()
 
     def _set_title(self) -> None:
         order = "latest event time first" if self.by_event_time else "newest arrival first"
