@@ -64,9 +64,12 @@ class StatusBar(Horizontal):
         """Update a part only when what it shows changed: an update repaints it, and every repaint
         goes down the link to the terminal."""
         shown = (content.plain, tuple(content.spans))
-        if self._shown.get(selector) != shown:
+        before = self._shown.get(selector)
+        if before != shown:
             self._shown[selector] = shown
-            self.query_one(selector, Static).update(content)
+            # a new layout (which repaints more than the line) only when the part's width changes
+            resized = before is None or content.cell_length != Content(before[0]).cell_length
+            self.query_one(selector, Static).update(content, layout=resized)
 
 
 def delivery_status(status: Any) -> Content:
