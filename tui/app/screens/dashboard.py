@@ -97,7 +97,8 @@ class DashboardScreen(Screen):
 
         The status line, banners and flows follow every tick; the rules, top-N and traffic panels,
         whose counters move on every tick without changing meaning, every ``slow_every`` ticks, and
-        at once when a rule starts or stops alarming (how many of its groups alarm: at the cadence): over a slow link this is most of the output."""
+        at once when a rule starts or stops alarming (how many of its groups alarm: at the cadence).
+        Over a slow link those counters were most of the output."""
         app = self.app
         app.show_live_top()
         alarming = tuple(bool(status.alarming) for status in snapshot.engine.rules)  # OK <-> ALARM
