@@ -13,6 +13,7 @@ from rich.color import ColorSystem
 from tui.app.errorlog import ErrorLog
 from tui.app.sample import record, sample_config
 from tui.app.screens.dashboard import DashboardScreen
+from tui.app.screens.detail import DetailScreen
 from tui.app.screens.errors import ErrorsScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.history import HistoryScreen
@@ -102,6 +103,21 @@ async def test_no_address_is_cut_without_an_ellipsis_on_any_screen(view):
             seen[screen] = "\n".join(lines)
             if key:
                 await pilot.press("escape")
+        app.screen.query_one(RulesPanel).focus()
+        await pilot.press("enter")  # the rule's groups: every address
+        assert isinstance(app.screen, RuleScreen)
+        await pilot.pause()
+        assert not cut_addresses(screen_lines(app)), cut_addresses(screen_lines(app))
+        await pilot.press("escape")
+        flows = app.screen.query_one("#flows")
+        flows.focus()
+        flows.move_cursor(next(i for i in range(flows.row_count) if ":" in flows.row_cells(i)["source"]))
+        await pilot.press("enter")  # a record from the IPv6 source in detail
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.pause()
+        lines = screen_lines(app)
+        assert not cut_addresses(lines), cut_addresses(lines)
+        assert any(ADDRESSES[2] in line for line in lines)
         history = seen[HistoryScreen]
         for address in ADDRESSES:  # whole, or cut with … (the check above); never missing
             assert f"srcaddr={address}" in history or f"srcaddr={address[:6]}" in history

@@ -9,12 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
+from tui.app.columns import ColumnSpec
 from tui.app.flows import port_label, protocol_label, record_matches
 from tui.app.format import clock_time, human_bytes, zone_label
 from tui.app.safe import plain_text, safe_text
 from tui.app.screens.live_modal import LiveModal
+from tui.app.widgets.keyed_table import KeyedTable
 from tui.flowlog import FlowRecord, parse_record
 
 
@@ -40,6 +42,20 @@ def decoded(record: FlowRecord, name: str, utc: bool) -> str:
     return ""
 
 
+class FieldsTable(KeyedTable):
+    """Field, value, meaning: the name and the value as wide as they need; the meaning takes the
+    rest and ends in ``…`` when cut."""
+
+    COLUMNS = (
+        ColumnSpec("field", "field", 5),
+        ColumnSpec("value", "value", 5),
+        ColumnSpec("meaning", "meaning", 10, grow=200),
+    )
+
+    def column_specs(self, width: int) -> Sequence[ColumnSpec]:
+        return self.specs_fitted_to_rows(exact=("field", "value"))
+
+
 class DetailScreen(LiveModal[None]):
     """Opened with ``enter`` on a flow row; ``escape`` or ``q`` closes it."""
 
@@ -63,7 +79,7 @@ class DetailScreen(LiveModal[None]):
                         "bold $warning",
                     ), markup=False)
                 else:
-                    yield DataTable(id="detail-fields", cursor_type="row", show_cursor=False)
+                    yield FieldsTable(id="detail-fields")
                 yield Static(self._rules_content(), id="detail-rules", markup=False)
                 yield Static(
                     Content.assemble(("raw  ", "bold"), safe_text(self._line, 2000)), id="detail-raw", markup=False
@@ -73,14 +89,14 @@ class DetailScreen(LiveModal[None]):
         record = parse_record(self._fmt, self._line)
         if record is None:
             return
-        table = self.query_one("#detail-fields", DataTable)
-        table.add_column("field", key="field")
-        table.add_column("value", key="value")
-        table.add_column("meaning", key="meaning")
-        for name, token in zip(record.fmt.names, record.fields):
-            table.add_row(
+        table = self.query_one("#detail-fields", FieldsTable)
+        table.show_cursor = False
+        table.sync({
+            str(index): (
                 Text(name, style="bold"), plain_text(token, limit=200), plain_text(decoded(record, name, self._utc))
             )
+            for index, (name, token) in enumerate(zip(record.fmt.names, record.fields))
+        })
         table.focus()
 
     def _rules_content(self) -> Content:

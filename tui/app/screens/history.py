@@ -41,18 +41,7 @@ class HistoryTable(KeyedTable):
     )
 
     def column_specs(self, width: int) -> Sequence[ColumnSpec]:
-        """Value and window as wide as their widest cell, so a number is never cut; rule and group
-        grow as far as their longest cell needs, so the spare width goes where text was cut."""
-        rows = list(self._rows.values())
-        specs = []
-        for index, spec in enumerate(self.COLUMNS):
-            widest = max([len(spec.label), *(row[index].cell_len for row in rows)])
-            if spec.key in ("value", "window", "status"):
-                spec = spec._replace(width=widest)
-            elif spec.grow:
-                spec = spec._replace(grow=max(0, widest - spec.width))
-            specs.append(spec)
-        return specs
+        return self.specs_fitted_to_rows(exact=("value", "window", "status"))
 
 
 class HistoryScreen(TableModal[None]):

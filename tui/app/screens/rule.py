@@ -13,11 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
+from tui.app.columns import ColumnSpec
 from tui.app.format import clock_time, duration, human_count
 from tui.app.safe import plain_text, safe_text
 from tui.app.screens.live_modal import TableModal
+from tui.app.widgets.keyed_table import KeyedTable
 from tui.app.widgets.samples_pane import SamplesPane
 from tui.rules.alerts import Alert
 
@@ -54,6 +56,22 @@ def group_rows(live: Sequence[tuple[str, float, bool]], alerts: Sequence[Alert],
     shown = {row.label for row in rows}
     past = sorted((a for label, a in latest.items() if label not in shown), key=lambda a: a.time_ms, reverse=True)
     return rows + [GroupRow(alert.group_label, None, False, alert) for alert in past]
+
+
+class GroupsTable(KeyedTable):
+    """The rule's groups: value, peak and the last alert never cut; the group label takes the rest
+    and ends in ``…`` when cut (its samples below name it in full)."""
+
+    COLUMNS = (
+        ColumnSpec("group", "group", 16, grow=100),
+        ColumnSpec("now", "state", 8),
+        ColumnSpec("value now", "value", 9),
+        ColumnSpec("peak", "peak", 4),
+        ColumnSpec("last alert", "time", 10),
+    )
+
+    def column_specs(self, width: int) -> Sequence[ColumnSpec]:
+        return self.specs_fitted_to_rows(exact=("state", "value", "peak", "time"))
 
 
 class RuleScreen(TableModal[str]):
@@ -97,24 +115,22 @@ class RuleScreen(TableModal[str]):
                 id="rule-definition",
                 markup=False,
             )
-            yield DataTable(id="rule-groups", cursor_type="row")
+            yield GroupsTable(id="rule-groups")
             yield SamplesPane("rule-samples", id="rule-samples-pane")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label, key in (("group", "group"), ("now", "state"), ("value now", "value"), ("peak", "peak"),
-                           ("last alert", "time")):
-            table.add_column(label, key=key)
+        table = self.query_one(GroupsTable)
+        rows = {}
         for index, row in enumerate(self._groups):
             alert = row.alert
-            table.add_row(
-                plain_text(row.label, limit=80),
+            rows[str(index)] = (
+                plain_text(row.label, limit=120),
                 Text("▲ ALARM" if row.alarming else ("ok" if row.value is not None else "not live")),
                 Text("-" if row.value is None else human_count(row.value), justify="right"),
                 Text("-" if (peak := row.peak) is None else human_count(peak), justify="right"),
                 Text("-" if alert is None else f"{alert.state} {clock_time(alert.time_ms / 1000, self._utc)}"),
-                key=str(index),
             )
+        table.sync(rows)
         table.focus()
         self.show_row(0)
 
