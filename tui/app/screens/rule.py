@@ -144,7 +144,7 @@ class RuleScreen(TableModal[str]):
         if row.alert is None:
             pane.show_message(Content.styled("No alert for this group in this run.", "$text-muted"))
             return
-        pane.show_alert(row.alert, self._fmt, self._utc, row.label)
+        pane.show_alert(row.alert, self._fmt, self._utc, row.label, describe=False)  # the definition has it
 
     def action_filter_flows(self) -> None:
         self.dismiss(self._rule.pattern_text)

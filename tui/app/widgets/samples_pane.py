@@ -41,10 +41,11 @@ class SamplesPane(VerticalScroll, can_focus=True):
         self.query_one(f"#{self._text_id}", Static).update(content)
         self.border_title = None
 
-    def show_alert(self, alert: Alert, fmt: Any, utc: bool, *heading: str) -> None:
-        """``alert``'s description and samples under ``heading`` (log data: made safe here)."""
+    def show_alert(self, alert: Alert, fmt: Any, utc: bool, *heading: str, describe: bool = True) -> None:
+        """``alert``'s description (unless the view shows it already) and samples under ``heading``
+        (log data: made safe here)."""
         about = [Content.assemble(("alert ", "bold"), " ".join(safe_text(part, 120) for part in heading))]
-        if alert.description:
+        if describe and alert.description:
             about.append(Content.assemble(("about ", "bold"), safe_text(alert.description, 2000)))
         self.query_one(".samples-about", Static).update(Content("\n").join(about))
         self._samples = len(alert.samples)
