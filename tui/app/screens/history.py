@@ -41,7 +41,9 @@ class HistoryTable(KeyedTable):
     )
 
     def column_specs(self, width: int) -> Sequence[ColumnSpec]:
-        return self.specs_fitted_to_rows(exact=("value", "window", "status"))
+        """The status column only while a transition is acked or muted (its width goes to the group)."""
+        specs = self.specs_fitted_to_rows(exact=("value", "window", "status"))
+        return [spec for spec in specs if spec.key != "status" or spec.width]
 
 
 class HistoryScreen(TableModal[None]):
