@@ -20,7 +20,7 @@ from tui.app.widgets.keyed_table import KeyedTable
 PLACES = {
     "FlowtailApp": "everywhere", "DashboardScreen": "dashboard", "FlowsTable": "flows table",
     "HistoryScreen": "alert history", "DetailScreen": "record detail", "ErrorsScreen": "errors",
-    "RuleScreen": "rule groups", "HelpScreen": "keys",
+    "RuleScreen": "rule groups", "HelpScreen": "keys", "MuteScreen": "mute",
 }
 
 
