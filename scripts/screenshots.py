@@ -3,7 +3,8 @@
 Drives the real app, headless, over `flowtail demo`'s local CloudWatch and traffic: waits until at
 least three alarms are up, then captures the dashboard, the alert history, the filter, the detail
 view, a rule's groups, the evidence of its busiest group and that group's History (at 120x40), the
-dashboard at 80x24, and the dashboard and the History screen at 80x24 with NO_COLOR.
+dashboard and the alert history at 80x24, and the dashboard and the History screen at 80x24 with
+NO_COLOR.
 Run from the repository root: `.venv/bin/python scripts/screenshots.py`.
 """
 
@@ -88,7 +89,10 @@ async def capture(app: FlowtailApp) -> list[Path]:
         await pilot.resize_terminal(80, 24)
         await pilot.pause(1.5)
         save("dashboard-80x24")
-        await pilot.press("q")
+        await pilot.press("h")
+        await pilot.pause(0.5)
+        save("alerts-80x24")
+        await pilot.press("escape", "q")
     return shots
 
 

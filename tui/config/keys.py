@@ -17,7 +17,8 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
         "order": "o", "detail": "enter", "investigate": "i",
     },
     "the alert history": {
-        "help": "question_mark", "close": "escape,q", "ack_selected": "a", "snooze": "s", "investigate": "i",
+        "help": "question_mark", "close": "escape,q", "ack_selected": "a", "snooze": "s", "order": "o",
+        "investigate": "i",
     },
     "the rule view": {"help": "question_mark", "close": "escape,q", "filter_rule": "f", "investigate": "i"},
     "the keys and errors views": {"help": "question_mark", "close": "escape,q"},

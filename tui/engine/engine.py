@@ -44,12 +44,14 @@ class RuleDef:
     measure_field: str | None = None
     severity: str = "medium"
     alarm: Any = None  # evaluate: cloudwatch: its tui.rules.cloudwatch_alarm.AlarmSpec
+    description: str = ""  # the runbook text the alerts carry to the people they page
 
     @classmethod
     def from_config(cls, rule: Any) -> RuleDef:
         return cls(
             rule.name, rule.pattern, rule.threshold, rule.window_s, tuple(rule.group_by),
             rule.measure, rule.measure_field, rule.severity, getattr(rule, "alarm", None),
+            getattr(rule, "description", ""),
         )
 
 
@@ -333,6 +335,7 @@ class Engine:
             last_ms=transition.last_ms,
             severity=rule.severity,
             samples=tuple(samples),
+            description=rule.description,
             episode_start_ms=transition.episode_start_ms,
             late=transition.late,
             peak=transition.peak,

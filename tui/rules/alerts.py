@@ -45,6 +45,7 @@ class Alert:
     # episode's ALARM or end (OK) for the sinks.
     evaluation: str | None = None
     alarm_state: str | None = None
+    description: str = ""  # the rule's description (runbook text), for the people paged
 
     @property
     def episode_id(self) -> str:
@@ -83,6 +84,7 @@ class Alert:
             "episodeStart": iso_utc(self.episode_start_ms),
             "late": self.late,
             "peak": None if self.peak is None else _number(self.peak),
+            "description": self.description,
         }
         if self.evaluation is not None:
             obj["evaluation"] = self.evaluation

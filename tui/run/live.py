@@ -227,6 +227,7 @@ def _delivery(config: Any, journal: Any, lookback_s: float) -> Any:
             region=sns.region,
             profile=sns.profile or config.aws.profile,
             endpoint_url=config.aws.endpoint_url,
+            fmt=config.format,
         )
     horizon_s = lookback_s + config.follow.max_delay_s + max((rule.window_s for rule in config.rules), default=0.0)
     return Delivery(journal, notifiers, horizon_s=horizon_s)

@@ -160,6 +160,7 @@ class Delivery:
         self._counts = _Counts()
         self._reported: str | None = None  # the last state line given to the reporters
         self._reporters: list[Report] = []
+        self._mutes: dict[tuple[str, str], float] = {}  # (rule, group label) -> end (clock time)
 
     # -- wiring ----------------------------------------------------------------------------------
 
@@ -206,6 +207,27 @@ class Delivery:
             self._inbox.append(entry)
             self._cond.notify_all()
         return entry.id
+
+    def mute(self, rule: str, group: str, until: float) -> None:
+        """Publish nothing for (rule, group label) until ``until`` (clock time; 0 lifts the mute);
+        journaled, so a restart keeps it. Alerts met meanwhile get a ``suppressed: muted`` receipt."""
+        with self._cond:
+            self._load()
+            if until > self._clock():
+                self._mutes[(rule, group)] = until
+            else:
+                self._mutes.pop((rule, group), None)
+        try:
+            self.journal.mute(rule, group, until)
+        except (OSError, ValueError) as exc:
+            self._set_error("journal", f"alert journal write failed ({exc}); a restart forgets this mute")
+
+    def mutes(self) -> dict[tuple[str, str], float]:
+        """The mutes still running: (rule, group label) -> end."""
+        with self._cond:
+            self._load()
+            now = self._clock()
+            return {pair: until for pair, until in self._mutes.items() if until > now}
 
     def start(self) -> None:
         """Reads the journal (what was delivered, what is still owed, the cooldowns), then starts
@@ -255,6 +277,7 @@ class Delivery:
         self._cooldowns = {name: _Cooldown(notifier.cooldown_s) for name, notifier in self.notifiers.items()}
         try:
             entries = self.journal.entries()
+            self._mutes = self.journal.mutes()
         except OSError as exc:
             self._counts.errors["journal"] = f"cannot read the alert journal {self.journal.path}: {exc}"
             return
@@ -366,6 +389,15 @@ class Delivery:
 
     def _deliver(self, job: _Job) -> None:
         notifier, cooldown = self.notifiers[job.sink], self._cooldowns[job.sink]
+        alert = job.entry.alert
+        with self._cond:
+            muted = self._mutes.get((alert.rule, alert.group_label), 0.0) > self._clock()
+        if muted:
+            self._receipt(self.journal.mark_suppressed, job, "muted")
+            with self._cond:
+                self._counts.suppressed += 1
+            self._finish(job)
+            return
         if cooldown.blocks(job.entry):
             self._receipt(self.journal.mark_suppressed, job, "cooldown")
             with self._cond:

@@ -7,6 +7,10 @@ The file is JSON lines and append-only. Four kinds of line::
     {"type": "delivered", "id", "sink", "message_id"}
     {"type": "suppressed", "id", "sink", "reason"}
     {"type": "dead-letter", "id", "sink", "reason"}
+    {"type": "mute", "rule", "group", "until", "at"}
+
+A ``mute`` line silences one (rule, group label) for every notifier until ``until`` (Unix seconds;
+0 ends it early): the latest line of a pair wins, and rotation carries the mutes still running.
 
 An alert's ``id`` is :attr:`Alert.id` (rule, group and episode start, and the state), so the same
 transition found again after a restart has the same id and the journal tells that it was delivered.
@@ -151,6 +155,27 @@ class Journal:
         """The episode of the ALARM ``alarm_id`` ended at ``ok_time_ms`` (an OK nobody is sent)."""
         self._receipt("closed", alarm_id, "*", str(ok_time_ms))
 
+    def mute(self, rule: str, group: str, until: float) -> None:
+        """Silence (rule, group label) until ``until`` (Unix seconds); ``until=0`` lifts the mute."""
+        with self._lock:
+            self._write({"type": "mute", "rule": rule, "group": group, "until": until, "at": self._clock()})
+
+    def mutes(self) -> dict[tuple[str, str], float]:
+        """(rule, group label) -> the end of its mute, for the mutes still running."""
+        with self._lock:
+            return self._mutes()
+
+    def _mutes(self) -> dict[tuple[str, str], float]:
+        now = self._clock()
+        latest: dict[tuple[str, str], float] = {}
+        for obj in self._objects(count=False):
+            if obj.get("type") == "mute":
+                try:
+                    latest[(str(obj["rule"]), str(obj["group"]))] = float(obj["until"])
+                except (KeyError, TypeError, ValueError):
+                    continue
+        return {pair: until for pair, until in latest.items() if until > now}
+
     def pending(self, sink: str) -> list[JournalEntry]:
         """Alerts owed to ``sink`` with no receipt for it, oldest first."""
         with self._lock:
@@ -220,11 +245,13 @@ class Journal:
                 pending.append(_encode(entry.to_line()))
             elif entry.at >= since:
                 recent.append(_encode(entry.to_line()))
+        mutes = [_encode({"type": "mute", "rule": rule, "group": group, "until": until, "at": self._clock()})
+                 for (rule, group), until in self._mutes().items()]
         kept_pending = _newest_within(pending, self.max_bytes)
         kept_recent = _newest_within(recent, self.max_bytes // 2 - sum(map(len, kept_pending)))
         # Pending and recent are both in file order; merging by position is not needed: the reader
         # only needs each alert once, and receipts are folded into the lines.
-        return kept_recent + kept_pending, len(pending) - len(kept_pending)
+        return mutes + kept_recent + kept_pending, len(pending) - len(kept_pending)
 
     def _recover_rotation(self) -> None:
         if not self._tmp_path.exists():
@@ -311,7 +338,7 @@ def _alert_from_json(obj: Mapping[str, Any]) -> Alert:
         last_ms=_optional_millis(obj.get("last")),
         severity=str(obj.get("severity", "medium")), samples=tuple(map(str, obj.get("samples", ()))),
         episode_start_ms=_optional_millis(obj.get("episodeStart")), late=bool(obj.get("late", False)),
-        peak=obj.get("peak"),
+        peak=obj.get("peak"), description=str(obj.get("description", "")),
         evaluation="cloudwatch" if cloudwatch else None, alarm_state=obj["state"] if cloudwatch else None,
     )
 

@@ -13,11 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from tui.durations import format_duration
+from tui.flowlog import DEFAULT_FORMAT, FlowFormat
+from tui.flowlog.summary import record_summary
 from tui.rules.alerts import Alert, iso_utc
 from tui.text import one_line
 
 SUBJECT_MAX = 99  # SNS: "ASCII text ... less than 100 characters", no line breaks or control characters
 MAX_SAMPLES = 5
+DESCRIPTION_MAX_CHARS = 2000  # runbook text: a paragraph or two
 SAMPLE_MAX_CHARS = 1000  # a sample is one log event; this keeps five of them far below SNS's 256 KB
 # SNS takes at most 256 KB per publish, message attributes included: the body leaves room for them.
 BODY_MAX_BYTES = 256 * 1024 - 4096
@@ -58,8 +61,11 @@ class SnsNotifier:
         region: str | None = None,
         profile: str | None = None,
         endpoint_url: str | None = None,
+        fmt: FlowFormat = DEFAULT_FORMAT,
     ) -> None:
+        """``fmt``: the records' format, to decode the samples for the reader (the raw line follows)."""
         self.topic_arn = topic_arn
+        self.fmt = fmt
         self.states = tuple(states)
         self.subject_prefix = subject_prefix
         self.cooldown_s = cooldown_s
@@ -124,6 +130,7 @@ class SnsNotifier:
             f"Severity:    {shown.severity}",
             f"State:       {shown.state} ({meaning})",
             f"Group:       {shown.group_label}",
+            *([f"Description: {shown.description}"] if shown.description else []),
             f"Value:       {_number(shown.value)} (threshold {_number(shown.threshold)})",
             f"Measure:     {shown.measure} over a {format_duration(shown.window_s)} sliding window",
             f"Time:        {iso_utc(shown.time_ms)} (event time of the transition)",
@@ -131,12 +138,17 @@ class SnsNotifier:
             f"Last event:  {iso_utc(shown.last_ms) or 'none'}",
             "",
             f"Sample records ({len(shown.samples)} of {len(alert.samples)}):",
-            *(f"  {sample}" for sample in shown.samples),
+            *(line for sample in shown.samples for line in self._sample_lines(sample)),
             "",
             "Alert JSON:",
             json.dumps(shown.to_json(), separators=(",", ":")),
         ]
         return "\n".join(lines)
+
+    def _sample_lines(self, sample: str) -> list[str]:
+        """A sample decoded (time, action, endpoints, service) over its raw line."""
+        summary = record_summary(self.fmt, sample)
+        return [f"  {clean_text(summary)}", f"    raw: {sample}"] if summary else [f"  {sample}"]
 
     def message_attributes(self, alert: Alert) -> dict[str, dict[str, str]]:
         """``rule``, ``severity`` and ``state``, for subscription filter policies."""
@@ -199,6 +211,7 @@ def _displayable(alert: Alert, samples: int = MAX_SAMPLES) -> Alert:
         alert,
         rule=clean_text(alert.rule),
         severity=clean_text(alert.severity),
+        description=_shorten_to(clean_text(alert.description), DESCRIPTION_MAX_CHARS),
         group={_shorten(clean_text(str(name))): _shorten(clean_text(value)) if isinstance(value, str) else value
                for name, value in alert.group.items()},
         samples=tuple(_shorten(clean_text(sample)) for sample in alert.samples[:min(samples, MAX_SAMPLES)]),
@@ -206,7 +219,11 @@ def _displayable(alert: Alert, samples: int = MAX_SAMPLES) -> Alert:
 
 
 def _shorten(text: str) -> str:
-    return text if len(text) <= SAMPLE_MAX_CHARS else text[: SAMPLE_MAX_CHARS - 3] + "..."
+    return _shorten_to(text, SAMPLE_MAX_CHARS)
+
+
+def _shorten_to(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _number(value: float) -> str:

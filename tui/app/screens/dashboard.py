@@ -34,7 +34,7 @@ class DashboardScreen(Screen):
     BINDINGS = [
         Binding("space", "pause", "Pause", id="pause", tooltip="Freeze the flows table (ingestion goes on)"),
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the flows table with a CloudWatch pattern"),
-        Binding("escape", "clear_filter", "Clear filter", id="clear_filter", tooltip="Remove the flows filter"),
+        Binding("escape", "clear_filter", "Clear", id="clear_filter", tooltip="Remove the flows filter"),
         Binding("a", "ack", "Ack", id="ack", tooltip="Acknowledge the active alarms shown in the banner"),
         Binding("h", "history", "History", id="history", tooltip="Every alert transition of this run"),
         Binding(
@@ -47,8 +47,11 @@ class DashboardScreen(Screen):
             "Top-N",
             id="top_next",
             tooltip="Next top-N table: sources, destinations, ports, protocols, ENIs",
+            show=False,  # the top-N panel's own border names n and b: the 80-column footer keeps o and ?
         ),
-        Binding("b", "top_bytes", "Bytes", id="top_bytes", tooltip="Rank the top-N table by bytes or by records"),
+        Binding(
+            "b", "top_bytes", "Bytes", id="top_bytes", tooltip="Rank the top-N table by bytes or by records", show=False
+        ),
         Binding("t", "clock", "UTC/local", id="clock", tooltip="Show times in UTC or local time", show=False),
         Binding("e", "errors", "Errors", id="errors", tooltip="Every error of this run, in full"),
         Binding("o", "order", "Order", id="order", tooltip="Flows by newest arrival or by latest event time"),
@@ -57,9 +60,12 @@ class DashboardScreen(Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (150, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
 
-    def __init__(self, flows_rows: int) -> None:
+    def __init__(self, flows_rows: int, slow_every: int = 1) -> None:
         super().__init__(id="dashboard")
         self._flows_rows = flows_rows
+        self.slow_every = slow_every  # ticks between renders of the rules, top-N and traffic panels
+        self._ticks = slow_every  # the first snapshot renders everything
+        self._alarming: tuple[bool, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield LiveTop(id="live-top")
@@ -73,6 +79,7 @@ class DashboardScreen(Screen):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        self.flows.tick_s = self.app.display_config.refresh_s
         self.query_one(FilterBar).display = False
         self.flows.focus()
 
@@ -92,13 +99,25 @@ class DashboardScreen(Screen):
     # -- rendering -------------------------------------------------------------------------------
 
     def show(self, snapshot: Any, rate: float | None) -> None:
-        """Render one snapshot (the caller wraps this in ``batch_update``)."""
+        """Render one snapshot (the caller wraps this in ``batch_update``).
+
+        The status line, banners and flows follow every tick; the rules, top-N and traffic panels,
+        whose counters move on every tick without changing meaning, every ``slow_every`` ticks, and
+        at once when a rule starts or stops alarming (how many of its groups alarm: at the cadence).
+        Over a slow link those counters were most of the output."""
         app = self.app
         app.show_live_top()
-        self.query_one(RulesPanel).show(snapshot, app.session.engine.rule_defs)
-        self.top.show(snapshot)
-        self.query_one(TrafficPanel).show(snapshot)
-        self.flows.ingest(snapshot, app.session.engine.fmt)
+        alarming = tuple(bool(status.alarming) for status in snapshot.engine.rules)  # OK <-> ALARM
+        self._ticks += 1
+        if self._ticks >= self.slow_every or alarming != self._alarming:
+            self._ticks = 0
+            self._alarming = alarming
+            self.query_one(RulesPanel).show(snapshot, app.session.engine.rule_defs)
+            self.top.show(snapshot)
+            self.query_one(TrafficPanel).show(snapshot)
+        else:
+            self.top.remember(snapshot)  # its keys (n, b) re-render from the newest snapshot
+        self.flows.ingest(snapshot, app.session.engine.fmt, self.slow_every)
 
     # -- actions ---------------------------------------------------------------------------------
 

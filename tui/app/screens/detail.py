@@ -10,13 +10,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
+from tui.app.columns import ColumnSpec
 from tui.app.flows import port_label, protocol_label, record_matches
 from tui.app.format import clock_time, human_bytes, zone_label
 from tui.app.safe import plain_text, safe_text
 from tui.app.screens.live_modal import LiveModal
 from tui.app.subjects import subject_for, subject_of_line
+from tui.app.widgets.keyed_table import KeyedTable
 from tui.flowlog import FlowRecord, parse_record
 
 
@@ -40,6 +42,20 @@ def decoded(record: FlowRecord, name: str, utc: bool) -> str:
     if name == "action":
         return {"REJECT": "✖ rejected by a security group or network ACL", "ACCEPT": "accepted"}.get(str(value), "")
     return ""
+
+
+class FieldsTable(KeyedTable):
+    """Field, value, meaning: the name and the value as wide as they need; the meaning takes the
+    rest and ends in ``…`` when cut."""
+
+    COLUMNS = (
+        ColumnSpec("field", "field", 5),
+        ColumnSpec("value", "value", 5),
+        ColumnSpec("meaning", "meaning", 10, grow=200),
+    )
+
+    def column_specs(self, width: int) -> Sequence[ColumnSpec]:
+        return self.specs_fitted_to_rows(exact=("field", "value"))
 
 
 class DetailScreen(LiveModal[None]):
@@ -68,7 +84,7 @@ class DetailScreen(LiveModal[None]):
                         "bold $warning",
                     ), markup=False)
                 else:
-                    yield DataTable(id="detail-fields", cursor_type="row", show_cursor=False)
+                    yield FieldsTable(id="detail-fields")
                 yield Static(self._rules_content(), id="detail-rules", markup=False)
                 yield Static(id="detail-context", markup=False)
                 yield Static(
@@ -82,14 +98,14 @@ class DetailScreen(LiveModal[None]):
             return
         if self.app.history is not None:
             self._look_up_context(record)
-        table = self.query_one("#detail-fields", DataTable)
-        table.add_column("field", key="field")
-        table.add_column("value", key="value")
-        table.add_column("meaning", key="meaning")
-        for name, token in zip(record.fmt.names, record.fields):
-            table.add_row(
+        table = self.query_one("#detail-fields", FieldsTable)
+        table.show_cursor = False
+        table.sync({
+            str(index): (
                 Text(name, style="bold"), plain_text(token, limit=200), plain_text(decoded(record, name, self._utc))
             )
+            for index, (name, token) in enumerate(zip(record.fmt.names, record.fields))
+        })
         table.focus()
 
     @work(thread=True, exit_on_error=False)

@@ -17,10 +17,13 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
+from tui.app.columns import ColumnSpec
 from tui.app.format import clock_time, duration, human_count
 from tui.app.safe import plain_text, safe_text
-from tui.app.screens.live_modal import TableModal, samples_content
+from tui.app.screens.live_modal import TableModal
 from tui.app.subjects import subject_of_group
+from tui.app.widgets.keyed_table import KeyedTable
+from tui.app.widgets.samples_pane import SamplesPane
 from tui.rules.alerts import Alert
 
 
@@ -58,6 +61,22 @@ def group_rows(live: Sequence[tuple[str, float, bool]], alerts: Sequence[Alert],
     return rows + [GroupRow(alert.group_label, None, False, alert) for alert in past]
 
 
+class GroupsTable(KeyedTable):
+    """The rule's groups: value, peak and the last alert never cut; the group label takes the rest
+    and ends in ``…`` when cut (its samples below name it in full)."""
+
+    COLUMNS = (
+        ColumnSpec("group", "group", 16, grow=100),
+        ColumnSpec("now", "state", 8),
+        ColumnSpec("value now", "value", 9),
+        ColumnSpec("peak", "peak", 4),
+        ColumnSpec("last alert", "time", 10),
+    )
+
+    def column_specs(self, width: int) -> Sequence[ColumnSpec]:
+        return self.specs_fitted_to_rows(exact=("state", "value", "peak", "time"))
+
+
 class RuleScreen(TableModal[str]):
     """Dismissed with the rule's pattern text when the user asks to filter the flows by it."""
 
@@ -69,7 +88,7 @@ class RuleScreen(TableModal[str]):
 
     def __init__(
         self, rule: Any, status: Any, top_group: str, live: Sequence[tuple[str, float, bool]],
-        alerts: Sequence[Alert], utc: bool, verdict: Any = None,
+        alerts: Sequence[Alert], utc: bool, verdict: Any = None, fmt: Any = None,
     ) -> None:
         """``live``: (group label, value now, alarming) of the busiest live groups, busiest first;
         ``verdict``: the rule's tui.rules.cloudwatch_alarm.Verdict when it has ``evaluate: cloudwatch``."""
@@ -80,6 +99,7 @@ class RuleScreen(TableModal[str]):
         self._top_group = top_group
         self._groups = group_rows(live, alerts, rule.name)
         self._utc = utc
+        self._fmt = fmt  # the records' format, to decode the samples
 
     def compose_body(self) -> ComposeResult:
         rule, status = self._rule, self._status
@@ -96,44 +116,43 @@ class RuleScreen(TableModal[str]):
                     ("now      ", "bold"),
                     f"{status.alarming} alarming of {status.groups} live groups; busiest ",
                     safe_text(self._top_group, 120), f" at {human_count(status.top_value)}",
+                    *((("\n", ("about    ", "bold"), safe_text(rule.description, 1000))) if rule.description else ()),
                 ),
                 id="rule-definition",
                 markup=False,
             )
             if self._verdict is not None:
                 yield Static(verdict_content(self._verdict), id="rule-verdicts", markup=False)
-            yield DataTable(id="rule-groups", cursor_type="row")
-            yield Static(id="rule-samples", markup=False)
+            yield GroupsTable(id="rule-groups")
+            yield SamplesPane("rule-samples", id="rule-samples-pane")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label, key in (("group", "group"), ("now", "state"), ("value now", "value"), ("peak", "peak"),
-                           ("last alert", "time")):
-            table.add_column(label, key=key)
+        table = self.query_one(GroupsTable)
+        rows = {}
         for index, row in enumerate(self._groups):
             alert = row.alert
-            table.add_row(
-                plain_text(row.label, limit=80),
+            rows[str(index)] = (
+                plain_text(row.label, limit=120),
                 Text("▲ ALARM" if row.alarming else ("ok" if row.value is not None else "not live")),
                 Text("-" if row.value is None else human_count(row.value), justify="right"),
                 Text("-" if (peak := row.peak) is None else human_count(peak), justify="right"),
                 Text("-" if alert is None else f"{alert.state} {clock_time(alert.time_ms / 1000, self._utc)}"),
-                key=str(index),
             )
+        table.sync(rows)
         table.focus()
         self.show_row(0)
 
     def show_row(self, index: int) -> None:
         """The samples of the highlighted group's latest alert."""
-        box = self.query_one("#rule-samples", Static)
+        pane = self.query_one(SamplesPane)
         if not self._groups:
-            box.update(Content.styled("No live group and no alert of this rule in this run.", "$text-muted"))
+            pane.show_message(Content.styled("No live group and no alert of this rule in this run.", "$text-muted"))
             return
         row = self._groups[index]
         if row.alert is None:
-            box.update(Content.styled("No alert for this group in this run.", "$text-muted"))
+            pane.show_message(Content.styled("No alert for this group in this run.", "$text-muted"))
             return
-        box.update(samples_content(row.alert, row.label))
+        pane.show_alert(row.alert, self._fmt, self._utc, row.label, describe=False)  # the definition has it
 
     # group label -> ({field: value}, where its window ends), for the live groups (set by the app)
     group_values: dict[str, tuple[Any, int | None]] = {}

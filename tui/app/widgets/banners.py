@@ -7,7 +7,7 @@ from typing import Sequence
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.app.format import duration, number, severity
+from tui.app.format import clock_time, duration, number, severity, zone_label
 from tui.app.safe import safe_text
 from tui.rules.alerts import Alert
 
@@ -18,11 +18,36 @@ class AlertBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.display = False
+        self._shown: tuple[str, tuple[object, ...]] = ("", ())
 
-    def show(self, shown: Sequence[Alert], ack_key: str, history_key: str) -> None:
-        self.display = bool(shown)
-        if shown:
-            self.update(alert_line(shown[0], len(shown) - 1, ack_key, history_key))
+    def show(
+        self, shown: Sequence[Alert], ack_key: str, history_key: str,
+        muted: Sequence[tuple[tuple[str, str], float]] = (), utc: bool = True,
+    ) -> None:
+        """``muted``: ((rule, group), end) of the mutes running, named on a line of their own."""
+        self.display = bool(shown) or bool(muted)
+        lines = [alert_line(shown[0], len(shown) - 1, ack_key, history_key)] if shown else []
+        if muted:
+            lines.append(muted_line(muted, history_key, utc))
+        content = Content("\n").join(lines)
+        if lines and (content.plain, tuple(content.spans)) != self._shown:  # a repaint goes down the link
+            self._shown = (content.plain, tuple(content.spans))
+            self.update(content)
+
+
+def muted_line(muted: Sequence[tuple[tuple[str, str], float]], history_key: str, utc: bool) -> Content:
+    """``🔇 MUTED ssh-brute-force srcaddr=203.0.113.7 until 12:15 · +1 more · h: history, s unmutes``."""
+    (rule, group), until = muted[0]
+    more = f" · +{len(muted) - 1} more" if len(muted) > 1 else ""
+    return Content.assemble(
+        (" MUTED ", "bold reverse"),
+        " ",
+        (safe_text(rule, 60), "bold"),
+        "  ",
+        safe_text(group, 80),
+        f"  until {clock_time(until, utc)[:5]} {zone_label(utc)}{more}",
+        Content.styled(f"  {history_key}: history, s there unmutes", "$text-muted"),
+    )
 
 
 def alert_line(alert: Alert, others: int, ack_key: str, history_key: str) -> Content:
@@ -31,8 +56,7 @@ def alert_line(alert: Alert, others: int, ack_key: str, history_key: str) -> Con
     glyph, label, style = severity(alert.severity)
     first = Content.assemble(
         (f" {glyph} {label} ", f"reverse {style}"),
-        (" ALARM ", "bold"),
-        (safe_text(alert.rule, 60), "bold"),
+        (f" ALARM {safe_text(alert.rule, 60)}", "bold"),  # one span: "ALARM" never runs into the name
         "  ",
         safe_text(alert.group_label, 80),
         f"  {alert.measure} {number(alert.value)} ≥ {number(alert.threshold)} in {duration(alert.window_s)}",
@@ -56,8 +80,10 @@ class ErrorBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.display = False
+        self._shown: str | None = None
 
     def show(self, error: str | None) -> None:
         self.display = error is not None
-        if error is not None:
+        if error is not None and error != self._shown:
+            self._shown = error
             self.update(Content.assemble((" ✖ ERROR ", "reverse bold $error"), "  ", safe_text(error, 300)))

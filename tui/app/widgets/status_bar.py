@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.app.format import clock_time, duration, human_count, zone_label
+from tui.app.format import clock_time, duration, human_count, rounded_rate, zone_label
 from tui.app.safe import safe_text
 
 # follower state -> (glyph, style); the state's name is always printed next to the glyph
@@ -30,6 +30,10 @@ class StatusBar(Horizontal):
     """Sources on the left, then alert delivery trouble (only while there is some), pause marker and
     clock on the right."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, tuple[str, tuple[Any, ...]]] = {}  # selector -> what it shows
+
     def compose(self) -> ComposeResult:
         yield Static(id="status-sources", markup=False)
         yield Static(id="status-delivery", markup=False)
@@ -44,17 +48,28 @@ class StatusBar(Horizontal):
             left = Content(" │ ").join(source_status(s, now) for s in snapshot.sources)
         else:
             left = replay_status(snapshot, rate)
-        self.query_one("#status-sources", Static).update(left, layout=False)
+        self._update("#status-sources", left)
         trouble = delivery_status(snapshot.delivery)
         delivery = self.query_one("#status-delivery", Static)
         delivery.display = bool(trouble)
-        delivery.update(trouble)
+        self._update("#status-delivery", trouble)
         right = Content.assemble(
             (f"✖ {errors_hint}  ", "bold $error") if errors_hint else "",
             ("⏸ PAUSED  ", "bold $warning") if paused else "",
             (f"{clock_time(now, utc)} {zone_label(utc)}", "bold"),
         )
-        self.query_one("#status-clock", Static).update(right)
+        self._update("#status-clock", right)
+
+    def _update(self, selector: str, content: Content) -> None:
+        """Update a part only when what it shows changed: an update repaints it, and every repaint
+        goes down the link to the terminal."""
+        shown = (content.plain, tuple(content.spans))
+        before = self._shown.get(selector)
+        if before != shown:
+            self._shown[selector] = shown
+            # a new layout (which repaints more than the line) only when the part's width changes
+            resized = before is None or content.cell_length != Content(before[0]).cell_length
+            self.query_one(selector, Static).update(content, layout=resized)
 
 
 def delivery_status(status: Any) -> Content:
@@ -88,8 +103,8 @@ def replay_status(snapshot: Any, rate: float | None) -> Content:
         (snapshot.mode, "bold"),
         " ",
         state,
-        f"  {engine.records:,} records",
-        f" ({human_count(rate)}/s)" if rate else "",
+        f"  {human_count(engine.records)} records",  # exact below 10,000, then 12.3k: a digit a tick is noise
+        f" ({rounded_rate(rate)}/s)" if rate else "",
         (f"  {engine.malformed:,} malformed", "$warning") if engine.malformed else "",
     )
 
