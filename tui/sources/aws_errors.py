@@ -88,6 +88,16 @@ def classify(error: BaseException, context: CallContext) -> Fault | None:
     """The fault ``error`` stands for, or None when it is not an AWS or network failure."""
     from botocore import exceptions as bx  # lazy: importing this module stays cheap
 
+    from tui.sources.answers import DeadlineExceeded, MalformedResponse
+
+    if isinstance(error, MalformedResponse):
+        return Fault(
+            FaultKind.TRANSIENT,
+            "MalformedResponse",
+            f"unreadable answer from {context.service}: {_one_line(error)}: retrying",
+        )
+    if isinstance(error, DeadlineExceeded):
+        return Fault(FaultKind.TRANSIENT, "DeadlineExceeded", f"{context.service}: {_one_line(error)}: retrying")
     if isinstance(error, bx.ClientError):
         details = error.response.get("Error", {})
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")

@@ -56,9 +56,12 @@ _TRANSIENT_BACKOFF = Backoff(base_s=1.0, cap_s=20.0)
 _SLOW_BACKOFF = Backoff(base_s=15.0, cap_s=60.0, floor=0.5)  # credentials, IAM, missing stream
 
 
-def make_kinesis_client(region: str | None = None, profile: str | None = None, endpoint_url: str | None = None) -> Any:
+def make_kinesis_client(
+    region: str | None = None, profile: str | None = None, endpoint_url: str | None = None, *,
+    deadline_s: float | None = None,
+) -> Any:
     """A Kinesis client (see ``clients.make_client``)."""
-    return make_client("kinesis", region, profile, endpoint_url)
+    return make_client("kinesis", region, profile, endpoint_url, deadline_s=deadline_s)
 
 
 def stream_params(stream: str) -> dict[str, str]:
@@ -228,6 +231,7 @@ class KinesisSource:
         self._list_failures = 0
         self._recent = RecentEvents()
         self._last_error: str | None = None
+        self._checkpoint_error: str | None = None  # until a checkpoint write succeeds again
         self._last_read: float | None = None
         self._events = self._warmup = self._duplicates = self._other_groups = self._malformed = 0
         self._throttled = self._expired = self._errors = self._calls = 0
@@ -255,7 +259,11 @@ class KinesisSource:
         behind = [s.millis_behind for s in shards
                   if s.state not in ("closed", "waiting") and s.millis_behind is not None]
         states = {s.state for s in shards}
-        if self._last_error and ("error" in states or not self._listed or self._list_failures):
+        last_error = self._last_error
+        if self._checkpoint_error is not None:  # reading on, but a restart would lose the position
+            state = "error"
+            last_error = "; ".join(text for text in (self._checkpoint_error, last_error) if text)
+        elif self._last_error and ("error" in states or not self._listed or self._list_failures):
             state = "error"
         elif "throttled" in states:
             state = "throttled"
@@ -271,7 +279,7 @@ class KinesisSource:
             other_groups=self._other_groups, malformed=self._malformed, throttled=self._throttled,
             expired_iterators=self._expired, errors=self._errors, calls=self._calls,
             checkpoints=self.checkpoint.writes, dedup_size=len(self._seen), dedup_evicted=self._seen.evicted,
-            last_error=self._last_error,
+            last_error=last_error,
         )]
 
     def accept(self, records: Sequence[dict[str, Any]]) -> list[LogEvent]:
@@ -450,7 +458,12 @@ class KinesisSource:
             self.checkpoint.save(positions)
         except OSError as error:
             self._errors += 1
-            self._last_error = f"cannot write the checkpoint {self.checkpoint.path}: {error.strerror or error}"
+            self._checkpoint_error = (
+                f"cannot write the checkpoint {self.checkpoint.path}: {error.strerror or error}: a restart "
+                "would start from the lookback; make the directory writable (reading goes on)"
+            )
+        else:
+            self._checkpoint_error = None
 
     # -- calls and failures -----------------------------------------------------------------------
 
