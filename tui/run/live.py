@@ -354,6 +354,11 @@ class Headless:
         self.alerts.append(alert)
         self.write(alert.to_json())
 
+    def already_said(self, problems: dict[str, str]) -> None:
+        """Problems (source label -> error) said on stderr before following began (``watch --wait``):
+        not said again when a source meets them, only their recovery."""
+        self._problems.update(problems)
+
     def report_problems(self, sources: Sequence[Any]) -> None:
         """A follower's new error (not throttling, which backs off on its own) on stderr at once, and
         its recovery; each only when it changes, so a persisting problem is said once."""

@@ -26,8 +26,9 @@ def make_client(
     ``AWS_ENDPOINT_URL_KINESIS``). ``inject_host_prefix=False`` keeps botocore from prefixing the
     host of StartLiveTail (``stream-127.0.0.1`` does not resolve; see ``livetail.py``). Every answer
     is checked and every call has a total deadline (``deadline_s``, default
-    ``answers.CALL_DEADLINE_S``; see ``answers.py``). Raises botocore errors (unknown profile, no
-    region).
+    ``answers.CALL_DEADLINE_S``; see ``answers.py``). ``AWS_REGION`` is honoured when ``region`` is
+    None (``aws_setup.resolve_region``). Raises botocore errors (unknown profile, no region, a
+    credential provider that failed: CredentialRetrievalError).
     """
     import boto3
     from botocore.config import Config
@@ -41,7 +42,9 @@ def make_client(
         inject_host_prefix=inject_host_prefix,
     )
     from tui.sources.answers import CALL_DEADLINE_S, guard_client
+    from tui.sources.aws_setup import resolve_region, usable_credentials
 
-    session = boto3.Session(profile_name=profile, region_name=region)
+    session = boto3.Session(profile_name=profile, region_name=resolve_region(region))
+    usable_credentials(session)
     client = session.client(service, endpoint_url=endpoint_url, config=config)
     return guard_client(client, CALL_DEADLINE_S if deadline_s is None else deadline_s)
