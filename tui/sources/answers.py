@@ -46,6 +46,8 @@ def check_answer(operation_model: Any, response_dict: dict[str, Any], **_: Any) 
     """Raise MalformedResponse when a 200 answer is not ``operation_model``'s output."""
     if response_dict.get("status_code") != 200 or operation_model.has_streaming_output:
         return
+    if operation_model.has_event_stream_output:  # Live Tail: frames, read and checked as they come
+        return
     body = response_dict.get("body") or b""
     operation = operation_model.name
     try:
