@@ -218,7 +218,7 @@ class Follower:
 
     def status(self) -> FollowerStatus:
         now = self._clock()
-        p50, p95 = self._recent.lag_percentiles(0.50, 0.95)
+        p50, p95 = self._recent.lag_percentiles(0.50, 0.95, now=now)
         state, last_error = self._state, self._last_error
         if state in ("starting", "polling") and now - self._progress_at > self._stall_after_s:
             state = "stalled"  # the message stays the same while it lasts: said once on stderr

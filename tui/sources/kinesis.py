@@ -271,7 +271,7 @@ class KinesisSource:
             state = "reading"
         else:
             state = "starting" if not self._listed else "reading"
-        p50, p95 = self._recent.lag_percentiles(0.50, 0.95)
+        p50, p95 = self._recent.lag_percentiles(0.50, 0.95, now=self._clock())
         return [KinesisStatus(
             stream=self.label, state=state, shards=tuple(shards), events_per_s=self._recent.rate(self._clock()),
             millis_behind=max(behind) if behind else None, lag_p50_ms=p50, lag_p95_ms=p95,

@@ -265,7 +265,7 @@ class LiveTailSource:
 
     def status(self) -> LiveTailStatus:
         now = self._clock()
-        p50, p95 = self._recent.lag_percentiles(0.50, 0.95)
+        p50, p95 = self._recent.lag_percentiles(0.50, 0.95, now=now)
         return LiveTailStatus(
             log_group=self.ref.label,
             state=self._state,
