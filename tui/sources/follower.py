@@ -222,8 +222,7 @@ class Follower:
         state, last_error = self._state, self._last_error
         if state in ("starting", "polling") and now - self._progress_at > self._stall_after_s:
             state = "stalled"  # the message stays the same while it lasts: said once on stderr
-            last_error = (f"stalled: no answer from CloudWatch Logs for over {self._stall_after_s:g} s "
-                          "(waiting for the call's deadline)")
+            last_error = f"stalled: no answer for over {self._stall_after_s:g} s (the call waits for its deadline)"
         return FollowerStatus(
             log_group=self.ref.label,
             state=state,
