@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Sequence
 
 from tui.config.convert import KINESIS_STREAM_ARN
+from tui.sources.answers import MalformedResponse
 from tui.sources.aws_errors import CallContext, FaultKind, classify
 from tui.sources.budget import Backoff
 from tui.sources.checkpoint import CheckpointFile, ShardPosition
@@ -332,6 +333,8 @@ class KinesisSource:
                 if not page.get("NextToken"):
                     break
                 params = {"NextToken": page["NextToken"]}
+            if not listed:  # a stream has at least one shard: an empty list is an answer gone wrong
+                raise MalformedResponse("ListShards: no shards listed")
         except Exception as error:
             fault = classify(error, self._context)
             if fault is None:
@@ -373,7 +376,9 @@ class KinesisSource:
         try:
             if shard.iterator is None:
                 shard.iterator = self._call("get_shard_iterator", **self._params, ShardId=shard.shard_id,
-                                            **self._start(shard))["ShardIterator"]
+                                            **self._start(shard)).get("ShardIterator")
+                if not shard.iterator:
+                    raise MalformedResponse("GetShardIterator: no ShardIterator in the answer")
             shard.last_read = self._monotonic()
             response = self._call("get_records", ShardIterator=shard.iterator, Limit=self._max_records)
         except Exception as error:
