@@ -85,3 +85,19 @@ def test_a_trickling_answer_is_stalled_then_cut_at_the_deadline(logs, group, pro
         "CloudWatch Logs: no complete answer within 1.5 s (a stalled or trickling connection): retrying"
     )
     proxy.clear()
+
+
+def test_the_start_up_probe_names_an_unreadable_answer_instead_of_raising(group, proxy):
+    """Before: botocore's UnicodeDecodeError / AttributeError escaped the probe as a traceback."""
+    from tui.sources.aws_errors import FaultKind
+    from tui.sources.cloudwatch import make_logs_client
+    from tui.sources.preflight import NEEDS_THE_USER, probe_log_group
+
+    client = make_logs_client(region="us-east-1", endpoint_url=proxy.url)
+    for body in (b"\xff\xfe{}", b'{"events": 5}', b"[]"):
+        proxy.answer(Raw(body, content_type="application/x-amz-json-1.1"))
+        fault = probe_log_group(client, group)
+        assert fault is not None and fault.kind is FaultKind.TRANSIENT and fault.kind not in NEEDS_THE_USER
+        assert fault.message.startswith("unreadable answer from CloudWatch Logs: FilterLogEvents: ")
+    proxy.clear()
+    assert probe_log_group(client, group) is None
