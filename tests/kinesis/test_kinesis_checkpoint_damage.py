@@ -9,7 +9,7 @@ import pytest
 
 from tui.sources.checkpoint import CheckpointFile
 
-from tests.kinesis.conftest import Collector, STREAM, running, wait_until
+from tests.kinesis.conftest import STREAM, Collector, running, wait_until
 
 
 @pytest.fixture
