@@ -141,3 +141,47 @@ def test_moto_is_reachable_with_the_settled_region(aws_endpoint, monkeypatch):
     assert client.meta.region_name == "ap-south-2"
     boto3.client("logs", endpoint_url=aws_endpoint, region_name="ap-south-2").create_log_group(logGroupName=GROUP)
     assert [g["logGroupName"] for g in client.describe_log_groups(logGroupNamePrefix=GROUP)["logGroups"]] == [GROUP]
+
+
+def test_a_credential_process_that_breaks_while_following_is_a_credential_fault(aws_endpoint, tmp_path, monkeypatch):
+    """Good credentials at start, due for a mandatory refresh seconds later (AWS refreshes within 10
+    minutes of expiry), when the process prints cut-off JSON: the follower's call fails with a
+    credential fault that shows none of the output, instead of an unknown exception stopping it."""
+    import random
+    import time as clock
+
+    from tui.sources.cloudwatch import Follower, RequestBudget, make_logs_client
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1",
+                 aws_access_key_id="x", aws_secret_access_key="x").create_log_group(logGroupName=GROUP)
+    flag = tmp_path / "broken"
+    process = tmp_path / "creds.py"
+    process.write_text(
+        "import datetime, json, os, sys\n"
+        f"if os.path.exists({str(flag)!r}):\n"
+        "    print('{\"Version\": 1, \"AccessKeyId\": \"AKIASECRET123\", \"Secre'); sys.exit(0)\n"
+        "expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=603)\n"
+        "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKIAGOOD', 'SecretAccessKey': 'SECRET-KEY-456',\n"
+        "                  'Expiration': expires.strftime('%Y-%m-%dT%H:%M:%SZ')}))\n"
+    )
+    config_file = tmp_path / "aws-config"
+    config_file.write_text(f"[profile ops]\ncredential_process = {sys.executable} {process}\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
+    client = make_logs_client("us-east-1", "ops", aws_endpoint)
+    now = [clock.time()]  # the follower's own time, moved past each backoff; the expiry is real time
+    follower = Follower(client, GROUP, budget=RequestBudget(50), lookback_s=60, rng=random.Random(1), profile="ops",
+                        clock=lambda: now[0])
+    follower.poll()
+    assert follower.status().state == "ok"
+    flag.write_text("from now on the process prints cut-off JSON")
+    deadline = clock.monotonic() + 20
+    while follower.status().errors == 0:
+        assert clock.monotonic() < deadline, "the refresh never failed"
+        now[0] += max(follower.next_due(), 0.2)
+        follower.poll()
+    status = follower.status()
+    assert status.state == "error" and "AKIA" not in status.last_error and "SECRET" not in status.last_error
+    assert status.last_error.startswith("no usable AWS credentials: the credential provider failed")
+    assert "--profile ops" in status.last_error

@@ -65,7 +65,9 @@ def usable_credentials(session: Any) -> None:
     """Resolve ``session``'s credentials now. A provider that fails in a way botocore does not wrap
     (cut-off JSON from a credential_process, credentials still expired after a refresh) becomes
     botocore's CredentialRetrievalError, whose text (see ``aws_errors.classify``) never includes
-    the provider's output."""
+    the provider's output; the same failure during a later refresh is classified from its traceback
+    (``aws_errors``). botocore's own credential errors are left to the first call, which classifies
+    them with their hints."""
     from botocore.exceptions import BotoCoreError, CredentialRetrievalError
 
     try:
@@ -73,6 +75,6 @@ def usable_credentials(session: Any) -> None:
         if credentials is not None:
             credentials.get_frozen_credentials()
     except BotoCoreError:
-        raise
+        return
     except (ValueError, RuntimeError, KeyError, TypeError):
         raise CredentialRetrievalError(provider="credential", error_msg="unusable or expired credentials") from None
