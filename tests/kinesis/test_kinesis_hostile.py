@@ -3,10 +3,15 @@ error the status names and counts, retried; reading resumes when the endpoint an
 
 from __future__ import annotations
 
+import random
+import time
+
 import pytest
 
+from tui.sources.kinesis import STALL_AFTER_S, KinesisSource, make_kinesis_client
+
 from tests.cloudwatch.cw_fault_proxy import Raw
-from tests.kinesis.conftest import Collector, running, wait_until
+from tests.kinesis.conftest import REGION, STREAM, Collector, running, wait_until
 
 
 @pytest.mark.parametrize(
@@ -35,3 +40,26 @@ def test_an_unreadable_kinesis_answer_is_an_error_then_reading_resumes(feed, rea
         feed.put(3)
         assert got.wait_for(lambda: len(got.events) >= 5, timeout=60)
         assert wait_until(lambda: reader.statuses()[0].last_error is None)
+
+
+def test_a_trickling_kinesis_answer_is_stalled_then_cut_at_the_deadline(feed, proxy, tmp_path):
+    """Headers at once, then a byte every 0.3 s: the stream shows ``stalled`` while the call waits
+    (the reader's monotonic clock is moved past STALL_AFTER_S), and the call fails at its deadline."""
+    shift = [0.0]
+    reader = KinesisSource(make_kinesis_client(REGION, None, proxy.url, deadline_s=1.5), STREAM,
+                           state_dir=tmp_path / "state", list_every_s=0.2, caught_up_wait_s=0.05,
+                           rng=random.Random(3), monotonic=lambda: time.monotonic() + shift[0])
+    got = Collector()
+    with running(reader, got):
+        feed.put(2)
+        assert got.wait_for(lambda: len(got.events) >= 2)
+        proxy.answer(Raw(b'{"Records": []}' + b" " * 1000, content_type="application/x-amz-json-1.1",
+                         trickle_s=0.3))
+        assert wait_until(lambda: reader._calling_since is not None and proxy.outcomes()["raw"] >= 1)
+        shift[0] += STALL_AFTER_S + 1
+        status = reader.statuses()[0]
+        assert status.state == "stalled"
+        assert status.last_error == "stalled: no answer for over 45 s (the call waits for its deadline)"
+        assert wait_until(lambda: reader.statuses()[0].errors >= 1, timeout=10)
+        assert "no complete answer within 1.5 s" in reader.statuses()[0].last_error
+        proxy.clear()

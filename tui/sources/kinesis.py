@@ -48,6 +48,7 @@ from tui.sources.kinesis_payload import decode
 from tui.sources.recent import RecentEvents
 from tui.sources.source import Deliver, LogEvent, StatusChanged
 
+STALL_AFTER_S = 45.0  # a call without an answer for this long (the read timeout is 30 s): stalled
 PER_SHARD_CALLS_PER_S = 5  # GetRecords, per shard (AWS documented limit)
 PER_SHARD_BYTES_PER_S = 2 * 1024 * 1024  # read throughput per shard (AWS documented limit)
 MAX_RECORDS_PER_CALL = 10_000
@@ -92,7 +93,7 @@ class KinesisStatus:
     """One stream, for the status bar and the headless status lines; safe to read from any thread."""
 
     stream: str  # as configured: the name or the ARN
-    state: str  # "starting" | "reading" | "throttled" | "error"
+    state: str  # "starting" | "reading" | "throttled" | "error" | "stalled" (a call unanswered for STALL_AFTER_S)
     shards: tuple[ShardStatus, ...]
     events_per_s: float  # new events delivered per second, last minute
     millis_behind: int | None  # the largest MillisBehindLatest of the shards being read
@@ -233,6 +234,7 @@ class KinesisSource:
         self._recent = RecentEvents()
         self._last_error: str | None = None
         self._checkpoint_error: str | None = None  # until a checkpoint write succeeds again
+        self._calling_since: float | None = None  # while a call waits for its answer (monotonic)
         self._last_read: float | None = None
         self._events = self._warmup = self._duplicates = self._other_groups = self._malformed = 0
         self._throttled = self._expired = self._errors = self._calls = 0
@@ -261,7 +263,12 @@ class KinesisSource:
                   if s.state not in ("closed", "waiting") and s.millis_behind is not None]
         states = {s.state for s in shards}
         last_error = self._last_error
-        if self._checkpoint_error is not None:  # reading on, but a restart would lose the position
+        calling_since = self._calling_since
+        if calling_since is not None and self._monotonic() - calling_since > STALL_AFTER_S:
+            # the call waits for its deadline (answers.py): the stream is not being read meanwhile
+            state = "stalled"
+            last_error = f"stalled: no answer for over {STALL_AFTER_S:g} s (the call waits for its deadline)"
+        elif self._checkpoint_error is not None:  # reading on, but a restart would lose the position
             state = "error"
             last_error = "; ".join(text for text in (self._checkpoint_error, last_error) if text)
         elif self._last_error and ("error" in states or not self._listed or self._list_failures):
@@ -477,7 +484,11 @@ class KinesisSource:
             self._client = self._renew_client()
             self._renew = False
         self._calls += 1
-        response: dict[str, Any] = getattr(self._client, operation)(**params)
+        self._calling_since = self._monotonic()
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(**params)
+        finally:
+            self._calling_since = None
         return response
 
     def _clear_error(self) -> None:
