@@ -185,3 +185,12 @@ def test_a_credential_process_that_breaks_while_following_is_a_credential_fault(
     assert status.state == "error" and "AKIA" not in status.last_error and "SECRET" not in status.last_error
     assert status.last_error.startswith("no usable AWS credentials: the credential provider failed")
     assert "--profile ops" in status.last_error
+
+
+def test_an_unexpected_failure_of_the_start_up_check_is_one_line(aws_endpoint, tmp_path, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise AttributeError("'int' object has no attribute 'get'")
+
+    monkeypatch.setattr("tui.sources.preflight.probe_log_group", broken)
+    assert main(["watch", "-c", write_config(tmp_path, endpoint=aws_endpoint), "--headless"]) == 2
+    assert one_error_line(capsys) == f"{GROUP}: the start-up check failed (AttributeError)"

@@ -125,13 +125,15 @@ def check_sources(config: Any, *, wait: bool) -> dict[str, str]:
     client = make_logs_client(aws.region, aws.profile, aws.endpoint_url)
     said: dict[str, str] = {}
     for source in config.sources:
-        if isinstance(source, KinesisSourceConfig):
-            label = source.stream
-            kinesis = make_kinesis_client(source.region or aws.region, aws.profile, aws.endpoint_url)
-            fault = probe_stream(kinesis, source.stream, profile=aws.profile)
-        else:
-            label = source.log_group
-            fault = probe_log_group(client, source.log_group, profile=aws.profile)
+        label = source.stream if isinstance(source, KinesisSourceConfig) else source.log_group
+        try:
+            if isinstance(source, KinesisSourceConfig):
+                kinesis = make_kinesis_client(source.region or aws.region, aws.profile, aws.endpoint_url)
+                fault = probe_stream(kinesis, source.stream, profile=aws.profile)
+            else:
+                fault = probe_log_group(client, source.log_group, profile=aws.profile)
+        except Exception as error:  # noqa: BLE001 - at start, one line and exit 2, never a traceback
+            raise FlowtailError(f"{label}: the start-up check failed ({type(error).__name__})") from None
         if fault is None or fault.kind not in NEEDS_THE_USER:
             continue
         if not wait:
