@@ -276,6 +276,7 @@ class NotAJournal(OSError):
 
 
 _SNIFF_LINES = 20  # a journal has a journal line among its first lines (a damaged one may come first)
+_SNIFF_BYTES = 256 * 1024  # each read at most this long (an alert line is a few KB)
 
 
 def refuse_foreign_file(path: Path) -> None:
@@ -287,15 +288,13 @@ def refuse_foreign_file(path: Path) -> None:
         raise NotAJournal(f"{path} is not a regular file: notifiers.journal.path must name a journal file")
     lines = 0
     with open(path, "rb") as file:
-        for raw in file:
+        while lines < _SNIFF_LINES and (raw := file.readline(_SNIFF_BYTES)):  # bounded, whatever the file
             if not raw.strip():
                 continue
-            obj = _parse_line(raw[:65536])
+            obj = _parse_line(raw)
             if isinstance(obj, dict) and (obj.get("type") == "alert" or obj.get("type") in _RECEIPTS):
                 return
             lines += 1
-            if lines >= _SNIFF_LINES:
-                break
     if lines:
         raise NotAJournal(
             f"{path} exists and is not a flowtail alert journal: it was left untouched; point "
