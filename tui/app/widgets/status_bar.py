@@ -152,6 +152,6 @@ def kinesis_status(status: Any) -> Content:
     failing = sum(1 for shard in status.shards if shard.state == "error")
     if failing:
         parts.append((f" {failing} error", "$error"))
-    if status.state == "error" and status.last_error:
+    if status.state in ("error", "stalled") and status.last_error:
         parts.append((f" {safe_text(status.last_error, 80)}", "$error"))
     return Content.assemble(*parts)
