@@ -28,7 +28,7 @@ def test_an_unreadable_frame_is_an_error_then_the_stream_resumes(
     assert source.status().last_error.startswith(("unreadable Live Tail stream frame (",
                                                   "unreadable answer from CloudWatch Logs: StartLiveTail: "))
 
-    scenario.tail(scenario.put(3))  # after the reconnection (or the backfill) these arrive
-    collector.wait_until(lambda: len(collector.events) >= 3, "the events after the bad frame")
-    collector.wait_until(lambda: source.status().state == "live", "live again")
+    collector.wait_until(lambda: source.status().state == "live" and server.open_sessions == 1, "live again")
     assert source.status().reconnects >= 1
+    scenario.tail(scenario.put(3))  # streamed by the new session (the old one has closed)
+    collector.wait_until(lambda: len(collector.events) >= 3, "the events after the bad frame")
