@@ -4,10 +4,19 @@ thread while the status still says ``live``."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from tests.livetail.conftest import Collector, Scenario
 from tests.livetail.tail_server import LiveTailServer, frame
+
+class _LongestBackoff(random.Random):
+    """Every backoff at its longest: the error stays on show until the test has read it."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
 
 _EVENT = {":message-type": "event", ":event-type": "sessionUpdate", ":content-type": "application/json"}
 
@@ -21,7 +30,7 @@ _EVENT = {":message-type": "event", ":event-type": "sessionUpdate", ":content-ty
 def test_an_unreadable_frame_is_an_error_then_the_stream_resumes(
     scenario: Scenario, collector: Collector, source_for, server: LiveTailServer, payload: bytes
 ) -> None:
-    source = source_for(stall_s=30)
+    source = source_for(stall_s=30, rng=_LongestBackoff())
     collector.wait_until(lambda: source.status().state == "live", "a live session")
     server.raw(frame(_EVENT, payload))
     collector.wait_until(lambda: source.status().errors >= 1, "the frame counted as an error")
