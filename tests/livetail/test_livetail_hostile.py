@@ -11,6 +11,7 @@ import pytest
 from tests.livetail.conftest import Collector, Scenario
 from tests.livetail.tail_server import LiveTailServer, frame
 
+
 class _LongestBackoff(random.Random):
     """Every backoff at its longest: the error stays on show until the test has read it."""
 
