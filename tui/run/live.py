@@ -23,6 +23,7 @@ from tui.sinks.jsonl import AlertLines, JsonLines
 
 STATUS_EVERY_S = 10.0
 PROBLEMS_EVERY_S = 1.0  # how soon a follower's new error reaches stderr
+STATUS_TICK_S = 1.0  # how often the sources' statuses are refreshed, independent of their rounds
 
 
 @dataclass
@@ -61,9 +62,23 @@ def watch_feeder(sources: Sequence[Any], on_events: Callable[[list], None] | Non
         def on_status() -> None:
             session.set_sources([status for source in sources for status in source.statuses()])
 
-        run_all(sources, deliver, stop, on_status)
+        on_status()
+        ticker = threading.Thread(target=_tick, args=(on_status, stop), name="flowtail-status", daemon=True)
+        ticker.start()
+        try:
+            run_all(sources, deliver, stop, on_status)
+        finally:
+            stop.set()  # the sources returned: the ticker too (a session stops when its feeder does)
+            ticker.join()
 
     return feed
+
+
+def _tick(on_status: Callable[[], None], stop: threading.Event) -> None:
+    """Refresh the sources' statuses every second whatever the sources do: a source stuck in a call
+    still shows (``stalled``), and status lines keep coming."""
+    while not stop.wait(STATUS_TICK_S):
+        on_status()
 
 
 def open_live(
@@ -236,19 +251,18 @@ def _delivery(config: Any, journal: Any, lookback_s: float) -> Any:
 def status_line(status: Any, delivery: Any = None) -> dict[str, Any]:
     """A source's status as a headless ``{"type": "status"}`` object (each kind's keys from its own
     ``to_json()``, see tui/sources/source.py), with the alert delivery's (a
-    :class:`tui.sinks.delivery.DeliveryStatus`) when there is one: ``lastError`` is the source's
-    error, else the delivery's."""
+    :class:`tui.sinks.delivery.DeliveryStatus`) when there is one. ``lastError`` is the source's
+    own: a delivery error is in the ``delivery`` object only."""
     line = {"type": "status", **status.to_json()}
     if delivery is not None:
-        line["lastError"] = line.get("lastError") or delivery.last_error
         line["delivery"] = delivery_fields(delivery)
     return line
 
 
 def delivery_fields(delivery: Any) -> dict[str, Any]:
-    """The alert delivery's counts and error for headless status lines."""
+    """The alert delivery's counts and error for headless status lines; ``sent`` per notifier."""
     return {
-        "sent": delivery.sent,
+        "sent": dict(delivery.sent_by),
         "pending": delivery.pending,
         "failed": delivery.failed,
         "deadLettered": delivery.dead_lettered,
@@ -257,6 +271,7 @@ def delivery_fields(delivery: Any) -> dict[str, Any]:
         "lost": delivery.lost,
         "forgotten": delivery.forgotten,
         "failedAttempts": delivery.failed_attempts,
+        "damagedJournalLines": delivery.damaged,
         "lastError": delivery.last_error,
     }
 
@@ -343,17 +358,23 @@ class Headless:
         self.alerts.append(alert)
         self.write(alert.to_json())
 
+    def already_said(self, problems: dict[str, str]) -> None:
+        """Problems (source label -> error) said on stderr before following began (``watch --wait``):
+        not said again when a source meets them, only their recovery."""
+        self._problems.update(problems)
+
     def report_problems(self, sources: Sequence[Any]) -> None:
         """A follower's new error (not throttling, which backs off on its own) on stderr at once, and
         its recovery; each only when it changes, so a persisting problem is said once."""
         for status in sources:
-            error = status.last_error if status.state == "error" else None
+            error = status.last_error if status.state in ("error", "stalled") else None
             before = self._problems.get(status.log_group)
             if error == before:
                 continue
             self._problems[status.log_group] = error
             if error is not None:
-                print(f"flowtail: {status.log_group}: {error} (retrying)", file=sys.stderr, flush=True)
+                retrying = "" if "retrying" in error or status.state == "stalled" else " (retrying)"
+                print(f"flowtail: {status.log_group}: {error}{retrying}", file=sys.stderr, flush=True)
             elif before is not None:
                 print(f"flowtail: {status.log_group}: recovered", file=sys.stderr, flush=True)
 

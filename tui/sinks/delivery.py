@@ -72,6 +72,10 @@ class DeliveryStatus:
     lost: int = 0  # alerts dropped by a cap (journal rotation, inbox): never silent
     duplicates: int = 0  # transitions not sent again because the journal already had them
     forgotten: int = 0  # delivered episodes dropped from memory by its cap: they could page again
+    # Per configured notifier (not the headless stdout lines, which take every alert): alerts sent.
+    sent_by: Mapping[str, int] = field(default_factory=dict)
+    damaged: int = 0  # journal lines skipped as unreadable at the latest read (see Journal.malformed)
+    journal: str | None = None  # the journal's path, for messages about its damaged lines
 
 
 @dataclass(eq=False)
@@ -90,12 +94,20 @@ class _Job:
 @dataclass
 class _Counts:
     sent: int = 0
+    sent_by: dict[str, int] = field(default_factory=dict)
     suppressed: int = 0
     failed_attempts: int = 0
     dead_lettered: int = 0
     lost: int = 0
     duplicates: int = 0
     errors: dict[str, str] = field(default_factory=dict)  # what is wrong now: source -> line
+
+
+def damaged_journal_line(path: str, count: int) -> str:
+    """What to say about the journal's unreadable lines (skipped; the rest of the file is used)."""
+    lines = "line" if count == 1 else "lines"
+    return (f"the alert journal {path} has {count} damaged {lines}, skipped (the rest is used): an alert "
+            "whose receipts were on them may be sent again; move the file away to start a new journal")
 
 
 class _Cooldown:
@@ -263,8 +275,10 @@ class Delivery:
             pending = len(self._inbox) + self._writing + len(self._queue) + self._backlog
             failed = sum(1 for job in self._queue if job.retries)
             lost = counts.lost + self.journal.dropped
+            sent_by = {name: counts.sent_by.get(name, 0) for name in self.notifiers if name not in self._every_rule}
             return DeliveryStatus(counts.sent, pending, counts.suppressed, counts.failed_attempts, self._error_line(),
-                                  failed, counts.dead_lettered, lost, counts.duplicates, self._memory.forgotten)
+                                  failed, counts.dead_lettered, lost, counts.duplicates, self._memory.forgotten,
+                                  sent_by, self.journal.malformed, str(self.journal.path))
 
     # -- start-up --------------------------------------------------------------------------------
 
@@ -281,6 +295,8 @@ class Delivery:
         except OSError as exc:
             self._counts.errors["journal"] = f"cannot read the alert journal {self.journal.path}: {exc}"
             return
+        if self.journal.malformed:
+            self._tell(damaged_journal_line(str(self.journal.path), self.journal.malformed))
         for entry in entries:
             self._memory.remember(entry.alert, entry.sinks)
             if "*" in entry.closed:
@@ -412,6 +428,7 @@ class Delivery:
         cooldown.record(job.entry)
         with self._cond:
             self._counts.sent += 1
+            self._counts.sent_by[job.sink] = self._counts.sent_by.get(job.sink, 0) + 1
         self._receipt(self.journal.mark_delivered, job, message_id)  # after: its failure stays reported
         self._finish(job)
 

@@ -124,6 +124,7 @@ class Journal:
         self.dropped = 0  # pending alerts not carried over by rotation
         self._lock = threading.Lock()
         self._recover_rotation()
+        refuse_foreign_file(self.path)  # before _open, which would make it owner-only and append
         self._file = self._open()
 
     @property
@@ -290,14 +291,50 @@ class Journal:
             for raw in file:
                 if not raw.strip():
                     continue
-                try:
-                    obj = json.loads(raw)
-                except ValueError:
-                    obj = None
+                obj = _parse_line(raw)
                 if isinstance(obj, dict):
                     yield obj
                 elif count:
                     self.malformed += 1
+
+
+class NotAJournal(OSError):
+    """An existing file that is not a flowtail alert journal: it is left as it is."""
+
+
+_SNIFF_LINES = 20  # a journal has a journal line among its first lines (a damaged one may come first)
+_SNIFF_BYTES = 256 * 1024  # each read at most this long (an alert line is a few KB)
+
+
+def refuse_foreign_file(path: Path) -> None:
+    """NotAJournal when ``path`` exists and is not a journal: not a regular file, or non-empty with
+    none of its first :data:`_SNIFF_LINES` lines a journal line. Nothing is changed in the file."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise NotAJournal(f"{path} is not a regular file: notifiers.journal.path must name a journal file")
+    lines = 0
+    with open(path, "rb") as file:
+        while lines < _SNIFF_LINES and (raw := file.readline(_SNIFF_BYTES)):  # bounded, whatever the file
+            if not raw.strip():
+                continue
+            obj = _parse_line(raw)
+            if isinstance(obj, dict) and (obj.get("type") == "alert" or obj.get("type") in _RECEIPTS):
+                return
+            lines += 1
+    if lines:
+        raise NotAJournal(
+            f"{path} exists and is not a flowtail alert journal: it was left untouched; point "
+            "notifiers.journal.path at a new file (or an earlier journal)"
+        )
+
+
+def _parse_line(raw: bytes) -> Any:
+    """The JSON value on a journal line, or None when it is none (cut, damaged, nested absurdly deep)."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
 
 
 def cap_samples(alert: Alert) -> Alert:
@@ -330,17 +367,28 @@ def _alert_from_json(obj: Mapping[str, Any]) -> Alert:
     """The inverse of :meth:`Alert.to_json` (times are ISO text there, milliseconds here)."""
     if obj["state"] not in ("ALARM", "OK", "INSUFFICIENT_DATA"):
         raise ValueError(f"unknown alert state {obj['state']!r}")
+    if not isinstance(obj["group"], dict):
+        raise TypeError("group is not an object")
     cloudwatch = obj.get("evaluation") == "cloudwatch"  # leaving ALARM for INSUFFICIENT_DATA ends an episode
     return Alert(
         rule=str(obj["rule"]), state="ALARM" if obj["state"] == "ALARM" else "OK", group=dict(obj["group"]),
-        value=obj["value"], threshold=obj["threshold"], window_s=obj["window"], measure=str(obj["measure"]),
+        value=_number(obj, "value"), threshold=_number(obj, "threshold"), window_s=_number(obj, "window"),
+        measure=str(obj["measure"]),
         time_ms=_millis(obj["time"]), first_ms=_optional_millis(obj.get("first")),
         last_ms=_optional_millis(obj.get("last")),
         severity=str(obj.get("severity", "medium")), samples=tuple(map(str, obj.get("samples", ()))),
         episode_start_ms=_optional_millis(obj.get("episodeStart")), late=bool(obj.get("late", False)),
-        peak=obj.get("peak"), description=str(obj.get("description", "")),
+        peak=None if obj.get("peak") is None else _number(obj, "peak"), description=str(obj.get("description", "")),
         evaluation="cloudwatch" if cloudwatch else None, alarm_state=obj["state"] if cloudwatch else None,
     )
+
+
+def _number(obj: Mapping[str, Any], key: str) -> float:
+    """``obj[key]`` when it is a number; ValueError otherwise (``"big"`` would fail every send)."""
+    value = obj[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} is not a number")
+    return value
 
 
 def _millis(iso: str) -> int:

@@ -35,6 +35,13 @@ _BAD_CREDENTIALS = {"InvalidClientTokenId", "UnrecognizedClientException", "Expi
                     "SignatureDoesNotMatch", "InvalidSignatureException"}
 
 
+PUBLISH_DEADLINE_S = 30.0  # a publish answered after this long is retried (see tui/sources/answers.py)
+
+
+class UnsendableAlert(ValueError):
+    """An alert that cannot be formatted (a damaged journal line): dead-lettered, never retried."""
+
+
 def clean_text(text: str) -> str:
     """``text`` without control characters: tabs and line breaks become spaces, the others go
     (bidirectional controls too; see :mod:`tui.text`); and valid UTF-8 (a lone surrogate, which
@@ -75,14 +82,41 @@ class SnsNotifier:
         self._client = client
 
     def publish(self, alert: Alert) -> str:
-        """Publishes one alert and returns the SNS message id. Raises what botocore raises."""
+        """Publishes one alert and returns the SNS message id. Raises what botocore raises, and
+        UnsendableAlert when the alert cannot even be formatted (it never could be: dead-lettered)."""
+        try:
+            subject, message = self.format_subject(alert), self.format_message(alert)
+            attributes = self.message_attributes(alert)
+        except (ValueError, TypeError, AttributeError) as error:
+            raise UnsendableAlert(f"the alert cannot be formatted ({type(error).__name__}: {error})") from None
         response = self.client.publish(
-            TopicArn=self.topic_arn,
-            Subject=self.format_subject(alert),
-            Message=self.format_message(alert),
-            MessageAttributes=self.message_attributes(alert),
+            TopicArn=self.topic_arn, Subject=subject, Message=message, MessageAttributes=attributes,
         )
         return str(response["MessageId"])
+
+    def check_topic(self) -> str | None:
+        """Why alerts could not be published to the topic now (one line), or None when it exists and
+        can be read (``sns:GetTopicAttributes``): a typo'd topic is found at start, not at the first
+        alarm. Network trouble and throttling are not reported: the delivery retries those."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from tui.sources.answers import MalformedResponse
+
+        try:
+            self.client.get_topic_attributes(TopicArn=self.topic_arn)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "?")
+            if code in _DENIED:
+                return (f"SNS topic {self.topic_arn}: access denied: the IAM principal needs "
+                        "sns:GetTopicAttributes and sns:Publish on it")
+            if code in _MISSING or code in _REJECTED:
+                return f"SNS topic {self.topic_arn} does not exist (check the topic ARN and region)"
+            if code in _BAD_CREDENTIALS:
+                return self.describe_error(error)
+            return None
+        except (BotoCoreError, MalformedResponse, OSError):
+            return None
+        return None
 
     @property
     def client(self) -> Any:
@@ -90,9 +124,12 @@ class SnsNotifier:
             import boto3  # lazily: importing boto3 costs a noticeable part of a second at startup
             from botocore.config import Config
 
+            from tui.sources.answers import guard_client
+
             session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
             config = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=10)
-            self._client = session.client("sns", endpoint_url=self.endpoint_url, config=config)
+            client = session.client("sns", endpoint_url=self.endpoint_url, config=config)
+            self._client = guard_client(client, PUBLISH_DEADLINE_S)  # see tui/sources/answers.py
         return self._client
 
     def format_subject(self, alert: Alert) -> str:
@@ -161,7 +198,7 @@ class SnsNotifier:
         missing topic, denied access, throttling, 5xx and network errors are retried."""
         from botocore.exceptions import ClientError, ParamValidationError
 
-        if isinstance(exc, (UnicodeError, ParamValidationError)):
+        if isinstance(exc, (UnicodeError, ParamValidationError, UnsendableAlert)):
             return True
         return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in _REJECTED
 
@@ -199,6 +236,12 @@ class SnsNotifier:
             return "no AWS credentials found for SNS (environment, profile, SSO or instance role)"
         if isinstance(exc, (ConnectionError, HTTPClientError)):
             return f"cannot reach SNS: {exc}"
+        if isinstance(exc, UnsendableAlert):
+            return str(exc)
+        from tui.sources.answers import DeadlineExceeded, MalformedResponse
+
+        if isinstance(exc, (MalformedResponse, DeadlineExceeded)):
+            return f"SNS publish failed: {clean_text(str(exc))[:200]}: retrying"
         return f"SNS publish failed: {type(exc).__name__}: {clean_text(str(exc))[:200]}"
 
 

@@ -19,6 +19,7 @@ _STATES = {
     "starting": ("○", "$text-muted"),
     "throttled": ("⚠", "bold $warning"),
     "error": ("✖", "bold $error"),
+    "stalled": ("✖", "bold $error"),  # no answer for several intervals: the source is blind
     "reading": ("●", "$success"),
     "live": ("●", "$success"),  # a Live Tail session streaming
     "backfilling": ("◐", "$success"),  # a Live Tail source reading a gap back with FilterLogEvents
@@ -133,7 +134,7 @@ def source_status(status: Any, now: float) -> Content:
         parts.append(f" gaps {status.gaps} ({status.backfilled} backfilled)")
     if status.throttled:
         parts.append((f" throttled×{status.throttled}", "$warning"))
-    if status.state == "error" and status.last_error:
+    if status.state in ("error", "stalled") and status.last_error:
         parts.append((f" {safe_text(status.last_error, 80)}", "$error"))
     return Content.assemble(*parts)
 
@@ -166,6 +167,6 @@ def kinesis_status(status: Any) -> Content:
     failing = sum(1 for shard in status.shards if shard.state == "error")
     if failing:
         parts.append((f" {failing} error", "$error"))
-    if status.state == "error" and status.last_error:
+    if status.state in ("error", "stalled") and status.last_error:
         parts.append((f" {safe_text(status.last_error, 80)}", "$error"))
     return Content.assemble(*parts)
