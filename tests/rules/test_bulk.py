@@ -26,7 +26,8 @@ def rules_state(rules: RuleSet) -> list:
     return [
         (
             list(rule.groups), [window_state(w) for w in rule.groups.values()], list(rule.alarming),
-            rule.evicted_groups, rule.late_buckets,
+            rule.evicted_groups, rule.late_buckets, list(rule.singles.items()),
+            rule.degraded_since, rule.degraded_evicted,
         )
         for rule in rules.rules
     ]
