@@ -10,11 +10,30 @@ sources is almost entirely such single-record groups.
 
 from __future__ import annotations
 
-SINGLE_BYTES = 120  # one single-record group: dict entry, key text (an IPv4 address), time, FIFO slot
-WINDOW_BYTES = 600  # a group with a window of a few buckets: GroupWindow, lists, dict, key
-BUCKET_BYTES = 45  # each further bucket in a group's window
+SINGLE_BYTES = 110  # one single-record group: dict entry, key text (an IPv4 address), FIFO slot
+WINDOW_BYTES = 730  # a group with a window of two buckets: GroupWindow, lists, dict, key
+BUCKET_BYTES = 46  # each further bucket in a group's window
 
-DEFAULT_RULE_MEMORY = 512 * 1024 * 1024  # bytes per rule: ~4.4 million single-record groups
+# Bytes for the groups of all rules together: ~4.9 million single-record groups, enough for a flood
+# of 1,000 distinct sources a second over 21 minutes (a 60 s window and the default 20 minute
+# max_delay) in each of three rules, or of 100,000 a second over 48 s in one.
+DEFAULT_RULE_MEMORY = 512 * 1024 * 1024
+
+
+class MemoryPool:
+    """The budget the rules' groups share: a rule hit by a flood may use what the others leave,
+    and when the pool is full the rule holding the most gives way (tui.rules.ruleset)."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        self.members: list = []  # RuleState objects
+
+    def used(self) -> int:
+        return sum(member.memory_used() for member in self.members)
+
+    def largest(self) -> object:
+        """The member holding the most memory."""
+        return max(self.members, key=lambda member: member.memory_used())
 
 
 def window_bytes(buckets: int) -> int:

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from tui.engine.batch import Buckets
-from tui.rules.budget import DEFAULT_RULE_MEMORY, SINGLE_BYTES, WINDOW_BYTES, window_bytes
+from tui.rules.alerts import DEGRADED
+from tui.rules.budget import DEFAULT_RULE_MEMORY, SINGLE_BYTES, WINDOW_BYTES, MemoryPool, window_bytes
 from tui.rules.measures import Measure, SumAccumulator
 from tui.rules.window import ALARM, OK, Episode, GroupWindow, Stretch
 
-# Not a state of a group: the rule evicted groups to stay within its memory budget, so an alarm may
-# have been missed. Once per degradation episode, with ``group`` None and ``value`` the evictions.
-DEGRADED = "DEGRADED"
+__all__ = ["DEGRADED", "RuleSet", "RuleSpec", "RuleStatus", "Transition"]  # DEGRADED: group None
 
 
 @dataclass(frozen=True)
@@ -73,20 +72,21 @@ class RuleState:
     A group that has seen a single record (below the threshold) is kept in ``singles`` as its bare
     bucket, a tenth of the cost of a :class:`GroupWindow`; its second bucket promotes it to a window
     in ``groups``. A flood of distinct group keys (spoofed sources, a distributed scan) is almost all
-    singles. When the groups outgrow ``memory_bytes`` (or ``max_groups``, when set), the oldest single
+    singles. When the groups of all rules outgrow their shared ``pool``, the rule holding the most
+    evicts (and a rule whose groups reach ``max_groups``, when set, evicts its own): the oldest single
     goes first (its one record is the least able to reach the threshold), then the oldest window not
     alarming, then alarming ones; every eviction is counted and a degradation episode reported
     (:data:`DEGRADED`) until nothing evicted could still matter.
     """
 
     def __init__(
-        self, index: int, spec: RuleSpec, max_groups: int | None, max_delay_ms: int,
-        memory_bytes: int = DEFAULT_RULE_MEMORY,
+        self, index: int, spec: RuleSpec, max_groups: int | None, max_delay_ms: int, pool: MemoryPool | None = None,
     ) -> None:
         self.index = index
         self.spec = spec
         self.max_groups = max_groups
-        self.memory_bytes = memory_bytes
+        self.pool = MemoryPool(DEFAULT_RULE_MEMORY) if pool is None else pool
+        self.pool.members.append(self)
         self.max_delay_ms = max_delay_ms
         self.groups: dict[Hashable, GroupWindow] = {}
         # One-record groups: key -> time, or (time, partial) when the partial is not the count 1.
@@ -95,6 +95,7 @@ class RuleState:
         self._single_order: deque[Hashable] = deque()
         self._window_order: deque[Hashable] = deque()
         self._window_cost = WINDOW_BYTES  # estimated bytes per window, refreshed at each prune
+        self._times: dict[int, int] = {}  # one int object per bucket time for the singles (32 bytes each)
         self.alarming: dict[Hashable, GroupWindow] = {}
         self.evicted_groups = 0
         self.late_buckets = 0
@@ -168,7 +169,8 @@ class RuleState:
         """Whether ``new_groups`` more groups could make the rule evict one."""
         if self.max_groups is not None and self.group_count + new_groups > self.max_groups:
             return True
-        return self.memory_used() + new_groups * self._window_cost > self.memory_bytes
+        pool = self.pool
+        return pool.used() + new_groups * self._window_cost > pool.limit_bytes
 
     def _apply_each(
         self, items: Iterable[tuple[tuple[Hashable, int], Any]], floor: int | None, out: list[Transition],
@@ -334,6 +336,7 @@ class RuleState:
         for key in gone:
             del self.singles[key]
         self._single_order = deque(self.singles)
+        self._times = {}
         self._window_order = deque(self.groups)
         self._window_cost = window_bytes(buckets // max(1, len(self.groups) + len(idle)))
 
@@ -408,6 +411,7 @@ class RuleState:
 
     def _add_single(self, key: Hashable, time: int, partial: Any) -> None:
         self._make_room(SINGLE_BYTES)
+        time = self._times.setdefault(time, time)
         self.singles[key] = time if type(partial) is int and partial == 1 else (time, self.spec.measure.copy(partial))
         self._single_order.append(key)
 
@@ -419,12 +423,20 @@ class RuleState:
         return window
 
     def _make_room(self, cost: int) -> None:
-        """Evict until a new group of ``cost`` bytes fits the budget and the group cap."""
-        while self.group_count and (
-            self.memory_used() + cost > self.memory_bytes
-            or (self.max_groups is not None and self.group_count >= self.max_groups)
-        ):
-            self._evict_one()
+        """Evict until a new group of ``cost`` bytes fits the pool and the group cap."""
+        if self.max_groups is not None:
+            while self.group_count and self.group_count >= self.max_groups:
+                self._evict_one()
+        pool = self.pool
+        if len(pool.members) == 1:
+            while self.group_count and self.memory_used() + cost > pool.limit_bytes:
+                self._evict_one()
+            return
+        while pool.used() + cost > pool.limit_bytes:
+            victim = cast(RuleState, pool.largest())
+            if not victim.group_count:
+                return
+            victim._evict_one()
 
     def _evict_one(self) -> None:
         """Forget the oldest single; without one, the oldest window not alarming; else the oldest."""
@@ -519,14 +531,15 @@ def _single_time(single: Any) -> int:
 class RuleSet:
     """All rules, sharing one watermark: the newest event time seen across every record.
 
-    Each rule's groups are bounded by ``memory_bytes`` (estimated, tui.rules.budget) and, when given,
-    by ``max_groups``."""
+    The groups of all rules share ``memory_bytes`` (estimated, tui.rules.budget); each rule's are
+    also bounded by ``max_groups`` when given."""
 
     def __init__(
         self, specs: Iterable[RuleSpec], max_groups: int | None = None, max_delay_ms: int = 20 * 60_000,
         bulk: bool = True, memory_bytes: int = DEFAULT_RULE_MEMORY,
     ) -> None:
-        self.rules = [RuleState(i, spec, max_groups, max_delay_ms, memory_bytes) for i, spec in enumerate(specs)]
+        pool = MemoryPool(memory_bytes)
+        self.rules = [RuleState(i, spec, max_groups, max_delay_ms, pool) for i, spec in enumerate(specs)]
         self.max_delay_ms = max_delay_ms
         self.bulk = bulk  # False: every bucket through the one-at-a-time path (the reference, for tests)
         self.watermark: int | None = None
