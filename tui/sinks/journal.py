@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from tui.paths import state_dir
-from tui.rules.alerts import Alert
+from tui.rules.alerts import DEGRADED, Alert
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_SAMPLES = 5  # samples kept per journaled alert
@@ -301,7 +301,7 @@ def _newest_within(lines: list[bytes], budget: int) -> list[bytes]:
 
 def _alert_from_json(obj: Mapping[str, Any]) -> Alert:
     """The inverse of :meth:`Alert.to_json` (times are ISO text there, milliseconds here)."""
-    if obj["state"] not in ("ALARM", "OK"):
+    if obj["state"] not in ("ALARM", "OK", DEGRADED):
         raise ValueError(f"unknown alert state {obj['state']!r}")
     return Alert(
         rule=str(obj["rule"]), state=obj["state"], group=dict(obj["group"]),

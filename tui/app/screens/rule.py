@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Static
 from tui.app.format import clock_time, duration, human_count
 from tui.app.safe import plain_text, safe_text
 from tui.app.screens.live_modal import TableModal, samples_content
-from tui.rules.alerts import Alert
+from tui.rules.alerts import DEGRADED, Alert
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,25 @@ def group_rows(live: Sequence[tuple[str, float, bool]], alerts: Sequence[Alert],
     this run and are not live any more, the most recent first."""
     latest: dict[str, Alert] = {}
     for alert in alerts:
-        if alert.rule == rule:
+        if alert.rule == rule and alert.state != DEGRADED:  # the rule's, not a group's
             latest[alert.group_label] = alert
     rows = [GroupRow(label, value, alarming, latest.get(label)) for label, value, alarming in live]
     shown = {row.label for row in rows}
     past = sorted((a for label, a in latest.items() if label not in shown), key=lambda a: a.time_ms, reverse=True)
     return rows + [GroupRow(alert.group_label, None, False, alert) for alert in past]
+
+
+def evictions_line(status: Any, utc: bool) -> tuple[Any, ...]:
+    """``evicted  12,345 groups (limits.rule_memory); detection degraded since 14:05:09``, as parts of
+    the definition's text; nothing when the rule never evicted a group."""
+    if not status.evicted_groups:
+        return ()
+    since = status.degraded_since_ms
+    degraded = (
+        "" if since is None
+        else f"; detection degraded since {clock_time(since / 1000, utc)} ({status.degraded_evicted:,} since then)"
+    )
+    return ("\n", ("evicted  ", "bold"), (f"{status.evicted_groups:,} groups (limits.rule_memory){degraded}", "$warning"))
 
 
 class RuleScreen(TableModal[str]):
@@ -90,6 +103,7 @@ class RuleScreen(TableModal[str]):
                     ("now      ", "bold"),
                     f"{status.alarming} alarming of {status.groups} live groups; busiest ",
                     safe_text(self._top_group, 120), f" at {human_count(status.top_value)}",
+                    *evictions_line(status, self._utc),
                 ),
                 id="rule-definition",
                 markup=False,

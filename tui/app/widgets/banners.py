@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from textual.content import Content
 from textual.widgets import Static
@@ -19,10 +19,28 @@ class AlertBanner(Static):
         super().__init__(id=id, markup=False)
         self.display = False
 
-    def show(self, shown: Sequence[Alert], ack_key: str, history_key: str) -> None:
-        self.display = bool(shown)
+    def show(self, shown: Sequence[Alert], ack_key: str, history_key: str, degraded: Sequence[Any] = ()) -> None:
+        """``degraded``: the RuleStatus of each rule whose detection is degraded (it evicted groups),
+        named on a line of its own above the alarms."""
+        self.display = bool(shown or degraded)
+        lines = [degraded_line(degraded)] if degraded else []
         if shown:
-            self.update(alert_line(shown[0], len(shown) - 1, ack_key, history_key))
+            lines.append(alert_line(shown[0], len(shown) - 1, ack_key, history_key))
+        if lines:
+            self.update(Content("\n").join(lines))
+
+
+def degraded_line(degraded: Sequence[Any]) -> Content:
+    """`` ⚠ DEGRADED  rule reject-by-src: 12,345 groups evicted  +1 more`` (the memory budget is full:
+    an alarm may be missed)."""
+    first = degraded[0]
+    return Content.assemble(
+        (" ⚠ DEGRADED ", "reverse bold $warning"),
+        "  rule ",
+        (safe_text(first.name, 60), "bold"),
+        f": detection degraded, {first.degraded_evicted:,} groups evicted (limits.rule_memory)",
+        (f"  +{len(degraded) - 1} more", "bold") if len(degraded) > 1 else "",
+    )
 
 
 def alert_line(alert: Alert, others: int, ack_key: str, history_key: str) -> Content:
