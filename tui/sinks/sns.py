@@ -117,7 +117,8 @@ class SnsNotifier:
 
     def _message(self, alert: Alert, samples: int) -> str:
         shown = _displayable(alert, samples)
-        meaning = {"ALARM": "the measure reached the threshold", DEGRADED: "groups were evicted: an alarm may be missed"}
+        meaning = {"ALARM": "the measure reached the threshold",
+                   DEGRADED: "groups were evicted: an alarm may be missed"}
         lines = [
             f"flowtail: {shown.degraded_text}" if shown.state == DEGRADED
             else f"flowtail: rule {shown.rule} is {shown.state} for {shown.group_label}",

@@ -65,7 +65,8 @@ def evictions_line(status: Any, utc: bool) -> tuple[Any, ...]:
         "" if since is None
         else f"; detection degraded since {clock_time(since / 1000, utc)} ({status.degraded_evicted:,} since then)"
     )
-    return ("\n", ("evicted  ", "bold"), (f"{status.evicted_groups:,} groups (limits.rule_memory){degraded}", "$warning"))
+    evicted = f"{status.evicted_groups:,} groups (limits.rule_memory){degraded}"
+    return ("\n", ("evicted  ", "bold"), (evicted, "$warning"))
 
 
 class RuleScreen(TableModal[str]):
