@@ -225,3 +225,52 @@ def test_the_degraded_alert_is_journaled_and_delivered_once_per_episode(tmp_path
     finally:
         restarted.stop()
     assert again == [] and restarted.status().duplicates == 2 and restarted.status().sent == 0
+
+
+def test_real_follower_against_moto_keeps_the_attacker_and_reports_the_evictions(aws_endpoint, tmp_path):
+    """The flood written to CloudWatch Logs (moto), read by the real polling follower into a watch
+    session with a 1 MB budget (~7,800 one-record groups): 12,000 distinct sources over 60 s overflow
+    it, the attacker's three records (5,000 sources apart) are kept, and the session's alerts hold
+    the DEGRADED report and the ALARM."""
+    import time
+
+    import boto3
+
+    from tui.run.live import open_live
+
+    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
+    group, stream = "/vpc/flow-logs", "eni-0a1b2c3d"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    origin = int(time.time()) - 300
+    events = flood(12_000)
+    for start in range(0, len(events), 4_000):  # within PutLogEvents' 10,000 events and 1 MB
+        logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[
+            {"timestamp": (origin + s) * S, "message": line(origin + s - BASE, src)}
+            for s, src in events[start:start + 4_000]
+        ])
+    path = config_file(tmp_path, "limits: {rule_memory: 1MB}")
+    path.write_text(path.read_text() + f"""
+aws:
+  region: us-east-1
+  endpoint_url: {aws_endpoint}
+sources:
+  - log_group: {group}
+follow:
+  poll_interval: 1s
+  lookback: 15m
+""")
+    live = open_live(load_config(path), mode="watch", since_s=900)
+    engine = live.session.engine
+    pause = threading.Event()  # never set: waits between looks at the engine's record count
+    live.start()
+    try:
+        deadline = time.monotonic() + 120
+        while engine.records < len(events) and time.monotonic() < deadline:
+            pause.wait(0.1)
+        assert engine.records == len(events)
+    finally:
+        live.stop()
+    alerts = sorted((a.state, str(a.group)) for a in engine.snapshot().alerts)  # in the order pages came
+    assert alerts == [("ALARM", str({"srcaddr": ATTACKER})), (DEGRADED, "{}")]
+    assert engine.snapshot().rules[0].evicted_groups >= 12_000 - 1000**2 // 128
