@@ -461,7 +461,7 @@ class RuleState:
             self._evicted()
             return
         victim = first_alarming if first_alarming is not None else next(iter(groups))
-        del alarming[victim]
+        alarming.pop(victim, None)
         del groups[victim]
         self._evicted()
 
@@ -550,10 +550,11 @@ class RuleSet:
         out: list[Transition] = []
         floor = None if self.watermark is None else self.watermark - self.max_delay_ms
         newest = self.watermark if batch_max_time is None else max(batch_max_time, self.watermark or batch_max_time)
-        for rule, buckets in zip(self.rules, per_rule_buckets):
-            if newest is not None:
+        for rule in self.rules:
+            if newest is not None:  # on every rule first: a rule may evict another's groups
                 rule.late_before = newest - rule.spec.window_ms
                 rule.now = newest
+        for rule, buckets in zip(self.rules, per_rule_buckets):
             if buckets.groups:
                 rule.apply(buckets, floor, out, self.bulk)
         if batch_max_time is not None and (self.watermark is None or batch_max_time > self.watermark):
