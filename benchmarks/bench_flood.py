@@ -10,7 +10,7 @@ events as a polling follower delivers them), not in real time. Each rate runs in
 its peak RSS is its own. Reports: whether and when the attacker alarmed, the DEGRADED alert, the
 groups held and evicted, peak RSS and the wall time.
 
-usage: python benchmarks/bench_flood.py [--rates 1000,100000] [--minutes 5] [--rule-memory BYTES]
+usage: python benchmarks/bench_flood.py [--rates 1000,100000] [--minutes 5] [--rule-memory BYTES] [--attack-at S]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from tui.rules.budget import DEFAULT_RULE_MEMORY  # noqa: E402
 
 BASE = 1_700_000_000
 ATTACKER = "203.0.113.250"
-ATTACK_AT = 120  # seconds into the flood
+ATTACK_AT = 120  # seconds into the flood (--attack-at)
 PAGE = 10_000
 PATTERN = (
     "[version, account, eni, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, "
@@ -47,12 +47,12 @@ def address(index: int) -> str:
     return f"{value >> 24 & 255}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
 
 
-def run_one(rate: int, minutes: float, rule_memory: int) -> dict:
+def run_one(rate: int, minutes: float, rule_memory: int, attack_at: int = ATTACK_AT) -> dict:
     engine = Engine(
         FlowFormat.parse("default"), [RuleDef("reject-by-src", compile_pattern(PATTERN), 3, 60, ("srcaddr",))],
         event_times=True, rule_memory=rule_memory, recent_rows=300,
     )
-    attack = {ATTACK_AT, ATTACK_AT + 25, ATTACK_AT + 50}
+    attack = {attack_at, attack_at + 25, attack_at + 50}
     alerts = []
     began = time.perf_counter()
     index = 0
@@ -97,16 +97,17 @@ def main() -> int:
     parser.add_argument("--rates", default="1000,100000", help="distinct sources per second, comma-separated")
     parser.add_argument("--minutes", type=float, default=5.0, help="minutes of event time (default 5)")
     parser.add_argument("--rule-memory", type=int, default=DEFAULT_RULE_MEMORY, help="limits.rule_memory in bytes")
+    parser.add_argument("--attack-at", type=int, default=ATTACK_AT, help="the attacker's first second (default 120)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process: one rate, JSON out
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.minutes, args.rule_memory)))
+        print(json.dumps(run_one(args.one, args.minutes, args.rule_memory, args.attack_at)))
         return 0
     failed = False
     for rate in (int(text) for text in args.rates.split(",")):
         child = subprocess.run(
             [sys.executable, __file__, "--one", str(rate), "--minutes", str(args.minutes),
-             "--rule-memory", str(args.rule_memory)],
+             "--rule-memory", str(args.rule_memory), "--attack-at", str(args.attack_at)],
             capture_output=True, text=True, check=True,
         )
         result = json.loads(child.stdout)

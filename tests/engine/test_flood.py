@@ -20,6 +20,7 @@ from tui.engine.engine import Engine, RuleDef, engine_from_config
 from tui.flowlog import FlowFormat
 from tui.patterns import compile_pattern
 from tui.rules.alerts import DEGRADED
+from tui.rules.budget import SINGLE_BYTES
 from tui.run.live import Headless, Live
 from tui.run.session import Session
 from tui.sinks.delivery import Delivery
@@ -82,17 +83,17 @@ def test_the_issue_flood_alarms_with_the_default_limits(tmp_path):
 
 
 def test_an_exhausted_budget_evicts_the_one_record_groups_first_and_says_so(tmp_path):
-    """4 MB holds ~32,000 one-record groups: the flood overflows it, but the attacker's first record
+    """6 MB holds ~35,000 one-record groups: the flood overflows it, but the attacker's first record
     is younger than most of the flood when its second comes (25,000 sources later), and a group with
     two records is evicted only after every one-record group. The rule alarms, and reports the
     evictions once, as a DEGRADED alert counting them."""
-    engine = engine_from_config(load_config(config_file(tmp_path, "limits: {rule_memory: 4MB}")), event_times=True)
+    engine = engine_from_config(load_config(config_file(tmp_path, "limits: {rule_memory: 6MB}")), event_times=True)
     alerts = feed(engine, flood())
     assert [(a.state, a.group) for a in alerts] == [(DEGRADED, {}), ("ALARM", {"srcaddr": ATTACKER})]
     degraded = alerts[0]
     status = engine.snapshot().rules[0]
     assert 0 < degraded.value <= status.evicted_groups == status.degraded_evicted
-    assert status.evicted_groups >= 60_000 - 4 * 1000**2 // 128  # what did not fit was evicted, and counted
+    assert status.evicted_groups >= 60_000 - 6 * 1000**2 // SINGLE_BYTES  # what did not fit was evicted, and counted
     line_ = degraded.to_json()
     assert line_["type"] == "alert" and line_["state"] == "DEGRADED" and line_["rule"] == "reject-by-src"
     assert line_["evicted"] == degraded.value and line_["since"] == line_["time"] == line_["episodeStart"]
@@ -169,7 +170,7 @@ def _follower_status() -> FollowerStatus:
 
 def _headless_run(tmp_path: Path, delivery: Delivery | None) -> tuple[list[dict], str]:
     """The flood through a watch session's headless loop; returns its stdout objects and stderr."""
-    engine = engine_from_config(load_config(config_file(tmp_path, "limits: {rule_memory: 4MB}")), event_times=True)
+    engine = engine_from_config(load_config(config_file(tmp_path, "limits: {rule_memory: 6MB}")), event_times=True)
     out, errors = _Lines(), io.StringIO()
 
     def feeder(session: Session, stop: threading.Event) -> None:
@@ -229,7 +230,7 @@ def test_the_degraded_alert_is_journaled_and_delivered_once_per_episode(tmp_path
 
 def test_real_follower_against_moto_keeps_the_attacker_and_reports_the_evictions(aws_endpoint, tmp_path):
     """The flood written to CloudWatch Logs (moto), read by the real polling follower into a watch
-    session with a 1 MB budget (~7,800 one-record groups): 12,000 distinct sources over 60 s overflow
+    session with a 1 MB budget (~5,500 one-record groups): 12,000 distinct sources over 60 s overflow
     it, the attacker's three records (5,000 sources apart) are kept, and the session's alerts hold
     the DEGRADED report and the ALARM."""
     import time
@@ -273,4 +274,4 @@ follow:
         live.stop()
     alerts = sorted((a.state, str(a.group)) for a in engine.snapshot().alerts)  # in the order pages came
     assert alerts == [("ALARM", str({"srcaddr": ATTACKER})), (DEGRADED, "{}")]
-    assert engine.snapshot().rules[0].evicted_groups >= 12_000 - 1000**2 // 128
+    assert engine.snapshot().rules[0].evicted_groups >= 12_000 - 1000**2 // SINGLE_BYTES
