@@ -31,8 +31,8 @@ class AlertBanner(Static):
 
 
 def degraded_line(degraded: Sequence[Any]) -> Content:
-    """`` ⚠ DEGRADED  rule reject-by-src: 12,345 groups evicted  +1 more`` (the memory budget is full:
-    an alarm may be missed)."""
+    """`` ⚠ DEGRADED   rule reject-by-src: detection degraded, 12,345 groups evicted
+    (limits.rule_memory)  +1 more``: the budget was full, so an alarm may have been missed."""
     first = degraded[0]
     return Content.assemble(
         (" ⚠ DEGRADED ", "reverse bold $warning"),
