@@ -168,7 +168,8 @@ class FlowtailApp(App[int]):
         for top in self.screen.query(LiveTop):
             top.show(self.snapshot, self.now(), self.utc, self._rate, self.dashboard.flows.paused, self.errors_hint())
             keys = self.key_label("ack"), self.key_label("history")
-            top.show_alerts(self.alerts.shown, *keys, self.alerts.muted, self.utc)
+            degraded = [rule for rule in self.snapshot.engine.rules if rule.degraded_since_ms is not None]
+            top.show_alerts(self.alerts.shown, *keys, self.alerts.muted, self.utc, degraded)
 
     def refresh_status(self) -> None:
         """Re-render the status line from the last snapshot (after a view key, without a new tick)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
+from tui.rules.budget import DEFAULT_RULE_MEMORY
+
 if TYPE_CHECKING:
     from tui.flowlog import FlowFormat
 
@@ -122,7 +124,8 @@ class DisplayConfig:
 
 @dataclass(frozen=True)
 class LimitsConfig:
-    max_groups_per_rule: int = 10000
+    max_groups_per_rule: int | None = None  # None: as many as rule_memory holds
+    rule_memory: int = DEFAULT_RULE_MEMORY  # bytes for the groups of all rules (tui/rules/budget.py)
     max_samples: int = 5
     held_records: int = 200_000  # records the session holds for the evidence and the flows filter
 

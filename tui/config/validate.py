@@ -64,6 +64,7 @@ _DISPLAY = {
 }
 _LIMITS = {
     "max_groups_per_rule": ("max_groups_per_rule", convert.positive_int),
+    "rule_memory": ("rule_memory", convert.memory_size),
     "max_samples": ("max_samples", convert.positive_int),
     "held_records": ("held_records", convert.positive_int),
 }

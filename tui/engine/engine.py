@@ -22,8 +22,9 @@ from tui.flowlog.header import detect_header
 from tui.patterns.compare import TextCmp
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
 from tui.rules.cloudwatch_alarm import AlarmTransition, CloudWatchAlarm, Verdict, alarms_for, shadow_threshold, verdicts
+from tui.rules.budget import DEFAULT_RULE_MEMORY
 from tui.rules.measures import Measure
-from tui.rules.ruleset import Transition
+from tui.rules.ruleset import DEGRADED, Transition
 from tui.rules.window import ALARM
 
 MALFORMED_SAMPLES_KEPT = 10
@@ -64,6 +65,7 @@ def engine_from_config(
         [RuleDef.from_config(rule) for rule in config.rules],
         event_times=event_times,
         max_groups=config.limits.max_groups_per_rule,
+        rule_memory=config.limits.rule_memory,
         max_delay_s=config.follow.max_delay_s,
         max_samples=config.limits.max_samples,
         recent_rows=config.display.flows_rows if recent_rows is None else recent_rows,
@@ -99,7 +101,8 @@ class Engine:
         rules: Sequence[RuleDef],
         *,
         event_times: bool = False,
-        max_groups: int = 10_000,
+        max_groups: int | None = None,
+        rule_memory: int = DEFAULT_RULE_MEMORY,
         max_delay_s: float = 1200,
         max_samples: int = 5,
         recent_rows: int = 300,
@@ -132,6 +135,7 @@ class Engine:
             ],
             max_groups=max_groups,
             max_delay_ms=int(max_delay_s * 1000),
+            memory_bytes=rule_memory,
         )
         self.stats = Stats(len(self.rule_defs), keep_minutes=keep_minutes)
         self.lines = 0
@@ -322,10 +326,11 @@ class Engine:
     def _alert(self, transition: Transition | AlarmTransition, samples: Sequence[str]) -> Alert:
         rule = self.rule_defs[transition.rule]
         cloudwatch = isinstance(transition, AlarmTransition)
+        degraded = transition.state == DEGRADED  # of the rule, not of a group
         return Alert(
             rule=rule.name,
             state=transition.state,
-            group=self.group_dict(transition.rule, transition.group),
+            group={} if degraded else self.group_dict(transition.rule, transition.group),
             value=transition.value,
             threshold=rule.threshold,
             window_s=rule.alarm.period_s if cloudwatch else rule.window_s,

@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+# Not a group's state: the rule evicted groups to stay within limits.rule_memory, so an alarm may have
+# been missed. One per degradation episode: ``group`` is {}, ``value`` the groups evicted when it was
+# found, ``time`` (and ``episodeStart``) the event time of the first eviction.
+DEGRADED = "DEGRADED"
+
 
 def iso_utc(millis: int | None) -> str | None:
     """ISO-8601 UTC with a Z, second precision unless the time has milliseconds."""
@@ -64,7 +69,19 @@ class Alert:
         """``srcaddr=10.0.0.155`` style, or ``*`` for a rule without group_by."""
         return " ".join(f"{name}={value}" for name, value in self.group.items()) or "*"
 
+    @property
+    def degraded_text(self) -> str:
+        """``rule reject-by-src: detection degraded, 12,345 groups evicted since 14:05:09 UTC``."""
+        since = datetime.fromtimestamp(self.time_ms / 1000, tz=timezone.utc).strftime("%H:%M:%S UTC")
+        return f"rule {self.rule}: detection degraded, {int(self.value):,} groups evicted since {since}"
+
     def to_json(self) -> dict[str, Any]:
+        line = self._json()
+        if self.state == DEGRADED:
+            line.update(evicted=int(self.value), since=line["time"], message=self.degraded_text)
+        return line
+
+    def _json(self) -> dict[str, Any]:
         obj = {
             "type": "alert",
             "id": self.id,

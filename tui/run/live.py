@@ -17,7 +17,7 @@ from typing import Any
 
 from tui.errors import FlowtailError
 from tui.flowlog import parse_record
-from tui.rules.alerts import Alert
+from tui.rules.alerts import DEGRADED, Alert, iso_utc
 from tui.run.session import Feeder, Session
 from tui.sinks.jsonl import AlertLines, JsonLines
 
@@ -248,15 +248,29 @@ def _delivery(config: Any, journal: Any, lookback_s: float) -> Any:
     return Delivery(journal, notifiers, horizon_s=horizon_s)
 
 
-def status_line(status: Any, delivery: Any = None) -> dict[str, Any]:
+def status_line(status: Any, delivery: Any = None, rules: Sequence[Any] = ()) -> dict[str, Any]:
     """A source's status as a headless ``{"type": "status"}`` object (each kind's keys from its own
     ``to_json()``, see tui/sources/source.py), with the alert delivery's (a
-    :class:`tui.sinks.delivery.DeliveryStatus`) when there is one. ``lastError`` is the source's
-    own: a delivery error is in the ``delivery`` object only."""
+    :class:`tui.sinks.delivery.DeliveryStatus`) when there is one, and the rules' groups and
+    evictions (their RuleStatus). ``lastError`` is the source's own: a delivery error is in the
+    ``delivery`` object only."""
     line = {"type": "status", **status.to_json()}
     if delivery is not None:
         line["delivery"] = delivery_fields(delivery)
+    if rules:
+        line["rules"] = [rule_fields(rule) for rule in rules]
     return line
+
+
+def rule_fields(rule: Any) -> dict[str, Any]:
+    """A rule's groups and evictions for headless status lines."""
+    return {
+        "rule": rule.name,
+        "groups": rule.groups,
+        "evicted": rule.evicted_groups,
+        "degradedSince": iso_utc(rule.degraded_since_ms),
+        "evictedSinceDegraded": rule.degraded_evicted,
+    }
 
 
 def delivery_fields(delivery: Any) -> dict[str, Any]:
@@ -357,6 +371,8 @@ class Headless:
     def on_alert(self, alert: Alert) -> None:
         self.alerts.append(alert)
         self.write(alert.to_json())
+        if alert.state == DEGRADED:  # said to a person too: the rule may be missing alarms
+            print(f"flowtail: {alert.degraded_text}", file=self.errors, flush=True)
 
     def already_said(self, problems: dict[str, str]) -> None:
         """Problems (source label -> error) said on stderr before following began (``watch --wait``):
@@ -425,5 +441,5 @@ class Headless:
             if time.monotonic() >= next_status:
                 snapshot = session.snapshot(minutes=1, top_n=1)
                 for status in snapshot.sources:
-                    self.write(status_line(status, snapshot.delivery))
+                    self.write(status_line(status, snapshot.delivery, snapshot.engine.rules))
                 next_status += self.status_every_s

@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from tui.rules.alerts import Alert
+from tui.rules.alerts import DEGRADED, Alert
 from tui.sinks.episodes import EpisodeMemory
 from tui.sinks.journal import Journal, JournalEntry
 
+ALARM = "ALARM"
 Backoff = Callable[[int], float]  # retry number (0 for the first retry) -> seconds to wait before it
 Report = Callable[[str], None]  # one line about a change of the delivery's state
 DEFAULT_HORIZON_S = 3 * 3600.0
@@ -47,6 +48,12 @@ class Notifier(Protocol):
 
     def is_permanent(self, exc: BaseException) -> bool:
         """Whether ``exc`` rejects this message for good (retrying it would fail the same way)."""
+
+
+def wants(notifier: Notifier, state: str) -> bool:
+    """Whether ``notifier`` takes alerts in ``state``: a rule's DEGRADED goes wherever its ALARMs go
+    (an eviction may have hidden one)."""
+    return (ALARM if state == DEGRADED else state) in notifier.states
 
 
 def exponential_backoff(base_s: float = 1.0, cap_s: float = 300.0) -> Backoff:
@@ -196,7 +203,7 @@ class Delivery:
         journal already has this transition for them. Returns the journal id, or None when nothing
         is owed. Never waits on the disk: the journal thread writes it."""
         names = set(self.notifiers if sinks is None else sinks) | self._every_rule
-        targets = [name for name in self.notifiers if name in names and alert.state in self.notifiers[name].states]
+        targets = [name for name in self.notifiers if name in names and wants(self.notifiers[name], alert.state)]
         with self._cond:
             self._load()
             alert = self._memory.resolve(alert)

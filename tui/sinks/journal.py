@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from tui.paths import state_dir
-from tui.rules.alerts import Alert
+from tui.rules.alerts import DEGRADED, Alert
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_SAMPLES = 5  # samples kept per journaled alert
@@ -365,13 +365,13 @@ def _newest_within(lines: list[bytes], budget: int) -> list[bytes]:
 
 def _alert_from_json(obj: Mapping[str, Any]) -> Alert:
     """The inverse of :meth:`Alert.to_json` (times are ISO text there, milliseconds here)."""
-    if obj["state"] not in ("ALARM", "OK", "INSUFFICIENT_DATA"):
+    if obj["state"] not in ("ALARM", "OK", "INSUFFICIENT_DATA", DEGRADED):
         raise ValueError(f"unknown alert state {obj['state']!r}")
     if not isinstance(obj["group"], dict):
         raise TypeError("group is not an object")
     cloudwatch = obj.get("evaluation") == "cloudwatch"  # leaving ALARM for INSUFFICIENT_DATA ends an episode
     return Alert(
-        rule=str(obj["rule"]), state="ALARM" if obj["state"] == "ALARM" else "OK", group=dict(obj["group"]),
+        rule=str(obj["rule"]), state="OK" if obj["state"] == "INSUFFICIENT_DATA" else obj["state"], group=dict(obj["group"]),
         value=_number(obj, "value"), threshold=_number(obj, "threshold"), window_s=_number(obj, "window"),
         measure=str(obj["measure"]),
         time_ms=_millis(obj["time"]), first_ms=_optional_millis(obj.get("first")),

@@ -15,7 +15,7 @@ from typing import Any
 from tui.durations import format_duration
 from tui.flowlog import DEFAULT_FORMAT, FlowFormat
 from tui.flowlog.summary import record_summary
-from tui.rules.alerts import Alert, iso_utc
+from tui.rules.alerts import DEGRADED, Alert, iso_utc
 from tui.text import one_line
 
 SUBJECT_MAX = 99  # SNS: "ASCII text ... less than 100 characters", no line breaks or control characters
@@ -141,6 +141,8 @@ class SnsNotifier:
             reading = f"{shown.measure} {reading}"
         subject = (f"{clean_text(self.subject_prefix)} {shown.state} {shown.severity} {shown.rule} "
                    f"{shown.group_label} {reading} in {format_duration(shown.window_s)}")
+        if shown.state == DEGRADED:
+            subject = f"{clean_text(self.subject_prefix)} DEGRADED {shown.severity} {shown.degraded_text}"
         subject = " ".join(subject.encode("ascii", "replace").decode("ascii").split())
         return subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 3].rstrip() + "..."
 
@@ -158,14 +160,15 @@ class SnsNotifier:
 
     def _message(self, alert: Alert, samples: int) -> str:
         shown = _displayable(alert, samples)
-        meaning = ("the measure reached the threshold" if shown.state == "ALARM"
-                   else "the measure fell below the threshold")
+        meaning = {"ALARM": "the measure reached the threshold",
+                   DEGRADED: "groups were evicted: an alarm may be missed"}
         lines = [
-            f"flowtail: rule {shown.rule} is {shown.state} for {shown.group_label}",
+            f"flowtail: {shown.degraded_text}" if shown.state == DEGRADED
+            else f"flowtail: rule {shown.rule} is {shown.state} for {shown.group_label}",
             "",
             f"Rule:        {shown.rule}",
             f"Severity:    {shown.severity}",
-            f"State:       {shown.state} ({meaning})",
+            f"State:       {shown.state} ({meaning.get(shown.state, 'the measure fell below the threshold')})",
             f"Group:       {shown.group_label}",
             *([f"Description: {shown.description}"] if shown.description else []),
             f"Value:       {_number(shown.value)} (threshold {_number(shown.threshold)})",

@@ -24,7 +24,7 @@ from tui.app.screens.live_modal import TableModal
 from tui.app.subjects import subject_of_group
 from tui.app.widgets.keyed_table import KeyedTable
 from tui.app.widgets.samples_pane import SamplesPane
-from tui.rules.alerts import Alert
+from tui.rules.alerts import DEGRADED, Alert
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def group_rows(live: Sequence[tuple[str, float, bool]], alerts: Sequence[Alert],
     this run and are not live any more, the most recent first."""
     latest: dict[str, Alert] = {}
     for alert in alerts:
-        if alert.rule == rule:
+        if alert.rule == rule and alert.state != DEGRADED:  # the rule's, not a group's
             latest[alert.group_label] = alert
     rows = [GroupRow(label, value, alarming, latest.get(label)) for label, value, alarming in live]
     shown = {row.label for row in rows}
@@ -75,6 +75,20 @@ class GroupsTable(KeyedTable):
 
     def column_specs(self, width: int) -> Sequence[ColumnSpec]:
         return self.specs_fitted_to_rows(exact=("state", "value", "peak", "time"))
+
+
+def evictions_line(status: Any, utc: bool) -> tuple[Any, ...]:
+    """``evicted  12,345 groups (limits.rule_memory); detection degraded since 14:05:09``, as parts of
+    the definition's text; nothing when the rule never evicted a group."""
+    if not status.evicted_groups:
+        return ()
+    since = status.degraded_since_ms
+    degraded = (
+        "" if since is None
+        else f"; detection degraded since {clock_time(since / 1000, utc)} ({status.degraded_evicted:,} since then)"
+    )
+    evicted = f"{status.evicted_groups:,} groups (limits.rule_memory){degraded}"
+    return ("\n", ("evicted  ", "bold"), (evicted, "$warning"))
 
 
 class RuleScreen(TableModal[str]):
@@ -117,6 +131,7 @@ class RuleScreen(TableModal[str]):
                     f"{status.alarming} alarming of {status.groups} live groups; busiest ",
                     safe_text(self._top_group, 120), f" at {human_count(status.top_value)}",
                     *((("\n", ("about    ", "bold"), safe_text(rule.description, 1000))) if rule.description else ()),
+                    *evictions_line(status, self._utc),
                 ),
                 id="rule-definition",
                 markup=False,

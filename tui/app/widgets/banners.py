@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from textual.content import Content
 from textual.widgets import Static
@@ -22,17 +22,34 @@ class AlertBanner(Static):
 
     def show(
         self, shown: Sequence[Alert], ack_key: str, history_key: str,
-        muted: Sequence[tuple[tuple[str, str], float]] = (), utc: bool = True,
+        muted: Sequence[tuple[tuple[str, str], float]] = (), utc: bool = True, degraded: Sequence[Any] = (),
     ) -> None:
-        """``muted``: ((rule, group), end) of the mutes running, named on a line of their own."""
-        self.display = bool(shown) or bool(muted)
-        lines = [alert_line(shown[0], len(shown) - 1, ack_key, history_key)] if shown else []
+        """``muted``: ((rule, group), end) of the mutes running, named on a line of their own;
+        ``degraded``: the RuleStatus of each rule whose detection is degraded (it evicted groups),
+        named on a line of its own above the alarms."""
+        self.display = bool(shown) or bool(muted) or bool(degraded)
+        lines = [degraded_line(degraded)] if degraded else []
+        if shown:
+            lines.append(alert_line(shown[0], len(shown) - 1, ack_key, history_key))
         if muted:
             lines.append(muted_line(muted, history_key, utc))
         content = Content("\n").join(lines)
         if lines and (content.plain, tuple(content.spans)) != self._shown:  # a repaint goes down the link
             self._shown = (content.plain, tuple(content.spans))
             self.update(content)
+
+
+def degraded_line(degraded: Sequence[Any]) -> Content:
+    """`` ⚠ DEGRADED   rule reject-by-src: detection degraded, 12,345 groups evicted
+    (limits.rule_memory)  +1 more``: the budget was full, so an alarm may have been missed."""
+    first = degraded[0]
+    return Content.assemble(
+        (" ⚠ DEGRADED ", "reverse bold $warning"),
+        "  rule ",
+        (safe_text(first.name, 60), "bold"),
+        f": detection degraded, {first.degraded_evicted:,} groups evicted (limits.rule_memory)",
+        (f"  +{len(degraded) - 1} more", "bold") if len(degraded) > 1 else "",
+    )
 
 
 def muted_line(muted: Sequence[tuple[tuple[str, str], float]], history_key: str, utc: bool) -> Content:

@@ -25,5 +25,6 @@ class LiveTop(Vertical):
 
     def show_alerts(
         self, shown: Sequence[Any], ack_key: str, history_key: str, muted: Sequence[Any] = (), utc: bool = True,
+        degraded: Sequence[Any] = (),
     ) -> None:
-        self.query_one(AlertBanner).show(shown, ack_key, history_key, muted, utc)
+        self.query_one(AlertBanner).show(shown, ack_key, history_key, muted, utc, degraded)

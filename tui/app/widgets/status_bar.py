@@ -54,7 +54,9 @@ class StatusBar(Horizontal):
         delivery = self.query_one("#status-delivery", Static)
         delivery.display = bool(trouble)
         self._update("#status-delivery", trouble)
+        degraded = sum(1 for rule in snapshot.engine.rules if rule.degraded_since_ms is not None)
         right = Content.assemble(
+            (f"⚠ {degraded} degraded  ", "bold $warning") if degraded else "",
             (f"✖ {errors_hint}  ", "bold $error") if errors_hint else "",
             ("⏸ PAUSED  ", "bold $warning") if paused else "",
             (f"{clock_time(now, utc)} {zone_label(utc)}", "bold"),
