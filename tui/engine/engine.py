@@ -21,8 +21,8 @@ from tui.flowlog import FlowFormat
 from tui.flowlog.header import detect_header
 from tui.patterns.compare import TextCmp
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
-from tui.rules.cloudwatch_alarm import AlarmTransition, CloudWatchAlarm, Verdict, alarms_for, shadow_threshold, verdicts
 from tui.rules.budget import DEFAULT_RULE_MEMORY
+from tui.rules.cloudwatch_alarm import AlarmTransition, CloudWatchAlarm, Verdict, alarms_for, shadow_threshold, verdicts
 from tui.rules.measures import Measure
 from tui.rules.ruleset import DEGRADED, Transition
 from tui.rules.window import ALARM

@@ -369,9 +369,10 @@ def _alert_from_json(obj: Mapping[str, Any]) -> Alert:
         raise ValueError(f"unknown alert state {obj['state']!r}")
     if not isinstance(obj["group"], dict):
         raise TypeError("group is not an object")
-    cloudwatch = obj.get("evaluation") == "cloudwatch"  # leaving ALARM for INSUFFICIENT_DATA ends an episode
+    cloudwatch = obj.get("evaluation") == "cloudwatch"
+    state = "OK" if obj["state"] == "INSUFFICIENT_DATA" else obj["state"]  # leaving ALARM so ends an episode
     return Alert(
-        rule=str(obj["rule"]), state="OK" if obj["state"] == "INSUFFICIENT_DATA" else obj["state"], group=dict(obj["group"]),
+        rule=str(obj["rule"]), state=state, group=dict(obj["group"]),
         value=_number(obj, "value"), threshold=_number(obj, "threshold"), window_s=_number(obj, "window"),
         measure=str(obj["measure"]),
         time_ms=_millis(obj["time"]), first_ms=_optional_millis(obj.get("first")),
