@@ -392,8 +392,14 @@ def shadow_threshold(spec: AlarmSpec | None, threshold: float) -> float:
     return math.inf if same is None else same
 
 
-def alarms_for(rules: Sequence[Any], max_groups: int) -> dict[int, CloudWatchAlarm]:
-    """The alarms of the rules (engine RuleDefs) with ``evaluate: cloudwatch``, by rule index."""
+# Series (dimension values) one simulated alarm keeps without limits.max_groups_per_rule: more than
+# a Metrics Insights alarm evaluates (500) and than AWS lets a dimension hold (1,000 values).
+SERIES_CAP = 100_000
+
+
+def alarms_for(rules: Sequence[Any], max_groups: int | None) -> dict[int, CloudWatchAlarm]:
+    """The alarms of the rules (engine RuleDefs) with ``evaluate: cloudwatch``, by rule index; each
+    keeps at most ``max_groups`` series (``SERIES_CAP`` when None)."""
     alarms = {}
     for index, rule in enumerate(rules):
         spec = rule.alarm
@@ -404,7 +410,7 @@ def alarms_for(rules: Sequence[Any], max_groups: int) -> dict[int, CloudWatchAla
             values = tuple(value for _, value in spec.dimensions)
             key = values[0] if len(values) == 1 else values
         alarms[index] = CloudWatchAlarm(index, spec, count_measure=rule.measure == "count", dimension_key=key,
-                                        max_groups=max_groups)
+                                        max_groups=SERIES_CAP if max_groups is None else max_groups)
     return alarms
 
 
