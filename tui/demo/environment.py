@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -53,6 +54,9 @@ class DemoEnvironment:
         server.start()
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
+        # moto's state lives in the process, not the server: start from an empty account even when
+        # this process ran a demo (or a test's moto) before.
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
         enis = create_hosts(boto3.client("ec2", endpoint_url=endpoint, region_name=REGION), hosts)
         logs = boto3.client("logs", endpoint_url=endpoint, region_name=REGION)
         logs.create_log_group(logGroupName=LOG_GROUP)
