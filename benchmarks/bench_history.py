@@ -10,10 +10,11 @@ directions, by address, port, protocol and action) and its newest 50 records. Me
 - peak RSS of flowtail's processes (the largest one: the command or a conversion worker);
 - the answers' agreement: matched records, the timeline and the peers' totals equal awk's.
 
-    .venv/bin/python benchmarks/bench_history.py --records 10000000 --files 300
+    .venv/bin/python benchmarks/bench_history.py --records 10000000 --files 300 --runs 3
 
-The data is kept in --dir between runs (generated once per size); the cache is emptied before the
-first answer.
+The data is kept in --dir between runs (generated once per size); the cache is emptied before each
+run's first answer. With --runs N, the three measures are taken N times in turn and the medians
+printed, with the median of the per-run ratios to awk (the machine's load drifts between runs).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -150,6 +152,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument("--files", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--dir", default=os.path.join(tempfile.gettempdir(), "flowtail-bench-history"))
     args = parser.parse_args()
     directory = Path(args.dir) / f"{args.records}-{args.files}"
@@ -163,26 +166,35 @@ def main() -> int:
     size = sum(path.stat().st_size for path in directory.glob("*.gz"))
     print(f"data: {args.records:,} records, {args.files} files, {size / 1e6:.0f} MB gz; subject {SUBJECT}")
     cache = Path(args.dir) / "cache"
-    shutil.rmtree(cache, ignore_errors=True)
-    cpu = [cpu_seconds()]
-    awk_s, awk = run_awk(directory)
-    cpu.append(cpu_seconds())
-    first_s, first, _ = run_flowtail(directory, cache)
-    cpu.append(cpu_seconds())
-    again_s, again, _ = run_flowtail(directory, cache)
-    cpu.append(cpu_seconds())
-    awk_cpu, first_cpu, again_cpu = (later - earlier for earlier, later in zip(cpu, cpu[1:]))
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    awk = dict(awk, peers=top_peers(awk["peers"]))
-    agree = first == awk and again == awk
-    print(f"zcat | awk           {awk_s:7.2f} s, CPU {awk_cpu:6.2f} s  (matched {awk['matched']:,})")
-    print(f"flowtail, first      {first_s:7.2f} s, CPU {first_cpu:6.2f} s  wall ratio to awk {first_s / awk_s:.2f} "
-          "(goal <= 0.5)")
-    print(f"flowtail, repeated   {again_s:7.2f} s, CPU {again_cpu:6.2f} s  (goal < 1 s)")
+    rows, agree, peak_mb = [], True, 0.0
+    for run in range(1, args.runs + 1):
+        shutil.rmtree(cache, ignore_errors=True)
+        cpu = [cpu_seconds()]
+        awk_s, awk = run_awk(directory)
+        cpu.append(cpu_seconds())
+        first_s, first, _ = run_flowtail(directory, cache)
+        cpu.append(cpu_seconds())
+        again_s, again, _ = run_flowtail(directory, cache)
+        cpu.append(cpu_seconds())
+        awk_cpu, first_cpu, again_cpu = (later - earlier for earlier, later in zip(cpu, cpu[1:]))
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        awk = dict(awk, peers=top_peers(awk["peers"]))
+        agree = agree and first == awk and again == awk
+        rows.append((awk_s, awk_cpu, first_s, first_cpu, again_s, again_cpu))
+        print(f"run {run}: awk {awk_s:.2f} s (CPU {awk_cpu:.2f}), first {first_s:.2f} s (CPU {first_cpu:.2f}, "
+              f"{first_s / awk_s:.2f} x awk), repeated {again_s:.2f} s (CPU {again_cpu:.2f}); "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)
+    med = [statistics.median(column) for column in zip(*rows)]
+    ratio = statistics.median(row[2] / row[0] for row in rows)
+    cpu_ratio = statistics.median(row[3] / row[1] for row in rows)
+    print(f"medians over {len(rows)} run(s) (matched {awk['matched']:,}):")
+    print(f"zcat | awk           {med[0]:7.2f} s, CPU {med[1]:6.2f} s")
+    print(f"flowtail, first      {med[2]:7.2f} s, CPU {med[3]:6.2f} s  wall ratio to awk {ratio:.2f} "
+          f"(goal <= 0.5), CPU ratio {cpu_ratio:.2f}")
+    print(f"flowtail, repeated   {med[4]:7.2f} s, CPU {med[5]:6.2f} s  (goal < 1 s)")
     print(f"peak RSS             {peak_mb:7.0f} MB (largest process, awk's included; goal < 500 MB)")
     print(f"answers agree        {agree}")
     return 0 if agree else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())

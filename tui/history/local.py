@@ -31,12 +31,26 @@ from tui.history.model import (
     Subject,
     check_cancel,
 )
-from tui.history.sql import DUCKDB, V6_MATCHES, HistorySql, literal, peer_rows, record_rows, table_fields, timeline_rows
+from tui.history.sql import (
+    DUCKDB,
+    V6_MATCHES,
+    HistorySql,
+    column,
+    literal,
+    peer_rows,
+    quoted,
+    record_rows,
+    table_fields,
+    timeline_rows,
+)
 
 PARQUET_SUFFIX = ".parquet"
 MATCHED = "flowtail_matched"  # the records concerning the subject in the range (temporary tables)
 NEWEST = "flowtail_newest"
-NEWEST_MESSAGES = "flowtail_newest_messages"
+# The fields the timeline and the peers read (plus each kind of subject's own): the files are scanned
+# for these only; the newest records' other fields and messages are read afterwards.
+ANSWER_FIELDS = ("start", "action", "bytes", "packets", "srcaddr", "dstaddr", "dstport", "protocol")
+SUBJECT_FIELDS = {"eni": ("interface-id", "flow-direction"), "port": ("srcport",)}
 INTERRUPT_POLL_S = 0.05  # how often a running DuckDB statement looks at the cancel event
 
 
@@ -64,9 +78,9 @@ def _convert_worker(path: str, fmt_text: str, staging: str) -> tuple[list[str], 
 
 
 def _parquet(files: Sequence[str]) -> str:
-    """The Parquet files as one relation, with each row's file and row number (to fetch its message)."""
+    """The Parquet files as one relation."""
     names = ", ".join(literal(name) for name in files)
-    return f"read_parquet([{names}], union_by_name=true, filename=true, file_row_number=true)"
+    return f"read_parquet([{names}], union_by_name=true)"
 
 
 class LocalEngine:
@@ -331,14 +345,16 @@ class LocalEngine:
             scan = HistorySql(question, fields, "flows", DUCKDB, layout=layout)
             if question.subject.kind == "cidr" and question.subject.network.version == 6:
                 self._ipv6_matches(connection, scan)
-            # The files are read once, without the messages (most of their bytes); the newest
-            # records' messages are fetched afterwards from the few files that hold them.
-            drop = " EXCLUDE (message)" if "message" in columns else ""
-            connection.execute(f"CREATE TEMP TABLE {MATCHED} AS SELECT *{drop} FROM ({scan.matched()})")
-            sql = HistorySql(question, fields, MATCHED, DUCKDB, layout=layout)
+            # The files are read once for the columns the timeline and the peers need (reading every
+            # column of every row costs three times as much); the newest records are read afterwards.
+            needed = {*ANSWER_FIELDS, *SUBJECT_FIELDS.get(question.subject.kind, ())}
+            narrow = tuple(field for field in fields if field in needed)
+            selected = ", ".join(quoted(column(field)) for field in narrow)
+            connection.execute(f"CREATE TEMP TABLE {MATCHED} AS SELECT {selected} FROM ({scan.matched()})")
+            sql = HistorySql(question, narrow, MATCHED, DUCKDB)
             timeline = timeline_rows(connection.execute(sql.timeline()).fetchall())
             peers = peer_rows(connection.execute(sql.peers()).fetchall(), question.peers_limit)
-            records = record_rows(self._newest(connection, question, fields, layout), fields)
+            records = record_rows(self._newest(connection, scan, "message" in columns, layout), fields)
         except Exception as error:
             check_cancel(cancel)
             raise HistoryError(f"the local engine failed: {str(error).splitlines()[0]}") from None
@@ -351,8 +367,11 @@ class LocalEngine:
         )
 
     @staticmethod
-    def _newest(connection: Any, question: Question, fields: Sequence[str], layout: str | None) -> list[Any]:
-        """The newest records' rows (message, layout, fields...), their messages read from their files."""
+    def _newest(connection: Any, scan: HistorySql, has_message: bool, layout: str | None) -> list[Any]:
+        """The newest records' rows (message, layout, fields...): every record at least as new as the
+        Nth (ties included: the order among them is by message), read again with all their columns;
+        Parquet's statistics on ``start`` skip the files holding only older records."""
+        question = scan.question
         if question.records_limit == 0:
             return []
         (oldest,) = connection.execute(
@@ -360,18 +379,10 @@ class LocalEngine:
         ).fetchone()
         if oldest is None:
             return []
-        # Every record at least as new as the Nth (ties included: the order among them is by message).
-        connection.execute(f"CREATE TEMP TABLE {NEWEST} AS SELECT * FROM {MATCHED} WHERE start >= {int(oldest)}")
-        files = [row[0] for row in connection.execute(f"SELECT DISTINCT filename FROM {NEWEST}").fetchall()]
-        source = _parquet(files)
-        described = connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        has_message = any(row[0] == "message" for row in described)
-        message = "p.message" if has_message else "NULL"
-        connection.execute(
-            f"CREATE TEMP TABLE {NEWEST_MESSAGES} AS SELECT n.*, {message} AS message FROM {NEWEST} AS n "
-            f"JOIN {source} AS p ON n.filename = p.filename AND n.file_row_number = p.file_row_number"
-        )
-        sql = HistorySql(question, fields, NEWEST_MESSAGES, DUCKDB, message="message", layout=layout)
+        message = "" if has_message else ", NULL AS message"
+        newer = scan.where(scan.concerns(), f"{scan.col('start')} >= {int(oldest)}")
+        connection.execute(f"CREATE TEMP TABLE {NEWEST} AS SELECT *{message} FROM {scan.table} WHERE {newer}")
+        sql = HistorySql(question, scan.fields, NEWEST, DUCKDB, message="message", layout=layout)
         return list(connection.execute(sql.records()).fetchall())
 
     @staticmethod
