@@ -19,6 +19,7 @@ from tui.account.export import cloudformation, plan, terraform
 from tui.cli import main
 from tui.config import load_config
 from tui.engine.engine import engine_from_config
+from tui.flowlog import DEFAULT_FORMAT, FlowFormat
 
 from tests.conftest import REGION
 
@@ -352,3 +353,50 @@ def test_an_imported_average_of_a_field_with_a_default_value_runs(aws, tmp_path,
     # there; from 12:08 the range [12:05, 12:08) holds nothing: notBreaching, OK.
     assert [(a["state"], a["time"]) for a in alerts] == [
         ("ALARM", "2026-12-02T12:02:00Z"), ("OK", "2026-12-02T12:08:00Z")]
+
+
+CUSTOM_16 = ("${version} ${vpc-id} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+             "${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${flow-direction}")
+
+
+def _runbook_on_a_custom_format(aws, aws_endpoint) -> None:
+    """The 14-field runbook pattern on a group a flow log writes in a 16-field custom format."""
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=aws_endpoint)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogGroupName=GROUP,
+                         DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs", LogFormat=CUSTOM_16)
+    _runbook(*aws)
+
+
+def test_import_reads_the_groups_log_format_and_warns_of_a_pattern_that_does_not_fit(aws, aws_endpoint, tmp_path,
+                                                                                     capsys):
+    _runbook_on_a_custom_format(aws, aws_endpoint)
+    path = tmp_path / "imported.yaml"
+    assert main(["import", "-o", str(path), "--region", REGION]) == 0
+    err = capsys.readouterr().err
+    problem = "rule 'Bastion-HTTP-rejected': the pattern has 14 fields, the format 16: bracket entries bind"
+    assert f"flowtail: warning: {problem}" in err
+    assert f"# warning: {problem}" in path.read_text()
+    config = load_config(path)
+    assert config.format == FlowFormat.parse(CUSTOM_16)  # the file says which format it was read in
+    assert main(["check", "-c", str(path)]) == 0
+    checked = capsys.readouterr()
+    assert f"warning: {problem}" in checked.out + checked.err  # the same warning check gives
+
+
+def test_import_format_names_the_format_without_asking_ec2(aws, aws_endpoint, tmp_path, capsys):
+    """--format default: the 14-field pattern fits, no warning, and no DescribeFlowLogs note."""
+    _runbook_on_a_custom_format(aws, aws_endpoint)
+    path = tmp_path / "imported.yaml"
+    assert main(["import", "--format", "default", "-o", str(path), "--region", REGION]) == 0
+    err = capsys.readouterr().err
+    assert "warning" not in err and "format:" not in err
+    assert "format:" not in path.read_text() and load_config(path).format == DEFAULT_FORMAT
+
+
+def test_import_a_bad_format_is_one_line(aws, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["import", "--format", "${version} ${nonsense}", "--region", REGION])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flowtail: error: format:") and err.count("\n") == 1
