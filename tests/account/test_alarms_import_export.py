@@ -398,3 +398,22 @@ def test_import_a_bad_format_is_one_line(aws, capsys):
     assert main(["import", "--format", "${version} bytes", "--region", REGION]) == 2
     err = capsys.readouterr().err
     assert err.startswith("flowtail: error: format:") and err.count("\n") == 1
+
+
+def test_composite_alarms_are_listed_as_not_simulated(monkeypatch, tmp_path, capsys):
+    """moto has not implemented PutCompositeAlarm: a local double (tests/account/alarms_double.py)
+    answers DescribeMetricFilters and DescribeAlarms in AWS's protocols with the runbook's filter and
+    alarm and a composite alarm. The metric alarm is imported; the composite one is named, not simulated."""
+    from tests.account.alarms_double import account_with_a_composite_alarm
+
+    path = tmp_path / "imported.yaml"
+    with account_with_a_composite_alarm() as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.setenv(name, "testing")
+        assert main(["import", "--format", "default", "--region", REGION, "-o", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert err == "flowtail: not imported: composite alarm bastion and db: not simulated\n"
+    assert "# not imported: composite alarm bastion and db: not simulated" in path.read_text()
+    [rule] = load_config(path).rules
+    assert (rule.name, rule.alarm.period_s, rule.threshold) == ("Bastion-HTTP-rejected", 300, 3)
