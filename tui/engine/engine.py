@@ -22,7 +22,14 @@ from tui.flowlog.header import detect_header
 from tui.patterns.compare import TextCmp
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
 from tui.rules.cloudwatch_alarm import (
-    FIELD_STATS, AlarmTransition, CloudWatchAlarm, Verdict, alarms_for, kernel_measure, shadow_threshold, stats_sum,
+    FIELD_STATS,
+    AlarmTransition,
+    CloudWatchAlarm,
+    Verdict,
+    alarms_for,
+    kernel_measure,
+    shadow_threshold,
+    stats_sum,
     verdicts,
 )
 from tui.rules.measures import Measure

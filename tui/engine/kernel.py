@@ -213,7 +213,8 @@ def _top_tables(tables: Sequence[dict[str, list[int]]]) -> list[tuple[dict[str, 
 def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool, top_tables: bool) -> tuple[str, dict]:
     namespace: dict = {
         "BatchResult": BatchResult, "Buckets": Buckets, "_simple_line": SIMPLE_LINE, "_split": str.split,
-        "_digits": digits_value, "_stats_add": _stats_add, "_top_tables": _top_tables, "_Tops": defaultdict, "_line_offsets": _line_offsets,
+        "_digits": digits_value, "_top_tables": _top_tables, "_Tops": defaultdict, "_line_offsets": _line_offsets,
+        "_stats_add": _stats_add,
     }
     nfields = fmt.nfields
     var = [f"v{i}" for i in range(nfields)]
