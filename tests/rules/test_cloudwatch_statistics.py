@@ -144,3 +144,35 @@ def test_a_default_value_needs_records_a_period_without_any_stays_missing():
     engine = _run(spec, [("12:00:10", 100), ("12:04:10", 100, 22), ("12:09:00", 100, 22)], measure="count")
     cloudwatch = [a for a in engine.alerts if a.evaluation == "cloudwatch"]
     assert [(a.state, _clock(a.time_ms)) for a in cloudwatch] == [("ALARM", "12:05:00"), ("OK", "12:08:00")]
+
+
+def test_worker_processes_give_the_same_alarms(tmp_path, capsys):
+    """The kernel's [count, sum, minimum, maximum] buckets cross process boundaries (replay
+    --workers) and give the same alert lines as one process."""
+    from tui.cli import main
+    from tui.sources import files
+
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "rules:\n  - name: big\n    pattern: '[version, account, eni, source, destination, srcport, destport=443, "
+        "protocol, packets, bytes, windowstart, windowend, action, flowlogstatus]'\n"
+        "    threshold: 9000\n    measure: sum:bytes\n    evaluate: cloudwatch\n    period: 1m\n"
+        "    statistic: Maximum\n    treat_missing_data: notBreaching\n")
+    base = _s("12:00:00")
+    lines = []
+    for i in range(8000):
+        clock = datetime.fromtimestamp(base + i, tz=timezone.utc).strftime("%H:%M:%S")
+        size = 9500 if (i // 60) % 7 == 0 and i % 13 == 0 else 100 + i % 5000
+        lines.append(_record(clock, size))
+    log = tmp_path / "flows.log"
+    log.write_text("\n".join(lines) + "\n")
+    original = files.CHUNK_BYTES
+    files.CHUNK_BYTES = 32 * 1024
+    try:
+        outputs = []
+        for workers in ("1", "2"):
+            assert main(["replay", str(log), "-c", str(config), "--headless", "--workers", workers]) == 0
+            outputs.append(capsys.readouterr().out)
+    finally:
+        files.CHUNK_BYTES = original
+    assert outputs[0].count('"ALARM"') >= 5 and outputs[0] == outputs[1]
