@@ -176,3 +176,15 @@ def test_worker_processes_give_the_same_alarms(tmp_path, capsys):
     finally:
         files.CHUNK_BYTES = original
     assert outputs[0].count('"ALARM"') >= 5 and outputs[0] == outputs[1]
+
+
+def test_a_default_value_alarms_on_a_filter_that_never_matched():
+    """"No HTTPS at all for a minute": with default value 0, records that never match make 0-valued
+    datapoints, so the alarm goes off at the first evaluation (12:01); without one it never could."""
+    records = [(f"12:0{m}:10", 100, 22) for m in range(0, 4)]
+    spec = AlarmSpec(period_s=60, threshold=1, comparison="LessThanThreshold", default_value=0)
+    engine = _run(spec, records, measure="count")
+    assert [(a.state, _clock(a.time_ms)) for a in engine.alerts if a.evaluation == "cloudwatch"] == [
+        ("ALARM", "12:01:00")]
+    without = _run(AlarmSpec(period_s=60, threshold=1, comparison="LessThanThreshold"), records, measure="count")
+    assert [a for a in without.alerts if a.evaluation == "cloudwatch"] == []

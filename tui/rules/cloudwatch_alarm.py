@@ -426,7 +426,9 @@ class CloudWatchAlarm:
         """Drop the series whose events have all left the range and that are not in ALARM: they can
         only report again through new events, and a new series would report the same (transitions
         are into and out of ALARM only). Memory stays bounded by the groups active in the range."""
-        for key in [key for key, series in self.series.items() if not series.times and series.state != ALARM]:
+        idle = [key for key, series in self.series.items() if not series.times and series.state != ALARM
+                and not (key == "" and self.seen_minutes)]  # records seen: the default value reports
+        for key in idle:
             del self.series[key]
 
     # -- reading ---------------------------------------------------------------------------------
