@@ -75,7 +75,7 @@ def test_a_statistic_the_sliding_window_cannot_express_says_so():
     assert list(engine.shadow) == []
     [verdict] = engine.snapshot().verdicts
     assert verdict.sliding.startswith("not comparable: a sliding window has no form for Average >= 1000")
-    assert verdict.reasons == ()
+    assert verdict.reasons == () and not verdict.comparable
 
 
 def test_the_sliding_rule_beside_a_field_statistic_still_sums_the_field():

@@ -509,6 +509,7 @@ class Verdict:
     cloudwatch: str  # e.g. "ALARM: srcaddr=10.0.0.155 since 12:07:00" or "OK (2 series)"
     sliding: str  # e.g. "ALARM episode 12:09:20-12:14:30" or "no episode"
     reasons: tuple[str, ...]  # one line per disagreement
+    comparable: bool = True  # False: the sliding window has no form for this alarm (``sliding`` says why)
 
 
 def _clock(ms: int) -> str:
@@ -539,7 +540,7 @@ def verdicts(
             symbol = spec.describe().split(", ")[1]
             result.append(Verdict(rule.name, spec.describe(), cloudwatch,
                                   f"not comparable: a sliding window has no form for {symbol} "
-                                  f"(it counts matches or sums a field, and alarms at or above)", ()))
+                                  f"(it counts matches or sums a field, and alarms at or above)", (), False))
             continue
         starts = [a for a in episodes if a.state == ALARM]
         ends = {a.episode_id: a.time_ms for a in episodes if a.state != ALARM}
