@@ -108,14 +108,18 @@ class AlarmSpec:
     def breaches(self, value: float) -> bool:
         return COMPARISONS[self.comparison](value, self.threshold)
 
-    def describe(self) -> str:
-        """``3 of 5 periods of 300 s, Sum >= 3, missing data notBreaching``."""
+    def condition(self) -> str:
+        """``Sum >= 3``: the statistic, the comparison and the threshold."""
         symbol = {"GreaterThanOrEqualToThreshold": ">=", "GreaterThanThreshold": ">",
                   "LessThanThreshold": "<", "LessThanOrEqualToThreshold": "<="}[self.comparison]
+        return f"{self.statistic} {symbol} {_number(self.threshold)}"
+
+    def describe(self) -> str:
+        """``3 of 5 periods of 300 s, Sum >= 3, missing data notBreaching``."""
         window = ", wall-clock window" if self.evaluation_window == "wall-clock" else ""
         default = "" if self.default_value is None else f", default value {_number(self.default_value)}"
         return (f"{self.datapoints_to_alarm} of {self.evaluation_periods} periods of {self.period_s} s, "
-                f"{self.statistic} {symbol} {_number(self.threshold)}, missing data {self.treat_missing_data}"
+                f"{self.condition()}, missing data {self.treat_missing_data}"
                 f"{default}{window}")
 
 
@@ -537,9 +541,8 @@ def verdicts(
         states = sorted({v.state for v in views})
         cloudwatch = f"ALARM: {', '.join(alarming)}" if alarming else (" / ".join(states) or INSUFFICIENT_DATA)
         if sliding_threshold(spec, rule.measure) is None:
-            symbol = spec.describe().split(", ")[1]
             result.append(Verdict(rule.name, spec.describe(), cloudwatch,
-                                  f"not comparable: a sliding window has no form for {symbol} "
+                                  f"not comparable: a sliding window has no form for {spec.condition()} "
                                   f"(it counts matches or sums a field, and alarms at or above)", (), False))
             continue
         starts = [a for a in episodes if a.state == ALARM]
