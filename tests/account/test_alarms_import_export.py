@@ -19,6 +19,7 @@ from tui.account.export import cloudformation, plan, terraform
 from tui.cli import main
 from tui.config import load_config
 from tui.engine.engine import engine_from_config
+from tui.flowlog import DEFAULT_FORMAT, FlowFormat
 
 from tests.conftest import REGION
 
@@ -190,6 +191,15 @@ ROUND_TRIP = textwrap.dedent("""\
         treat_missing_data: breaching
         group_by: [srcaddr]
         dimensions: {srcaddr: 10.0.0.9}
+      - name: average-bytes
+        pattern: '[version, account, eni, srcaddr, dstaddr, srcport, dstport=443, protocol, packets, bytes, start, end, action, status]'
+        threshold: 100000
+        measure: sum:bytes
+        evaluate: cloudwatch
+        period: 5m
+        statistic: Average
+        comparison: LessThanThreshold
+        default_value: 0
       - name: scan
         pattern: '[version, account, eni, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes, start, end, action, status]'
         threshold: 25
@@ -234,7 +244,7 @@ def test_export_round_trips_through_the_account(aws, tmp_path, capsys):
     imported = tmp_path / "imported.yaml"
     imported.write_text(capsys.readouterr().out)
     back = {rule.name.removeprefix("flowtail-"): rule for rule in load_config(imported).rules}
-    assert sorted(back) == ["bastion", "bytes-out", "m-of-n", "ssh-by-source"]
+    assert sorted(back) == ["average-bytes", "bastion", "bytes-out", "m-of-n", "ssh-by-source"]
     for rule in config.rules:
         if rule.name not in back:
             continue
@@ -243,9 +253,14 @@ def test_export_round_trips_through_the_account(aws, tmp_path, capsys):
             rule.pattern_text, rule.threshold, rule.window_s, rule.group_by, rule.measure_text), rule.name
     spec = back["m-of-n"].alarm
     assert spec == config.rules[3].alarm
+    # a statistic other than Sum of a $field, and the filter's default value, come back as they went
+    assert back["average-bytes"].alarm == config.rules[4].alarm
+    assert (back["average-bytes"].alarm.statistic, back["average-bytes"].alarm.default_value) == ("Average", 0)
     for name in ("bastion", "ssh-by-source", "bytes-out"):  # a sliding rule exports as 1 of 1, notBreaching
         alarm = back[name].alarm
         assert (alarm.evaluation_periods, alarm.datapoints_to_alarm, alarm.treat_missing_data) == (1, 1, "notBreaching")
+        # exported with default value 0 when it has no dimensions, and imported so
+        assert alarm.default_value == (None if back[name].group_by else 0)
     described = cloudwatch.describe_alarms(AlarmNames=["flowtail-ssh-by-source"])["MetricAlarms"][0]
     assert described["Metrics"][0]["Expression"] == (
         'SELECT SUM("ssh-by-source") FROM SCHEMA("flowtail", srcaddr, dstaddr) GROUP BY srcaddr, dstaddr')
@@ -301,3 +316,104 @@ def test_cloudformation_lists_the_metrics_insights_limits(tmp_path):
     notes = json.loads(cloudformation(plan(load_config(source))))["Metadata"]["flowtail"]["notes"]
     assert any("100 contributors" in n and "PARTIAL_DATA" in n and "3 hours" in n and "200" in n for n in notes)
     assert "ssh-by-source: srcaddr: AWS may disable a dimension on an address field once it has 1,000 distinct values" in notes
+
+
+def test_an_imported_average_of_a_field_with_a_default_value_runs(aws, tmp_path, capsys):
+    """An alarm on the Average of a ``$bytes`` filter is imported (not refused), with the filter's
+    default value, and runs in replay: [12:01, 12:02) averages (150 + 250) / 2 = 200 < 1000 bytes.
+    Without the default value, 12:02 to 12:04 (records, no match) would be missing; with it they are
+    0, below the threshold too: the alarm stays in ALARM until the record-less minutes."""
+    logs, cloudwatch, _ = aws
+    logs.put_metric_filter(
+        logGroupName=GROUP, filterName="web-bytes",
+        filterPattern="[v, a, eni, src, dst, sp, dp=80, proto, packets, bytes, start, end, action, status]",
+        metricTransformations=[{"metricName": "WebBytes", "metricNamespace": "Flows", "metricValue": "$bytes",
+                                "defaultValue": 0}],
+    )
+    cloudwatch.put_metric_alarm(
+        AlarmName="small web transfers", Namespace="Flows", MetricName="WebBytes", Statistic="Average",
+        Period=60, EvaluationPeriods=1, Threshold=1000, ComparisonOperator="LessThanThreshold",
+        TreatMissingData="notBreaching",
+    )
+    config = tmp_path / "imported.yaml"
+    assert main(["import", "-o", str(config), "--region", REGION]) == 0
+    assert "not imported" not in capsys.readouterr().err
+    [rule] = load_config(config).rules
+    assert (rule.measure_text, rule.alarm.statistic, rule.alarm.default_value) == ("sum:bytes", "Average", 0)
+
+    def line(clock: str, size: int, port: int = 80) -> str:
+        return _record(clock).replace(" 80 6 3 180 ", f" {port} 6 3 {size} ")
+
+    flows = tmp_path / "flows.log"
+    flows.write_text("\n".join([line("12:01:10", 150), line("12:01:20", 250)]
+                               + [line(f"12:0{m}:10", 99, 22) for m in (2, 3, 4)] + [line("12:20:00", 99, 22)]) + "\n")
+    assert main(["replay", str(flows), "-c", str(config), "--headless"]) == 0
+    alerts = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    # ALARM at 12:02 ([12:01, 12:02) averages 200); the default-valued 0s of 12:02-12:04 keep it
+    # there; from 12:08 the range [12:05, 12:08) holds nothing: notBreaching, OK.
+    assert [(a["state"], a["time"]) for a in alerts] == [
+        ("ALARM", "2026-12-02T12:02:00Z"), ("OK", "2026-12-02T12:08:00Z")]
+
+
+CUSTOM_16 = ("${version} ${vpc-id} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+             "${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${flow-direction}")
+
+
+def _runbook_on_a_custom_format(aws, aws_endpoint) -> None:
+    """The 14-field runbook pattern on a group a flow log writes in a 16-field custom format."""
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=aws_endpoint)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogGroupName=GROUP,
+                         DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs", LogFormat=CUSTOM_16)
+    _runbook(*aws)
+
+
+def test_import_reads_the_groups_log_format_and_warns_of_a_pattern_that_does_not_fit(aws, aws_endpoint, tmp_path,
+                                                                                     capsys):
+    _runbook_on_a_custom_format(aws, aws_endpoint)
+    path = tmp_path / "imported.yaml"
+    assert main(["import", "-o", str(path), "--region", REGION]) == 0
+    err = capsys.readouterr().err
+    problem = "rule 'Bastion-HTTP-rejected': the pattern has 14 fields, the format 16: bracket entries bind"
+    assert f"flowtail: warning: {problem}" in err
+    assert f"# warning: {problem}" in path.read_text()
+    config = load_config(path)
+    assert config.format == FlowFormat.parse(CUSTOM_16)  # the file says which format it was read in
+    assert main(["check", "-c", str(path)]) == 0
+    checked = capsys.readouterr()
+    assert f"warning: {problem}" in checked.out + checked.err  # the same warning check gives
+
+
+def test_import_format_names_the_format_without_asking_ec2(aws, aws_endpoint, tmp_path, capsys):
+    """--format default: the 14-field pattern fits, no warning, and no DescribeFlowLogs note."""
+    _runbook_on_a_custom_format(aws, aws_endpoint)
+    path = tmp_path / "imported.yaml"
+    assert main(["import", "--format", "default", "-o", str(path), "--region", REGION]) == 0
+    err = capsys.readouterr().err
+    assert "warning" not in err and "format:" not in err
+    assert "format:" not in path.read_text() and load_config(path).format == DEFAULT_FORMAT
+
+
+def test_import_a_bad_format_is_one_line(aws, capsys):
+    assert main(["import", "--format", "${version} bytes", "--region", REGION]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flowtail: error: format:") and err.count("\n") == 1
+
+
+def test_composite_alarms_are_listed_as_not_simulated(monkeypatch, tmp_path, capsys):
+    """moto has not implemented PutCompositeAlarm: a local double (tests/account/alarms_double.py)
+    answers DescribeMetricFilters and DescribeAlarms in AWS's protocols with the runbook's filter and
+    alarm and a composite alarm. The metric alarm is imported; the composite one is named, not simulated."""
+    from tests.account.alarms_double import account_with_a_composite_alarm
+
+    path = tmp_path / "imported.yaml"
+    with account_with_a_composite_alarm() as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.setenv(name, "testing")
+        assert main(["import", "--format", "default", "--region", REGION, "-o", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert err == "flowtail: not imported: composite alarm bastion and db: not simulated\n"
+    assert "# not imported: composite alarm bastion and db: not simulated" in path.read_text()
+    [rule] = load_config(path).rules
+    assert (rule.name, rule.alarm.period_s, rule.threshold) == ("Bastion-HTTP-rejected", 300, 3)

@@ -50,3 +50,19 @@ async def test_the_rule_view_shows_both_verdicts_and_why_they_differ(size):
         assert "metric-math and composite alarms are not simulated" in text
         shown = screen_text(app)  # on screen, wrapped, nothing cut
         assert "CloudWatch stays OK" in shown and "12:04:30, 12:06:00, 12:09:20" in shown
+
+
+async def test_an_average_is_not_compared_with_the_sliding_window(size):
+    """A sliding window has no form for an average: the view says so, and claims no agreement."""
+    alarm = AlarmSpec(period_s=300, threshold=100, statistic="Average", treat_missing_data="notBreaching")
+    average = dataclasses.replace(rule("avg-bytes", RUNBOOK, 100, window_s=300, group_by=(), measure="sum",
+                                       field="bytes"), alarm=alarm)
+    app = build_app(with_rules(build_app().config, average))
+    async with app.run_test(size=size) as pilot:
+        await feed(pilot, [_line("12:04:30"), _line("12:40:00")[:-9] + "ACCEPT OK"])
+        app.open_rule(0, lambda pattern: None)
+        await pilot.pause()
+        text = " ".join(rendered(app.screen.query_one("#rule-verdicts")).split())
+        assert "sliding not comparable: a sliding window has no form for Average >= 100" in text
+        assert "no disagreement" not in text
+        assert "alarms at or above)" in " ".join(screen_text(app).split())  # wrapped, not cut

@@ -42,8 +42,8 @@ def test_mistakes_are_named(issues):
     window: 2m
     evaluate: cloudwatch
     evaluation_window: wall-clock
-    statistic: Average
-    measure: sum:bytes
+    group_by: [srcaddr]
+    default_value: 0
   - name: c
     pattern: {PATTERN}
     threshold: 1
@@ -63,7 +63,7 @@ def test_mistakes_are_named(issues):
         "cfg.yaml:8: rules[0].comparison: must be one of GreaterThanOrEqualToThreshold, GreaterThanThreshold, "
         "LessThanThreshold, LessThanOrEqualToThreshold, got the text 'Above'",
         "cfg.yaml:12: rules[1].window: a wall-clock window takes a period of 1m, 5m, 1h, 1d or 7d",
-        "cfg.yaml:15: rules[1].statistic: flowtail simulates Sum only for a sum:FIELD measure",
+        "cfg.yaml:16: rules[1].default_value: a metric filter with dimensions (group_by) takes no default value",
         "cfg.yaml:21: rules[2].treat_missing_data: needs evaluate: cloudwatch",
         "cfg.yaml:25: rules[3].evaluate: distinct has no CloudWatch form: a metric filter publishes 1 or a field",
         "cfg.yaml:27: rules[3].evaluation_periods: period x evaluation_periods may not exceed 1 day "
@@ -78,3 +78,10 @@ def test_dimensions_name_the_group_by_fields(issues, write):
     found = issues(HEAD + f"  - {{name: r, pattern: {PATTERN}, threshold: 1, evaluate: cloudwatch, period: 1m, "
                           "group_by: [srcaddr], dimensions: {dstaddr: 10.0.0.9}}\n")
     assert found == ["cfg.yaml:2: rules[0].dimensions: must name exactly the group_by fields (srcaddr)"]
+
+
+def test_every_statistic_of_a_field_and_a_default_value_are_taken(write):
+    path = write(HEAD + f"  - {{name: r, pattern: {PATTERN}, threshold: 1000, evaluate: cloudwatch, period: 5m, "
+                        "measure: 'sum:bytes', statistic: Average, default_value: 0}\n")
+    spec = load_config(path).rules[0].alarm
+    assert (spec.statistic, spec.default_value) == ("Average", 0)

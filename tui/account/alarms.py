@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from tui.account.mapping import NotExpressible, parse_insights, rule_from_pair
-from tui.flowlog import FlowFormat
+from tui.flowlog import DEFAULT_FORMAT, FlowFormat
 
 
 @dataclass
@@ -22,6 +22,7 @@ class Found:
     rules: list[dict[str, Any]] = field(default_factory=list)
     log_groups: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    flow_format: FlowFormat = DEFAULT_FORMAT  # the format the patterns were read in
 
 
 def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterable[dict[str, Any]]:
@@ -29,11 +30,25 @@ def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterable[dic
         yield from page.get(key, ())
 
 
-def read_alarms(logs: Any, cloudwatch: Any, log_groups: list[str], fmt: FlowFormat) -> Found:
-    """The rules for every (metric filter, alarm) pair of the account (see the module docstring)."""
+def read_filters(logs: Any, log_groups: list[str]) -> list[dict[str, Any]]:
+    """The metric filters of ``log_groups`` (every group's when empty), as DescribeMetricFilters gives them."""
     filters = []
     for params in [{"logGroupName": group} for group in log_groups] or [{}]:
         filters += list(_pages(logs, "describe_metric_filters", "metricFilters", **params))
+    return filters
+
+
+def filter_groups(filters: list[dict[str, Any]]) -> list[str]:
+    """The log groups the metric filters are on, in order of first appearance."""
+    return list(dict.fromkeys(f["logGroupName"] for f in filters))
+
+
+def read_alarms(logs: Any, cloudwatch: Any, log_groups: list[str], fmt: FlowFormat,
+                filters: list[dict[str, Any]] | None = None) -> Found:
+    """The rules for every (metric filter, alarm) pair of the account (see the module docstring);
+    ``filters`` when :func:`read_filters` was already called."""
+    if filters is None:
+        filters = read_filters(logs, log_groups)
     by_metric: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for metric_filter in filters:
         for transformation in metric_filter.get("metricTransformations", ()):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
-from tui.account.alarms import Found, read_alarms
+from tui.account.alarms import Found, filter_groups, read_alarms, read_filters
 from tui.errors import FlowtailError
 from tui.flowlog import DEFAULT_FORMAT, FlowFormat
 
@@ -14,8 +14,10 @@ IAM_ACTIONS = "logs:DescribeMetricFilters, cloudwatch:DescribeAlarms"
 
 
 def import_alarms(log_groups: list[str], region: str | None, profile: str | None,
-                  endpoint_url: str | None = None, fmt: FlowFormat = DEFAULT_FORMAT) -> Found:
-    """Read the account (see tui.account.alarms); AWS problems become one FlowtailError line."""
+                  endpoint_url: str | None = None, fmt: FlowFormat | None = DEFAULT_FORMAT,
+                  format_of: Callable[[list[str]], FlowFormat] | None = None) -> Found:
+    """Read the account (see tui.account.alarms); AWS problems become one FlowtailError line.
+    With ``fmt`` None, ``format_of(the filters' log groups)`` gives the format the patterns are read in."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from tui.sources.clients import make_client
@@ -23,7 +25,12 @@ def import_alarms(log_groups: list[str], region: str | None, profile: str | None
     try:
         logs = make_client("logs", region, profile, endpoint_url)
         cloudwatch = make_client("cloudwatch", region, profile, endpoint_url)
-        return read_alarms(logs, cloudwatch, log_groups, fmt)
+        filters = read_filters(logs, log_groups)
+        if fmt is None:
+            fmt = format_of(log_groups or filter_groups(filters)) if format_of else DEFAULT_FORMAT
+        found = read_alarms(logs, cloudwatch, log_groups, fmt, filters)
+        found.flow_format = fmt
+        return found
     except ClientError as error:
         info = error.response.get("Error", {})
         raise FlowtailError(f"import: {info.get('Code', 'error')}: {info.get('Message', error)} "
@@ -36,12 +43,32 @@ def config_text(found: Found, region: str | None) -> str:
     """A configuration file ``flowtail check`` accepts, with what was left out as comments."""
     lines = [f"# flowtail import: {len(found.rules)} rule(s) from the account's alarms on metric filters"]
     lines += [f"# not imported: {why}" for why in found.skipped]
+    lines += [f"# warning: {warning}" for warning in misfits(found)]
     document: dict[str, Any] = {}
     if region:
         document["aws"] = {"region": region}
+    if found.flow_format != DEFAULT_FORMAT:
+        document["format"] = str(found.flow_format)
     document["sources"] = [{"log_group": group} for group in found.log_groups]
     document["rules"] = found.rules
     return "\n".join(lines) + "\n" + yaml.safe_dump(document, sort_keys=False, width=1000, allow_unicode=True)
+
+
+def misfits(found: Found) -> list[str]:
+    """``rule 'NAME': the pattern has 14 fields, the format 16: ...`` for each imported bracket pattern
+    whose field count does not fit the format (the warning ``flowtail check`` gives)."""
+    from tui.config.pattern_fit import misfit
+    from tui.patterns import PatternError, compile_pattern
+
+    result = []
+    for rule in found.rules:
+        try:
+            problem = misfit(compile_pattern(rule["pattern"]), len(found.flow_format.names))
+        except PatternError:
+            continue  # not imported: rule_from_pair refused it
+        if problem is not None:
+            result.append(f"rule {rule['name']!r}: {problem}")
+    return result
 
 
 def with_imported_rules(config: Any) -> tuple[Any, Found]:

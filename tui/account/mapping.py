@@ -99,8 +99,6 @@ def rule_from_pair(metric_filter: dict[str, Any], transformation: dict[str, Any]
     statistic = alarm.get("Statistic") or (query or {}).get("statistic", "Sum")
     if statistic not in INSIGHTS_FUNCTIONS:
         raise NotExpressible(f"statistic {statistic}: flowtail simulates Sum, SampleCount, Average, Minimum, Maximum")
-    if rule.get("measure", "count") != "count" and statistic != "Sum":
-        raise NotExpressible(f"{statistic} of {value}: flowtail simulates Sum only for a $field metric value")
     comparison = alarm["ComparisonOperator"]
     if comparison not in COMPARISONS:
         raise NotExpressible(f"{comparison} is an anomaly-detection comparison: not simulated")
@@ -115,6 +113,9 @@ def rule_from_pair(metric_filter: dict[str, Any], transformation: dict[str, Any]
         "statistic": statistic,
         "treat_missing_data": alarm.get("TreatMissingData") or "missing",
     })
+    default = transformation.get("defaultValue")
+    if default is not None and not dimensions:  # AWS takes none with dimensions
+        rule["default_value"] = _plain(default)
     window = alarm.get("EvaluationWindow") or {}
     if "WallClockWindow" in window:
         rule["evaluation_window"] = "wall-clock"
@@ -210,8 +211,10 @@ def export_rule(rule: Any, fmt: FlowFormat, log_group: str, topic: Any) -> Expor
         transformation["Dimensions"] = dimensions  # AWS takes no DefaultValue with dimensions
         notes += [f"{name}: AWS may disable a dimension on an address field once it has 1,000 distinct values"
                   for name in rule.group_by if name in ADDRESS_FIELDS]
-    else:
-        transformation["DefaultValue"] = 0
+    elif alarm_spec is None:
+        transformation["DefaultValue"] = 0  # a period with records but no match: 0, not missing
+    elif alarm_spec.default_value is not None:
+        transformation["DefaultValue"] = _plain(alarm_spec.default_value)
     metric_filter = {"FilterName": f"flowtail-{rule.name}", "LogGroupName": log_group,
                      "FilterPattern": rule.pattern_text, "MetricTransformations": [transformation]}
     alarm: dict[str, Any] = {"AlarmName": f"flowtail-{rule.name}",

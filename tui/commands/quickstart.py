@@ -69,7 +69,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
         raise FlowtailError(str(error)) from None
     if args.discover:
         return _discovered(args, aws, user_rules or None)
-    flow_format = args.flow_format or _account_format(args.log_groups, aws)
+    flow_format = args.flow_format or account_format_or_default(args.log_groups, aws)
     if user_rules:
         rules = user_rules
     else:
@@ -82,7 +82,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
     ))
 
 
-def _account_format(log_groups: list[str], aws: dict[str, Any]) -> str:
+def account_format_or_default(log_groups: list[str], aws: dict[str, Any]) -> str:
     """The LogFormat of the flow logs writing to ``log_groups``, or ``default`` (said on stderr) when
     it cannot be read or none is found."""
     from tui.account.discover import account_format, read_flow_logs

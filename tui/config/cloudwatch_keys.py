@@ -9,6 +9,8 @@
     treat_missing_data: missing     # missing | notBreaching | breaching | ignore
     evaluation_window: sliding      # sliding | wall-clock (UTC)
     dimensions: {srcaddr: 10.0.0.155}   # the one series an alarm with dimensions watches
+    default_value: 0                # the metric filter's default value (no group_by): the datapoint
+                                    # of a period with records but no match, instead of missing
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from tui.rules.cloudwatch_alarm import (
 EVALUATIONS = ("sliding", "cloudwatch")
 KEYS = (
     "evaluate", "period", "evaluation_periods", "datapoints_to_alarm", "comparison", "statistic",
-    "treat_missing_data", "evaluation_window", "dimensions",
+    "treat_missing_data", "evaluation_window", "dimensions", "default_value",
 )
 ONE_DAY_S = 86_400
 
@@ -38,6 +40,13 @@ ONE_DAY_S = 86_400
 def non_negative_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
         raise ValueError(f"must be a number, 0 or more, got {value!r}")
+    return float(value)
+
+
+def finite_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value in (
+            float("inf"), float("-inf")):
+        raise ValueError(f"must be a number, got {value!r}")
     return float(value)
 
 
@@ -80,13 +89,15 @@ def alarm_spec(v: Any, mapping: LineDict, path: str, window_s: float, group_by: 
                      "period x evaluation_periods may not exceed 1 day (7 days for periods of 1 hour or more)")
     if measure == "distinct":
         v.issues.add(*where("evaluate"), "distinct has no CloudWatch form: a metric filter publishes 1 or a field")
-    elif measure == "sum" and statistic != "Sum":
-        v.issues.add(*where("statistic"), "flowtail simulates Sum only for a sum:FIELD measure")
+    default_value = v.get(mapping, "default_value", path, finite_number, None)
+    if default_value is not None and group_by:
+        v.issues.add(*where("default_value"), "a metric filter with dimensions (group_by) takes no default value")
+        default_value = None
     dimensions = _dimensions(v, mapping, path, group_by)
     return AlarmSpec(
         period_s=int(period_s), threshold=threshold, evaluation_periods=n, datapoints_to_alarm=m,
         comparison=comparison, statistic=statistic, treat_missing_data=treat, evaluation_window=window,
-        dimensions=dimensions,
+        dimensions=dimensions, default_value=default_value,
     )
 
 

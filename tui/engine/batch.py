@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Hashable, Iterable, Iterator
+from typing import Any, Callable, Hashable, Iterable, Iterator
 
 # Columns of a per-minute row; the rules' match counts follow, one column per rule.
 MINUTE_COLUMNS = ("records", "accept", "reject", "bytes", "packets", "nodata", "skipdata")
@@ -56,6 +56,12 @@ class Buckets:
             key, times = owners[id(run)]
             time, partial = next(times)
             yield (key, time), partial
+
+    def mapped(self, convert: Callable[[Any], Any]) -> Buckets:
+        """The same buckets, in the same order, with every partial converted."""
+        runs = {id(run): {time: convert(partial) for time, partial in run.items()} for run in self.groups.values()}
+        groups = {key: runs[id(run)] for key, run in self.groups.items()}
+        return Buckets(groups, None if self.order is None else [runs[id(run)] for run in self.order])
 
     @classmethod
     def from_items(cls, items: Iterable[tuple[tuple[Hashable, int], Any]]) -> Buckets:

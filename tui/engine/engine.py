@@ -22,7 +22,17 @@ from tui.flowlog.header import detect_header
 from tui.patterns.compare import TextCmp
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
 from tui.rules.budget import DEFAULT_RULE_MEMORY
-from tui.rules.cloudwatch_alarm import AlarmTransition, CloudWatchAlarm, Verdict, alarms_for, shadow_threshold, verdicts
+from tui.rules.cloudwatch_alarm import (
+    FIELD_STATS,
+    AlarmTransition,
+    CloudWatchAlarm,
+    Verdict,
+    alarms_for,
+    kernel_measure,
+    shadow_threshold,
+    stats_sum,
+    verdicts,
+)
 from tui.rules.measures import Measure
 from tui.rules.ruleset import DEGRADED, Transition
 from tui.rules.window import ALARM
@@ -119,13 +129,15 @@ class Engine:
         self.max_samples = max_samples
         self._kernels: dict[FlowFormat, Kernel] = {}  # by layout: files may switch back and forth
         self.kernel_rules = tuple(
-            KernelRule(r.pattern, r.group_by, r.measure, r.measure_field) for r in self.rule_defs
+            KernelRule(r.pattern, r.group_by, kernel_measure(r), r.measure_field) for r in self.rule_defs
         )
+        # Rules whose buckets hold a field's count, sum, minimum and maximum: their sliding rule takes the sums
+        self._field_stats = [i for i, r in enumerate(self.kernel_rules) if r.measure == FIELD_STATS]
         self.rules = RuleSet(
             [
                 RuleSpec(
                     r.name,
-                    shadow_threshold(r.alarm, r.threshold),
+                    shadow_threshold(r.alarm, r.threshold, r.measure),
                     int(r.window_s * 1000),
                     Measure(r.measure, r.measure_field),
                     r.group_by,
@@ -214,7 +226,10 @@ class Engine:
         self.malformed_samples.extend(batch.malformed_samples)
         self.stats.merge(batch)
         floor = None if self.rules.watermark is None else self.rules.watermark - self.rules.max_delay_ms
-        transitions: list[Any] = self.rules.apply(batch.buckets, batch.t_max)
+        buckets = batch.buckets
+        if self._field_stats and buckets:
+            buckets = [b.mapped(stats_sum) if i in self._field_stats else b for i, b in enumerate(buckets)]
+        transitions: list[Any] = self.rules.apply(buckets, batch.t_max)
         if self.cloudwatch:
             transitions = self._cloudwatch(batch, floor, transitions)
         lines = None
@@ -319,6 +334,7 @@ class Engine:
         for index, alarm in self.cloudwatch.items():
             if batch.buckets and batch.buckets[index]:
                 alarm.add(batch.buckets[index].items(), floor)
+            alarm.saw(batch.minutes, floor)
             if clock is not None:
                 alarm.advance(clock, found)
         return kept + found

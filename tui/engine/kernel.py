@@ -45,7 +45,7 @@ class KernelRule:
 
     pattern: Pattern
     group_by: tuple[str, ...] = ()
-    measure: str = "count"  # count | sum | distinct
+    measure: str = "count"  # count | sum | distinct | stats (partials [count, sum, minimum, maximum] of a field)
     measure_field: str | None = None
 
 
@@ -214,6 +214,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
     namespace: dict = {
         "BatchResult": BatchResult, "Buckets": Buckets, "_simple_line": SIMPLE_LINE, "_split": str.split,
         "_digits": digits_value, "_top_tables": _top_tables, "_Tops": defaultdict, "_line_offsets": _line_offsets,
+        "_stats_add": _stats_add,
     }
     nfields = fmt.nfields
     var = [f"v{i}" for i in range(nfields)]
@@ -235,7 +236,7 @@ def _generate(fmt: FlowFormat, rules: tuple[KernelRule, ...], event_times: bool,
         if (index := field_index(name)) is not None:
             numeric.add(index)
     for rule in rules:
-        if rule.measure == "sum" and (index := field_index(rule.measure_field)) is not None:
+        if rule.measure in ("sum", "stats") and (index := field_index(rule.measure_field)) is not None:
             numeric.add(index)
     equalities: dict[int, int] = {}
     for rule in rules:
@@ -464,17 +465,27 @@ def _flush(code: _Code, counters: list[str]) -> None:
                 code(f"row[{i}] += {counter}")
 
 
+def _stats_add(partial: list, value: int) -> None:
+    """One more value in a ``stats`` partial: [count, sum, minimum, maximum]."""
+    partial[0] += 1
+    partial[1] += value
+    if value < partial[2]:
+        partial[2] = value
+    elif value > partial[3]:
+        partial[3] = value
+
+
 def _emit_bucket(code: _Code, r: int, rule: KernelRule, field_index: Callable[[str], int], var: list[str]) -> None:
     """Add the record to its (group, time) bucket: ``run_<r>`` ({time: partial}) for a rule without
     groups, else ``groups_<r>`` ({group: {time: partial}}), noting each new bucket in ``order_<r>``.
 
     ``field_index`` raises FormatError for a field the format lacks (a file whose header names other
     fields than the rule groups by or measures)."""
-    if rule.measure in ("sum", "distinct"):
+    if rule.measure in ("sum", "stats", "distinct"):
         if rule.measure_field is None:
             raise ValueError(f"a {rule.measure} rule needs a field to measure")
         measured = field_index(rule.measure_field)
-    if rule.measure == "sum":
+    if rule.measure in ("sum", "stats"):
         index = measured
         value = "x"
         # Only a number field value makes (or adds to) a bucket.
@@ -495,11 +506,19 @@ def _emit_bucket(code: _Code, r: int, rule: KernelRule, field_index: Callable[[s
         with code.block("if run is None:"):
             code(f"run = groups_{r}[{group}] = {{}}")
         code("partial = run.get(t)")
+        first = {"distinct": f"{{{value}}}", "stats": f"[1, {value}, {value}, {value}]"}.get(rule.measure, value)
         with code.block("if partial is None:"):
-            code(f"run[t] = {{{value}}}" if rule.measure == "distinct" else f"run[t] = {value}")
+            code(f"run[t] = {first}")
             code(f"add_{r}(run)")
         with code.block("else:"):
-            code(f"partial.add({value})" if rule.measure == "distinct" else f"run[t] = partial + {value}")
+            more = {"distinct": f"partial.add({value})", "stats": f"_stats_add(partial, {value})"}
+            code(more.get(rule.measure, f"run[t] = partial + {value}"))
+    elif rule.measure == "stats":
+        code(f"partial = get_{r}(t)")
+        with code.block("if partial is None:"):
+            code(f"run_{r}[t] = [1, {value}, {value}, {value}]")
+        with code.block("else:"):
+            code(f"_stats_add(partial, {value})")
     elif rule.measure == "distinct":
         code(f"seen = get_{r}(t)")
         with code.block("if seen is None:"):
@@ -508,7 +527,7 @@ def _emit_bucket(code: _Code, r: int, rule: KernelRule, field_index: Callable[[s
             code(f"seen.add({value})")
     else:
         code(f"run_{r}[t] = get_{r}(t, 0) + {value}")
-    if rule.measure == "sum":
+    if rule.measure in ("sum", "stats"):
         code.depth -= 1
 
 

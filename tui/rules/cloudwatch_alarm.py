@@ -4,9 +4,10 @@ What the CloudWatch user guide defines ("Evaluating an alarm", "Alarm evaluation
 "Configuring how CloudWatch alarms treat missing data"), and flowtail does the same:
 
 - **Datapoints.** One per ``period``: the statistic of the metric values the filter published in it
-  (metric value ``1`` per matching event for ``count``, the field for ``sum:FIELD``). A period
-  without a matching event has no datapoint: it is *missing* (a metric filter without a default
-  value publishes nothing then).
+  (metric value ``1`` per matching event for ``count``, the field for ``sum:FIELD``); for a field,
+  each period keeps the count, sum, minimum and maximum of its values, never the values. A period
+  without a matching event has no datapoint: it is *missing*, unless the filter has a default value
+  and records arrived in that period (then the datapoint is the default value).
 - **When.** The alarm is evaluated every minute (every 10 s for a period under a minute). With the
   default ``SlidingWindow`` the datapoints end at the evaluation time: at 12:10 a 5-minute alarm
   looks at [12:05, 12:10), at 12:11 at [12:06, 12:11). With a ``WallClockWindow`` they are aligned
@@ -83,6 +84,9 @@ class AlarmSpec:
     # Dimensions the alarm names (an alarm watches one series of a filter with dimensions): only
     # the group with these values is evaluated. Empty: every group, each as its own series.
     dimensions: tuple[tuple[str, str], ...] = ()
+    # The metric filter's default value (no dimensions): the datapoint of a period in which records
+    # arrived but none matched. None: such a period is missing.
+    default_value: float | None = None
 
     @property
     def period_ms(self) -> int:
@@ -104,13 +108,19 @@ class AlarmSpec:
     def breaches(self, value: float) -> bool:
         return COMPARISONS[self.comparison](value, self.threshold)
 
-    def describe(self) -> str:
-        """``3 of 5 periods of 300 s, Sum >= 3, missing data notBreaching``."""
+    def condition(self) -> str:
+        """``Sum >= 3``: the statistic, the comparison and the threshold."""
         symbol = {"GreaterThanOrEqualToThreshold": ">=", "GreaterThanThreshold": ">",
                   "LessThanThreshold": "<", "LessThanOrEqualToThreshold": "<="}[self.comparison]
+        return f"{self.statistic} {symbol} {_number(self.threshold)}"
+
+    def describe(self) -> str:
+        """``3 of 5 periods of 300 s, Sum >= 3, missing data notBreaching``."""
         window = ", wall-clock window" if self.evaluation_window == "wall-clock" else ""
+        default = "" if self.default_value is None else f", default value {_number(self.default_value)}"
         return (f"{self.datapoints_to_alarm} of {self.evaluation_periods} periods of {self.period_s} s, "
-                f"{self.statistic} {symbol} {_number(self.threshold)}, missing data {self.treat_missing_data}{window}")
+                f"{self.condition()}, missing data {self.treat_missing_data}"
+                f"{default}{window}")
 
 
 def judge(points: Sequence[float | None], spec: AlarmSpec, current: str) -> str:
@@ -147,6 +157,39 @@ def _premature(points: Sequence[float | None], spec: AlarmSpec) -> bool:
     return oldest_breaching_age is not None and oldest_breaching_age >= spec.datapoints_to_alarm
 
 
+# -- a $field metric's values: count, sum, minimum, maximum (what every statistic needs) -------------
+
+FIELD_STATS = "stats"  # the kernel measure whose partials are [count, sum, minimum, maximum]
+
+
+def kernel_measure(rule: Any) -> str:
+    """The measure the kernel aggregates for a rule (an engine RuleDef): a cloudwatch rule with a
+    statistic other than Sum of a $field needs each bucket's count, minimum and maximum too."""
+    alarm = getattr(rule, "alarm", None)
+    if alarm is not None and rule.measure == "sum" and alarm.statistic != "Sum":
+        return FIELD_STATS
+    return str(rule.measure)
+
+
+def stats_sum(partial: Any) -> Any:
+    """The sum of a FieldStats partial (what the sliding rule of the same measure adds up)."""
+    return partial[1]
+
+
+def combine(into: Any, partial: Any) -> Any:
+    """Two partials of one datapoint as one: numbers add up; FieldStats ([count, sum, minimum,
+    maximum]) combine. ``into`` (None: nothing yet) is copied, never the caller's ``partial``."""
+    if not isinstance(partial, list):
+        return partial if into is None else into + partial
+    if into is None:
+        return list(partial)
+    into[0] += partial[0]
+    into[1] += partial[1]
+    into[2] = min(into[2], partial[2])
+    into[3] = max(into[3], partial[3])
+    return into
+
+
 class AlarmTransition(NamedTuple):
     """A change of one (rule, group)'s alarm into or out of ALARM (fields as ruleset.Transition's,
     plus the CloudWatch state it went to). ``state`` is ALARM or OK (the episode's end, for sinks);
@@ -172,17 +215,19 @@ class _Series:
 
     def __init__(self) -> None:
         self.times: list[int] = []  # sorted event times with a partial
-        self.parts: dict[int, float] = {}  # event time -> sum of the metric values there
+        # event time -> the sum of the metric values there, or their FieldStats for a statistic
+        # other than Sum of a $field
+        self.parts: dict[int, Any] = {}
         self.state = INSUFFICIENT_DATA
         self.alarm_since: int | None = None  # evaluation time the current ALARM began
         self.next_eval: int | None = None
         self.peak = 0.0
 
-    def add(self, time: int, partial: float) -> None:
+    def add(self, time: int, partial: Any) -> None:
         if time in self.parts:
-            self.parts[time] += partial
+            self.parts[time] = combine(self.parts[time], partial)
         else:
-            self.parts[time] = partial
+            self.parts[time] = combine(None, partial)
             insort(self.times, time)
 
     def between(self, start: int, end: int) -> list[int]:
@@ -215,13 +260,17 @@ class CloudWatchAlarm:
     ) -> None:
         self.index = index
         self.spec = spec
-        self.count_measure = count_measure  # metric value 1 per event (else $field: only Sum)
+        self.count_measure = count_measure  # metric value 1 per event (else a $field)
         self.dimension_key = dimension_key  # the one group an alarm with dimensions watches
         self.max_groups = max_groups
         self.series: dict[Hashable, _Series] = {}
         self.evicted_groups = 0
         self.late_buckets = 0
         self.evaluated_to: int | None = None  # the last evaluation time
+        # With a default value: the event-time minutes in which records arrived (matching or not),
+        # forgotten once out of every range. Minute resolution: a sub-minute period counts as
+        # having records when its minute has.
+        self.seen_minutes: set[int] = set()
 
     # -- input -----------------------------------------------------------------------------------
 
@@ -238,13 +287,31 @@ class CloudWatchAlarm:
             if series is None:
                 series = self._new_series(key)
             series.add(time, partial)
-            if series.next_eval is None:
-                # The first evaluation that can see this event: the next step after it, or after
-                # the last evaluation already made (a late record does not rewrite the past).
-                first = self._boundary_after(time)
-                if self.evaluated_to is not None:
-                    first = max(first, self.evaluated_to + self.spec.step_ms)
-                series.next_eval = first
+            self._schedule(series, time)
+
+    def saw(self, minutes: Iterable[int], floor: int | None) -> None:
+        """Records arrived in these event-time minutes (``minute = ms // 60000``), whether or not
+        they matched: with a default value, their periods are not missing. Without, a no-op."""
+        if self.spec.default_value is None or self.dimension_key is not None:
+            return
+        for minute in minutes:
+            time = minute * 60_000
+            if (floor is not None and time + 60_000 <= floor) or minute in self.seen_minutes:
+                continue
+            self.seen_minutes.add(minute)
+            series = self.series.get("")
+            if series is None:
+                series = self._new_series("")
+            self._schedule(series, time)
+
+    def _schedule(self, series: _Series, time: int) -> None:
+        if series.next_eval is None:
+            # The first evaluation that can see this event: the next step after it, or after the
+            # last evaluation already made (a late record does not rewrite the past).
+            first = self._boundary_after(time)
+            if self.evaluated_to is not None:
+                first = max(first, self.evaluated_to + self.spec.step_ms)
+            series.next_eval = first
 
     def _new_series(self, key: Hashable) -> _Series:
         if len(self.series) >= self.max_groups:
@@ -267,8 +334,9 @@ class CloudWatchAlarm:
             t = series.next_eval
             if t is None or t > now:
                 continue
+            newest = self._newest(key, series)
             while t <= now:
-                if series.times and t - span > series.times[-1]:
+                if newest is not None and t - span > newest:
                     # Every datapoint of the range is missing from here on: one evaluation says
                     # what all the later ones say.
                     self._evaluate(key, series, t, out)
@@ -280,7 +348,18 @@ class CloudWatchAlarm:
             series.forget_before(now - span - EXPLAIN_MS)
         if self.evaluated_to is None or now > self.evaluated_to:
             self.evaluated_to = now
+        if self.seen_minutes:
+            oldest = (now - span) // 60_000 - 1
+            self.seen_minutes = {minute for minute in self.seen_minutes if minute >= oldest}
         self._forget_idle()
+
+    def _newest(self, key: Hashable, series: _Series) -> int | None:
+        """The newest time with something to report: a matching event, or records seen (default value)."""
+        newest = series.times[-1] if series.times else None
+        if key == "" and self.seen_minutes:
+            seen = max(self.seen_minutes) * 60_000 + 59_999
+            newest = seen if newest is None else max(newest, seen)
+        return newest
 
     def _evaluate(self, key: Hashable, series: _Series, t: int, out: list[AlarmTransition]) -> None:
         points, first, last = self.datapoints(series, t)
@@ -309,19 +388,30 @@ class CloudWatchAlarm:
         end = t  # sliding: the range ends at the evaluation; wall-clock: evaluations are at boundaries
         count = spec.range_points
         start = end - count * period
-        sums: list[float | None] = [None] * count
+        cells: list[Any] = [None] * count
         times = series.between(start, end)
         for time in times:
             index = (time - start) // period
-            current = sums[index]
-            sums[index] = series.parts[time] + (0 if current is None else current)
-        return [None if total is None else self._statistic(total) for total in sums], \
-            (times[0] if times else None), (times[-1] if times else None)
+            cells[index] = combine(cells[index], series.parts[time])
+        points = [None if cell is None else self._statistic(cell) for cell in cells]
+        if spec.default_value is not None and self.seen_minutes and series is self.series.get(""):
+            for index, point in enumerate(points):
+                low = start + index * period
+                if point is None and any(minute in self.seen_minutes
+                                         for minute in range(low // 60_000, (low + period - 1) // 60_000 + 1)):
+                    points[index] = spec.default_value
+        return points, (times[0] if times else None), (times[-1] if times else None)
 
-    def _statistic(self, total: float) -> float:
-        """The statistic of a datapoint whose metric values add up to ``total``."""
-        if self.spec.statistic in ("Sum", "SampleCount") or not self.count_measure:
-            return total  # count: sum = sample count; $field: only Sum is accepted by the config
+    def _statistic(self, cell: Any) -> float:
+        """The statistic of a datapoint: ``cell`` is the sum of its metric values, or their
+        FieldStats [count, sum, minimum, maximum]."""
+        statistic = self.spec.statistic
+        if isinstance(cell, list):
+            count, total, low, high = cell
+            return float({"Sum": total, "SampleCount": count, "Average": total / count,
+                          "Minimum": low, "Maximum": high}[statistic])
+        if statistic in ("Sum", "SampleCount") or not self.count_measure:
+            return cell  # count: sum = sample count; a $field's Sum
         return 1.0  # Average, Minimum, Maximum of values that are all 1
 
     # -- clock -----------------------------------------------------------------------------------
@@ -340,7 +430,9 @@ class CloudWatchAlarm:
         """Drop the series whose events have all left the range and that are not in ALARM: they can
         only report again through new events, and a new series would report the same (transitions
         are into and out of ALARM only). Memory stays bounded by the groups active in the range."""
-        for key in [key for key, series in self.series.items() if not series.times and series.state != ALARM]:
+        idle = [key for key, series in self.series.items() if not series.times and series.state != ALARM
+                and not (key == "" and self.seen_minutes)]  # records seen: the default value reports
+        for key in idle:
             del self.series[key]
 
     # -- reading ---------------------------------------------------------------------------------
@@ -370,11 +462,12 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def sliding_threshold(spec: AlarmSpec) -> float | None:
+def sliding_threshold(spec: AlarmSpec, measure: str = "count") -> float | None:
     """The threshold of flowtail's sliding rule that says the same as a one-period alarm, for the
     comparisons and statistics a sliding count or sum can express (else None): GreaterThan T is
-    "at or above the next number after T"."""
-    if spec.statistic not in ("Sum", "SampleCount"):
+    "at or above the next number after T". A sliding window counts matches or sums a field: it has
+    no form for an average, minimum or maximum, nor for the sample count of a field."""
+    if spec.statistic not in (("Sum", "SampleCount") if measure == "count" else ("Sum",)):
         return None
     if spec.comparison == "GreaterThanOrEqualToThreshold":
         return spec.threshold
@@ -383,12 +476,12 @@ def sliding_threshold(spec: AlarmSpec) -> float | None:
     return None
 
 
-def shadow_threshold(spec: AlarmSpec | None, threshold: float) -> float:
+def shadow_threshold(spec: AlarmSpec | None, threshold: float, measure: str = "count") -> float:
     """The threshold of a rule's sliding evaluation: its own for a sliding rule; for a cloudwatch rule
     the one that says the same over a sliding window, or infinity (never) when none does."""
     if spec is None:
         return threshold
-    same = sliding_threshold(spec)
+    same = sliding_threshold(spec, measure)
     return math.inf if same is None else same
 
 
@@ -426,6 +519,7 @@ class Verdict:
     cloudwatch: str  # e.g. "ALARM: srcaddr=10.0.0.155 since 12:07:00" or "OK (2 series)"
     sliding: str  # e.g. "ALARM episode 12:09:20-12:14:30" or "no episode"
     reasons: tuple[str, ...]  # one line per disagreement
+    comparable: bool = True  # False: the sliding window has no form for this alarm (``sliding`` says why)
 
 
 def _clock(ms: int) -> str:
@@ -452,6 +546,11 @@ def verdicts(
                     if v.state == ALARM and v.alarm_since_ms is not None]
         states = sorted({v.state for v in views})
         cloudwatch = f"ALARM: {', '.join(alarming)}" if alarming else (" / ".join(states) or INSUFFICIENT_DATA)
+        if sliding_threshold(spec, rule.measure) is None:
+            result.append(Verdict(rule.name, spec.describe(), cloudwatch,
+                                  f"not comparable: a sliding window has no form for {spec.condition()} "
+                                  f"(it counts matches or sums a field, and alarms at or above)", (), False))
+            continue
         starts = [a for a in episodes if a.state == ALARM]
         ends = {a.episode_id: a.time_ms for a in episodes if a.state != ALARM}
         sliding = "no episode" if not starts else "; ".join(

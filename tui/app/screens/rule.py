@@ -202,7 +202,7 @@ def verdict_content(verdict: Any) -> Content:
     ]
     for reason in verdict.reasons[-5:]:
         parts += ["\n", ("differ     ", "bold"), safe_text(reason, 400)]
-    if not verdict.reasons:
+    if not verdict.reasons and verdict.comparable:
         parts += ["\n", ("differ     ", "bold"), "no disagreement in this run"]
     parts += ["\n", Content.styled("(metric-math and composite alarms are not simulated)", "$text-muted")]
     return Content.assemble(*parts)
