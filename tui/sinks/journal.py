@@ -319,7 +319,7 @@ def refuse_foreign_file(path: Path) -> None:
             if not raw.strip():
                 continue
             obj = _parse_line(raw)
-            if isinstance(obj, dict) and (obj.get("type") == "alert" or obj.get("type") in _RECEIPTS):
+            if isinstance(obj, dict) and (obj.get("type") in ("alert", "mute") or obj.get("type") in _RECEIPTS):
                 return
             lines += 1
     if lines:
