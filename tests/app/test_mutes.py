@@ -24,7 +24,7 @@ def journaled_app(path) -> tuple[FlowtailApp, Delivery]:
     return FlowtailApp(base.session, base.config, clock=base.now, live=False, delivery=delivery), delivery
 
 
-async def test_m_lists_every_mute_and_u_and_enter_lift_them_for_good(view, tmp_path):
+async def test_m_lists_every_mute_and_u_and_enter_lift_them_for_good(view, tmp_path):  # noqa: F811
     size, _ = view
     path = tmp_path / "alerts.jsonl"
     Journal(path).mute(*LONG, END + 4 * 3600)  # an earlier run's mute
