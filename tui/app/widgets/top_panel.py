@@ -50,6 +50,7 @@ class TopPanel(KeyedTable):
         self.by_bytes = False
         self._snapshot: Any = None
         self.about = AboutCache()
+        self._asking = False  # a lookup worker is running: one at a time, EC2 is asked in turn
 
     COLUMNS = (
         ColumnSpec("#", "rank", 2, priority=3),
@@ -153,8 +154,12 @@ class TopPanel(KeyedTable):
         return cell
 
     def _look_up(self, subjects: list[Subject]) -> None:
+        """Ask about the shown keys not known yet; while a lookup runs, its end re-renders and asks."""
+        if self._asking:
+            return
         wanted = self.about.claim(subjects)
         if wanted:
+            self._asking = True
             self._ask(wanted)
 
     @work(thread=True, exit_on_error=False, group="top-about")
@@ -172,6 +177,8 @@ class TopPanel(KeyedTable):
                 self.post_message(self.AboutKnown())
         finally:
             self.about.release(subjects[asked:])  # cancelled: asked again on a later show
+            self._asking = False
+            self.post_message(self.AboutKnown())  # the keys shown meanwhile are asked about next
 
     @on(AboutKnown)
     def _about_known(self) -> None:
