@@ -69,7 +69,7 @@ def check_rows(app, panel: TopPanel, context: dict[object, str | None]) -> int:
     return shown
 
 
-async def test_address_and_eni_rows_say_who_they_are_without_blocking(view):
+async def test_address_and_eni_rows_say_who_they_are_without_blocking(view):  # noqa: F811
     size, _ = view
     context = SlowContext()
     app = build_app()
