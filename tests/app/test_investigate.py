@@ -329,7 +329,7 @@ async def test_who_the_subject_is_shows_under_the_title_cut_with_an_ellipsis(siz
     async with app.run_test(size=size) as pilot:
         await open_history(pilot)
         await settle(pilot)
-        assert asked == [Subject("address", BRUTE)]
+        assert Subject("address", BRUTE) in asked  # the top-N panel asks about its own addresses too
         line = next(line for line in screen_text(app).splitlines() if "who instance" in line)
         if size[0] == 80:
             assert "…" in line and "(app-1)" in line
