@@ -8,7 +8,9 @@ from __future__ import annotations
 import threading
 import time
 
+from tui.app.about_cache import AboutCache
 from tui.app.widgets.top_panel import TopPanel
+from tui.history.model import Subject
 from tui.run.history import HistoryAccess
 
 from tests.app.conftest import ALL_LINES, build_app, feed, row_dict, screen_lines, visible_rows
@@ -143,3 +145,24 @@ async def test_ports_and_runs_without_history_show_the_keys_alone():
         await feed(pilot)
         assert panel.dimension_name == "dstport" and panel._subjects() == {}
         assert all(row_dict(panel, i)["key"] == panel._label(key) for i, key in enumerate(panel.keys))
+
+
+def test_the_cache_asks_each_subject_once_until_it_expires_and_stays_bounded():
+    now = [0.0]
+    cache = AboutCache(capacity=2, ttl_s=60, clock=lambda: now[0])
+    a, b, c = (Subject("address", f"10.0.0.{i}") for i in (1, 2, 3))
+    assert cache.claim([a, b, a]) == [a, b]
+    assert cache.claim([a, b]) == []  # being asked
+    cache.store(a, "instance i-0a")
+    cache.release([b])  # its lookup was cancelled: asked again
+    assert cache.known(a) == "instance i-0a" and cache.known(b) is None
+    assert cache.claim([a, b]) == [b]
+    cache.store(b, None)  # EC2 does not know it: not asked again either
+    now[0] = 59
+    assert cache.claim([a, b]) == []
+    now[0] = 61
+    assert cache.claim([a]) == [a] and cache.known(a) == "instance i-0a"  # shown until the new answer
+    cache.store(a, "instance i-0a (web)")
+    cache.store(c, "NAT gateway nat-0c")  # over capacity: b, the least recently shown, goes
+    assert cache.known(c) == "NAT gateway nat-0c" and cache.known(a) == "instance i-0a (web)"
+    assert cache.claim([b]) == [b]
