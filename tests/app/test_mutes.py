@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tui.app.app import FlowtailApp
 from tui.app.screens.dashboard import DashboardScreen
+from tui.app.screens.help import binding_rows
 from tui.app.screens.mutes import MutesScreen
 from tui.sinks.delivery import Delivery
 from tui.sinks.journal import Journal
@@ -33,6 +34,8 @@ async def test_m_lists_every_mute_and_u_and_enter_lift_them_for_good(view, tmp_p
     async with app.run_test(size=size) as pilot:
         await feed(pilot)
         app.mute(SHORT, 600)  # this run's: ends first
+        described = {row.key: row.description for row in binding_rows(app.screen)}
+        assert "Every running mute" in described["m"]  # on the keys screen (not in the footer)
         await pilot.press("m")
         assert isinstance(app.screen, MutesScreen)
         await pilot.pause()
@@ -48,6 +51,7 @@ async def test_m_lists_every_mute_and_u_and_enter_lift_them_for_good(view, tmp_p
         until = row_dict(table, 1)["until"]
         assert until in text and len(until) == len("2026-01-01 00:00:00")
         footer = lines[-1]
+        assert {row.key for row in binding_rows(app.screen)} >= {"u", "esc, q", "?"}
         assert "u Unmute" in footer and "Close" in footer and "? Keys" in footer
 
         await pilot.press("u")  # the highlighted (first) one
