@@ -19,7 +19,16 @@ from tui.app.screens.detail import DetailScreen
 from tui.app.screens.investigate import InvestigateScreen, timeline_counts
 from tui.app.timeline_chart import ACCEPT_GLYPH, REJECT_GLYPH, ChartColumn, chart_rows, column_cells
 from tui.app.widgets.top_panel import TopPanel
-from tui.history.model import Answer, HistoryCancelled, HistoryError, Question, Subject, TimelineBin, TimeRange
+from tui.history.model import (
+    Answer,
+    HistoryCancelled,
+    HistoryError,
+    Peer,
+    Question,
+    Subject,
+    TimelineBin,
+    TimeRange,
+)
 from tui.run.history import HistoryAccess, history_access
 
 from tests.app.conftest import ALL_LINES, END, build_app, feed, rows, screen_text
@@ -320,7 +329,7 @@ async def test_who_the_subject_is_shows_under_the_title_cut_with_an_ellipsis(siz
     async with app.run_test(size=size) as pilot:
         await open_history(pilot)
         await settle(pilot)
-        assert asked == [Subject("address", BRUTE)]
+        assert Subject("address", BRUTE) in asked  # the top-N panel asks about its own addresses too
         line = next(line for line in screen_text(app).splitlines() if "who instance" in line)
         if size[0] == 80:
             assert "…" in line and "(app-1)" in line
@@ -356,3 +365,35 @@ async def test_historys_notes_go_to_the_errors_list():
         await feed(pilot, ALL_LINES)
         assert [entry.text for entry in app.error_log.entries] == [note]
         assert "1 error: e" in screen_text(app)
+
+
+class PeersEngine(ScriptedEngine):
+    """Answers with ``count`` REJECTed peers (the engines stop at the question's ``peers_limit``)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__("local")
+        self.count = count
+
+    def run(self, question, progress=None, cancel=None) -> Answer:
+        answer = super().run(question, progress, cancel)
+        start = question.time_range.start
+        peers = tuple(Peer(f"198.51.100.{index % 250}", 1024 + index, 6, "REJECT", "in", 1, 60, 1, start, start)
+                      for index in range(min(self.count, question.peers_limit)))
+        return dataclasses.replace(answer, peers=peers)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+async def test_history_says_when_the_peers_list_hit_its_cap(size, no_color):
+    for count, said in ((100, "only the first 100 peers listed (the cap)"), (250, "only the first 100 peers listed"),
+                        (7, "7 peers"), (1, "1 peer")):
+        app = scripted_app(PeersEngine(count))
+        async with app.run_test(size=size) as pilot:
+            await open_history(pilot)
+            await settle(pilot)
+            screen = app.screen
+            assert screen.answer is not None and len(screen.answer.peers) == min(count, 100)
+            assert screen.answer.question.peers_limit == 100
+            text = " ".join(line.strip() for line in screen_text(app).splitlines())  # the status line may wrap
+            assert said in text, (count, text)
+            if count < 100:
+                assert "the first" not in text

@@ -14,6 +14,7 @@ from tui.app.screens.help import HelpScreen
 from tui.app.screens.history import HistoryScreen
 from tui.app.screens.investigate import InvestigateScreen
 from tui.app.screens.live_modal import LiveModal
+from tui.app.screens.mutes import MutesScreen
 from tui.app.screens.rule import RuleScreen
 from tui.app.widgets.flows_table import FlowsTable
 from tui.config import ConfigError, load_config
@@ -21,7 +22,7 @@ from tui.config.keys import DEFAULT_KEYS
 from tui.config.schema import KEY_ACTIONS
 
 OWNERS = (FlowtailApp, DashboardScreen, FlowsTable, HistoryScreen, HelpScreen, DetailScreen, ErrorsScreen, RuleScreen,
-          LiveModal, EvidenceScreen, InvestigateScreen)
+          LiveModal, EvidenceScreen, InvestigateScreen, MutesScreen)
 
 
 def test_every_binding_id_is_a_configurable_action_and_back():
@@ -58,3 +59,4 @@ def test_check_knows_every_screens_default_keys():
     for screen in (DetailScreen, EvidenceScreen):
         assert DEFAULT_KEYS["the detail and evidence views"] == _default_keys(LiveModal, screen)
     assert DEFAULT_KEYS["the History view"] == _default_keys(LiveModal, InvestigateScreen)
+    assert DEFAULT_KEYS["the mutes view"] == _default_keys(LiveModal, MutesScreen)

@@ -29,6 +29,7 @@ from tui.app.screens.help import HelpScreen, binding_rows
 from tui.app.screens.history import HistoryScreen
 from tui.app.screens.investigate import InvestigateScreen
 from tui.app.screens.mute import MuteScreen
+from tui.app.screens.mutes import MutesScreen
 from tui.app.screens.rule import RuleScreen
 from tui.app.screens.too_small import TooSmallScreen, too_small
 from tui.app.widgets.live_top import LiveTop
@@ -226,7 +227,8 @@ class FlowtailApp(App[int]):
             self.alerts.snooze(pair, seconds)
             until = self.now() + seconds
             sent = "screen and notifications" if self.delivery is not None else "screen"
-            self.notify(f"Muted {what} for {duration(seconds)} ({sent})", markup=False)
+            listed = f"{self.key_label('mutes')} lists the mutes"
+            self.notify(f"Muted {what} for {duration(seconds)} ({sent}); {listed}", markup=False)
         if self.delivery is not None:
             self.delivery.mute(pair[0], pair[1], until)
         self.show_live_top()
@@ -307,6 +309,9 @@ class FlowtailApp(App[int]):
 
     def open_errors(self) -> None:
         self.push_screen(ErrorsScreen(self.error_log.entries, self.utc))
+
+    def open_mutes(self) -> None:
+        self.push_screen(MutesScreen(self.utc))
 
     def action_help(self) -> None:
         """Every key of the screen shown; ``?`` again closes the keys."""

@@ -14,7 +14,7 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
     "the dashboard": {
         "quit": "q", "help": "question_mark", "pause": "space", "filter": "slash", "clear_filter": "escape",
         "ack": "a", "history": "h", "top_next": "n", "top_bytes": "b", "clock": "t", "errors": "e",
-        "order": "o", "detail": "enter", "investigate": "i",
+        "order": "o", "detail": "enter", "investigate": "i", "mutes": "m",
     },
     "the alert history": {
         "help": "question_mark", "close": "escape,q", "ack_selected": "a", "snooze": "s", "order": "o",
@@ -22,6 +22,7 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
     },
     "the rule view": {"help": "question_mark", "close": "escape,q", "filter_rule": "f", "investigate": "i"},
     "the keys and errors views": {"help": "question_mark", "close": "escape,q"},
+    "the mutes view": {"help": "question_mark", "close": "escape,q", "unmute": "u"},
     "the detail and evidence views": {"help": "question_mark", "close": "escape,q", "investigate": "i"},
     "the History view": {
         "help": "question_mark", "close": "escape,q", "range_1h": "1", "range_6h": "6", "range_24h": "2",

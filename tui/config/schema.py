@@ -27,7 +27,7 @@ S3_FILE_FORMATS = ("text", "parquet")  # a flow log's file format in S3
 KEY_ACTIONS = (
     "quit", "help", "pause", "filter", "clear_filter", "ack", "history", "top_next", "top_bytes", "clock",
     "detail", "ack_selected", "snooze", "close",
-    "errors", "order", "filter_rule", "investigate",
+    "errors", "order", "filter_rule", "investigate", "mutes", "unmute",
     "range_1h", "range_6h", "range_24h", "range_7d", "engine", "toggle_records", "approve",
 )
 

@@ -55,6 +55,10 @@ class DashboardScreen(Screen):
         Binding("t", "clock", "UTC/local", id="clock", tooltip="Show times in UTC or local time", show=False),
         Binding("e", "errors", "Errors", id="errors", tooltip="Every error of this run, in full"),
         Binding("o", "order", "Order", id="order", tooltip="Flows by newest arrival or by latest event time"),
+        Binding(
+            "m", "mutes", "Mutes", id="mutes", tooltip="Every running mute, and the key that lifts one",
+            show=False,  # the 80-column footer has no room: a mute's notice and the keys screen name m
+        ),
     ]
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (150, "-wide")]
@@ -231,6 +235,9 @@ class DashboardScreen(Screen):
 
     def action_errors(self) -> None:
         self.app.open_errors()
+
+    def action_mutes(self) -> None:
+        self.app.open_mutes()
 
     def action_order(self) -> None:
         self.flows.set_order(not self.flows.by_event_time)

@@ -160,6 +160,15 @@ def accepted_line(answer: Answer) -> Content:
     )
 
 
+def peers_shown(answer: Answer) -> str:
+    """``12 peers``, or, when the list reached the question's cap (no engine says how many there
+    were: they stop at it), that only the first of them are listed."""
+    count, limit = len(answer.peers), answer.question.peers_limit
+    if count >= limit:
+        return f"only the first {limit} peers listed (the cap)"
+    return f"{count} peer{'s' if count != 1 else ''}"
+
+
 def record_layout(fields: Any, fallback: FlowFormat) -> FlowFormat:
     """The layout of a History record, from its field names (in record order), for the decoded
     columns and the detail view; ``fallback`` (the session's) when they name none."""
@@ -311,7 +320,7 @@ class InvestigateScreen(LiveModal[None]):
             parts.append(f" · ${answer.cost_usd:.4f}" if answer.cost_usd < 0.01 else f" · ${answer.cost_usd:.2f}")
         parts.append(f" · {duration(answer.elapsed_ms / 1000)}" if answer.elapsed_ms >= 1000
                      else f" · {answer.elapsed_ms} ms")
-        parts.append(f" · {len(answer.peers)} peers")
+        parts.append(f" · {peers_shown(answer)}")
         for note in answer.notes:
             parts.append(f" · {safe_text(note, 120)}")
         return Content.assemble(*parts)
