@@ -348,6 +348,14 @@ class RuleState:
             if window.value and (live_after is None or (window.end is not None and window.end > live_after)):
                 yield key, window
 
+    def window_end(self, key: Hashable) -> int | None:
+        """Where the window a group's value is measured over ends (ms): its newest bucket; for a
+        single, its one record's; None for a group not held."""
+        if key in self.groups:
+            return self.groups[key].end
+        single = self.singles.get(key)
+        return None if single is None else _single_time(single)
+
     def live_singles(self, watermark: int | None, count: int) -> list[tuple[Hashable, float]]:
         """Up to ``count`` of the newest singles whose record is inside the window ending at the
         watermark, with their value; looks at no more than a few times ``count`` of them, so a

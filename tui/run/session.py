@@ -201,8 +201,8 @@ class Session:
         """Where each group's window ends now (ms): a group's value is over the window ending at its
         newest record, not at the watermark."""
         with self._lock:
-            groups = self.engine.rules.rules[rule_index].groups
-            return {key: None if key not in groups else groups[key].end for key in keys}
+            rule = self.engine.rules.rules[rule_index]
+            return {key: rule.window_end(key) for key in keys}
 
     def snapshot(self, minutes: int = 60, top_n: int = 10) -> SessionSnapshot:
         with self._lock:
