@@ -265,3 +265,16 @@ async def test_the_rules_cursor_stays_on_its_rule_when_they_re_sort():
         await pilot.press("enter")
         assert isinstance(app.screen, RuleScreen)
         assert app.screen._rule.name == "reject-storm"
+
+
+async def test_the_dashboard_footer_shows_every_key_whole(view):
+    """Every key of the dashboard's footer reads whole at 80x24 as at 120x40: `o Order` and `? Keys`
+    are never cut into `o Orde? Keys` by one key too many."""
+    size, _ = view
+    app = build_app()
+    async with app.run_test(size=size) as pilot:
+        await feed(pilot, ALL_LINES)
+        footer = screen_lines(app)[-1]
+        for key in ("q Quit", "/ Filter", "h Alerts", "i History", "e Errors", "o Order", "? Keys"):
+            assert key in footer, (key, footer)
+        assert footer.rstrip().endswith("? Keys")

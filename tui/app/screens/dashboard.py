@@ -36,9 +36,9 @@ class DashboardScreen(Screen):
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the flows table with a CloudWatch pattern"),
         Binding("escape", "clear_filter", "Clear", id="clear_filter", tooltip="Remove the flows filter"),
         Binding("a", "ack", "Ack", id="ack", tooltip="Acknowledge the active alarms shown in the banner"),
-        Binding("h", "history", "History", id="history", tooltip="Every alert transition of this run"),
+        Binding("h", "history", "Alerts", id="history", tooltip="The alert history: every alert transition of this run"),
         Binding(
-            "i", "investigate", "Investigate", id="investigate",
+            "i", "investigate", "History", id="investigate",
             tooltip="History of the selected flow's source, top-N key or rule's busiest group, from the History engine",
         ),
         Binding(

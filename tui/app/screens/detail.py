@@ -63,7 +63,7 @@ class DetailScreen(LiveModal[None]):
 
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close", id="close"),
-        Binding("i", "investigate", "Investigate", id="investigate", tooltip="History of this record's source"),
+        Binding("i", "investigate", "History", id="investigate", tooltip="History of this record's source"),
     ]
 
     def __init__(self, line: str, fmt: Any, rules: Sequence[Any], utc: bool) -> None:

@@ -60,7 +60,7 @@ class HistoryScreen(TableModal[None]):
             tooltip="Mute the selected rule and group for a time you pick (screen and notifiers), or unmute it",
         ),
         Binding("o", "order", "Order", id="order", tooltip="Newest arrival first, or latest event time first"),
-        Binding("i", "investigate", "Investigate", id="investigate", tooltip="History of the selected group"),
+        Binding("i", "investigate", "History", id="investigate", tooltip="History of the selected group"),
     ]
 
     def __init__(self, alerts: Sequence[Alert], utc: bool, fmt: object = None) -> None:

@@ -97,7 +97,7 @@ class RuleScreen(TableModal[str]):
     BINDINGS = [
         Binding("escape,q", "dismiss", "Close", id="close"),
         Binding("f", "filter_flows", "Filter flows", id="filter_rule", tooltip="Show only the flows this rule matches"),
-        Binding("i", "investigate", "Investigate", id="investigate", tooltip="History of the selected group"),
+        Binding("i", "investigate", "History", id="investigate", tooltip="History of the selected group"),
     ]
 
     def __init__(
