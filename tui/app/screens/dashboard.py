@@ -36,7 +36,7 @@ class DashboardScreen(Screen):
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the flows table with a CloudWatch pattern"),
         Binding("escape", "clear_filter", "Clear", id="clear_filter", tooltip="Remove the flows filter"),
         Binding("a", "ack", "Ack", id="ack", tooltip="Acknowledge the active alarms shown in the banner"),
-        Binding("h", "history", "Alerts", id="history", tooltip="The alert history: every alert transition of this run"),
+        Binding("h", "history", "Alerts", id="history", tooltip="Alert history: every transition of this run"),
         Binding(
             "i", "investigate", "History", id="investigate",
             tooltip="History of the selected flow's source, top-N key or rule's busiest group, from the History engine",
