@@ -35,3 +35,24 @@ async def test_every_footer_key_is_whole_or_hidden(size, with_filter):
             assert (f"{label} " in line + " ") == shown, (label, shown, line)
         hidden = [label for label, shown in labels if not shown]
         assert size[0] > 80 or hidden, labels  # 80 columns cannot hold them all: proves the case is met
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_footer_names_what_enter_opens(size):
+    """`enter` on a rule's group or an alert lists its evidence, on a record shows it in full: the
+    footers said neither, so the screens' main action was found only by trying."""
+    from tui.app.widgets.rules_panel import RulesPanel
+
+    app = build_app()
+    async with app.run_test(size=size) as pilot:
+        await feed(pilot, ALL_LINES)
+        app.screen.query_one(RulesPanel).focus()
+        await pilot.press("enter")
+        assert "⏎ Evidence" in screen_lines(app)[-1]
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "⏎ Record" in screen_lines(app)[-1]
+        await pilot.press("escape", "escape", "h")
+        await pilot.pause()
+        assert "⏎ Evidence" in screen_lines(app)[-1]

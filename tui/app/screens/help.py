@@ -68,8 +68,8 @@ def binding_rows(screen: Screen) -> list[KeyRow]:
                     actions[slot] = (place, keys, binding)
                 else:
                     keys.append(display)
-    # flowtail's own keys (each has an id, for the keymap) first; a table's cursor keys last
-    ordered = sorted(actions.values(), key=lambda entry: entry[2].id is None)
+    # flowtail's own keys (an id, for the keymap, or shown in the footer) first; a table's cursor keys last
+    ordered = sorted(actions.values(), key=lambda entry: entry[2].id is None and not entry[2].show)
     return [KeyRow(place, ", ".join(keys), _describe(binding)) for place, keys, binding in ordered]
 
 
