@@ -147,3 +147,16 @@ def test_a_users_problem_during_a_session_is_shown_without_a_class_name():
     while not session.finished and time.monotonic() < deadline:
         threading.Event().wait(0.01)  # polling the feeder thread's end, with a deadline
     assert session.error == "flows.log.gz: truncated or corrupt gzip data"
+
+
+@pytest.mark.parametrize(("option", "said"), [
+    (["--workers", "0"], "--workers 0: must be 1 or more"),
+    (["--speed", "-1"], "--speed -1: must be 0 or more"),
+    (["--top", "-2"], "--top -2: must be 0 or more"),
+])
+@pytest.mark.parametrize("headless", [True, False])
+def test_replay_refuses_a_nonsense_number_in_one_line(option, said, headless, capsys):
+    """`--workers 0` was silently run as 1 and `--speed -1` as "as fast as possible"."""
+    argv = ["replay", str(REPO / "examples" / "flows.log"), *option, *(["--headless"] if headless else [])]
+    assert main(argv) == 2
+    assert said in one_error_line(capsys)

@@ -68,3 +68,16 @@ def test_format_duration(seconds, text):
 def test_format_duration_refuses_negative():
     with pytest.raises(ValueError):
         format_duration(-1)
+
+
+def test_memory_sizes_take_every_documented_unit():
+    """Two branches once defined the size table twice in convert.py and the second, lower-case one
+    shadowed the first: ``512MiB`` (the example's value) raised KeyError instead of loading."""
+    from tui.config.convert import memory_size
+
+    assert memory_size("512MiB") == 512 * 1024**2
+    assert memory_size("1.5GB") == 1_500_000_000
+    assert memory_size(2_000_000) == 2_000_000
+    for bad in ("512KB", 1.5, "lots"):
+        with pytest.raises(ValueError):
+            memory_size(bad)

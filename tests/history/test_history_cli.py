@@ -114,3 +114,15 @@ def test_subjects_parse_to_canonical_text():
                                                    "port:022", "PORT:443")] == [
         "10.0.0.5", "2001:db8::1", "10.0.0.0/16", "eni-0abc12345", "port:22", "port:443"]
     assert Subject.parse("10.0.0.0/16").kind == "cidr" and Subject.parse("port:22").port == 22
+
+
+def test_an_empty_answer_says_its_range_and_how_to_change_it(capsys, flows):
+    """The examples' records are from 2023: over the default last 24 hours the tables were all
+    "(none)" and nothing said that the range, not the subject, was the reason."""
+    path, _ = flows
+    status, out, err = run(capsys, "10.0.0.1", str(path), "--since", "1h")
+    assert status == 0 and "(none)" in out
+    [said] = err.strip().splitlines()
+    assert said.startswith("flowtail: no record of 10.0.0.1 from ") and "--since and --until" in said
+    status, out, err = run(capsys, "10.0.0.1", str(path), "--since", SINCE, "--until", "2023-11-15T00:00:00Z")
+    assert status == 0 and err == ""  # records found: nothing more said

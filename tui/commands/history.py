@@ -63,6 +63,12 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(text_tables(answer))
     sys.stdout.flush()
+    if answer.records_matched == 0 and answer.complete:
+        span = answer.question.time_range
+        sys.stderr.write(
+            f"flowtail: no record of {args.subject} from {span.start:%Y-%m-%dT%H:%M:%SZ} to "
+            f"{span.end:%Y-%m-%dT%H:%M:%SZ}; --since and --until set the range (default: the last 24 hours)\n"
+        )
     return 0
 
 

@@ -32,14 +32,19 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tui.config import default_config, load_config
-    config = load_config(args.config) if args.config else default_config()
-    if not args.headless:
-        return _run_tui(args, config)
     from tui.errors import FlowtailError
-    from tui.run.replay import Replay
 
     if args.top < 0:
         raise FlowtailError(f"--top {args.top}: must be 0 or more")
+    if args.workers is not None and args.workers < 1:
+        raise FlowtailError(f"--workers {args.workers}: must be 1 or more (1 runs the rules in this process)")
+    if args.speed < 0:
+        raise FlowtailError(f"--speed {args.speed:g}: must be 0 or more (0 replays as fast as possible)")
+    config = load_config(args.config) if args.config else default_config()
+    if not args.headless:
+        return _run_tui(args, config)
+    from tui.run.replay import Replay
+
     replay = Replay(config, workers=args.workers, records=args.records, top=args.top, out=sys.stdout)
     started = time.perf_counter()
     replay.run(args.files)

@@ -67,6 +67,8 @@ def positive_int(value: Any) -> int:
 
 def memory_size(value: Any) -> int:
     """Bytes, at least 1 MB: a whole number of bytes or ``512MB``, ``1.5GB``, ``256MiB``."""
+    if isinstance(value, float):
+        raise ValueError(f"must be a size such as 512MB or 1GB, got {describe(value)}")
     size = byte_size(value)
     if size < 1000**2:
         raise ValueError(f"must be at least 1MB, got {describe(value)}")

@@ -72,6 +72,14 @@ class DemoEnvironment:
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
         return cls(server, endpoint, topic_arn, queue_url, enis)
 
+    def watch_command(self) -> str:
+        """The command that follows this demo's log group from another terminal (`watch` with no config
+        file): the endpoint's port changes each run, and moto takes any credentials."""
+        return (
+            f"AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo flowtail watch {LOG_GROUP} "
+            f"--endpoint-url {self.endpoint} --region {REGION}"
+        )
+
     def published(self) -> int:
         """How many alert notifications reached the subscribed queue (approximately, as SQS says)."""
         import boto3

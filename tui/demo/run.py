@@ -117,6 +117,9 @@ def run_demo(
             from tui.app import run_app
 
             return run_app(world.open(), world.config, duration_s=duration_s)
+        sys.stderr.write(f"flowtail demo: local AWS at {world.environment.endpoint}; follow it from another "
+                         f"terminal with: {world.environment.watch_command()}\n")
+        sys.stderr.flush()
         printer = Headless(JsonLines(sys.stdout), records=records)
         code = printer.run(world.open(printer.on_events), duration_s)
         alarms = {(a.rule, a.group_label) for a in printer.alerts if a.state == "ALARM"}

@@ -74,7 +74,8 @@ class EvidenceScreen(LiveModal[None]):
         with Vertical(id="evidence-box", classes="modal-box"):
             yield Static(
                 Content.assemble(
-                    ("Evidence ", "bold"), safe_text(request.rule, 60), "  ", safe_text(request.label, 80)
+                    ("Evidence ", "bold"), safe_text(request.rule, 60), "  ", safe_text(request.label, 80),
+                    " · newest arrival first",  # flow logs arrive late: the times jump, as in the flows table
                 ),
                 classes="modal-title", markup=False,
             )

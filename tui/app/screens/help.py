@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, NamedTuple
 
 from textual.app import ComposeResult
@@ -16,11 +17,14 @@ from tui.app.safe import plain_text
 from tui.app.screens.live_modal import LiveModal
 from tui.app.widgets.keyed_table import KeyedTable
 
-# Names for the places bindings come from, by class name; anything else is named by its class.
+# Names for the places bindings come from, by class name; anything else is named by its class's
+# words ("GroupsTable" -> "groups table"), never by the class name itself.
 PLACES = {
     "FlowtailApp": "everywhere", "DashboardScreen": "dashboard", "FlowsTable": "flows table",
     "HistoryScreen": "alert history", "DetailScreen": "record detail", "ErrorsScreen": "errors",
     "RuleScreen": "rule groups", "HelpScreen": "keys", "MuteScreen": "mute",
+    "InvestigateScreen": "History", "EvidenceScreen": "evidence", "RulesPanel": "rules panel",
+    "TopPanel": "top-N panel", "PeersTable": "peers", "RecordsTable": "records", "HistoryTable": "transitions",
 }
 
 
@@ -64,12 +68,14 @@ def binding_rows(screen: Screen) -> list[KeyRow]:
                     actions[slot] = (place, keys, binding)
                 else:
                     keys.append(display)
-    return [KeyRow(place, ", ".join(keys), _describe(binding)) for place, keys, binding in actions.values()]
+    # flowtail's own keys (an id, for the keymap, or shown in the footer) first; a table's cursor keys last
+    ordered = sorted(actions.values(), key=lambda entry: entry[2].id is None and not entry[2].show)
+    return [KeyRow(place, ", ".join(keys), _describe(binding)) for place, keys, binding in ordered]
 
 
 def _place(node: DOMNode) -> str:
     name = node.__class__.__name__
-    return PLACES.get(name, name)
+    return PLACES.get(name) or " ".join(re.findall(r"[A-Z][a-z0-9]*", name.removesuffix("Screen"))).lower() or name
 
 
 def _describe(binding: Binding) -> str:

@@ -31,6 +31,8 @@ class HistoryTable(KeyedTable):
     window are never cut; the severity word and the status go first when the width is short; rule
     and group share the rest and end in ``…`` when cut."""
 
+    BINDINGS = [Binding("enter", "select_cursor", "Evidence", tooltip="Every record behind the alert's value")]
+
     COLUMNS = (
         ColumnSpec("time", "time", 8),
         ColumnSpec("state", "state", 7),

@@ -35,7 +35,7 @@ class MuteScreen(LiveModal[float | None]):
             yield Static(
                 Content.assemble(
                     safe_text(self._rule, 80), "  ", safe_text(self._group, 120), "\n\n",
-                    "Nothing is shown or sent for it (SNS and every notifier) until the time chosen;\n",
+                    "Nothing is shown or sent for it (SNS and every notifier) until the time chosen; ",
                     "the mute is journaled, so a restart keeps it, and s on it in the history lifts it.\n\n",
                     ("For how long?\n", "bold"), choices,
                 ),

@@ -65,6 +65,8 @@ class GroupsTable(KeyedTable):
     """The rule's groups: value, peak and the last alert never cut; the group label takes the rest
     and ends in ``…`` when cut (its samples below name it in full)."""
 
+    BINDINGS = [Binding("enter", "select_cursor", "Evidence", tooltip="Every record behind the group's value")]
+
     COLUMNS = (
         ColumnSpec("group", "group", 16, grow=100),
         ColumnSpec("now", "state", 8),

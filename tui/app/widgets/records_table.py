@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from textual.binding import Binding
+
 from tui.app.flows import COLUMNS, flow_row
 from tui.app.widgets.keyed_table import KeyedTable
 from tui.app.widgets.theme import theme_style
@@ -12,6 +14,8 @@ from tui.app.widgets.theme import theme_style
 class RecordsTable(KeyedTable):
     """Rows in the order given; :meth:`selected` is the (line, layout) under the cursor, for the
     detail view."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Record", tooltip="The selected record in full")]
 
     COLUMNS = COLUMNS
 
