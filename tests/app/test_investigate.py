@@ -397,3 +397,20 @@ async def test_history_says_when_the_peers_list_hit_its_cap(size, no_color):
             assert said in text, (count, text)
             if count < 100:
                 assert "the first" not in text
+
+
+async def test_the_timeline_labels_sit_under_the_bars_and_a_day_names_its_dates():
+    """The end label ends under the last bin's column (not at the screen's edge, which would put an
+    attack at the wrong time), and 24 hours apart the two labels carry their dates."""
+    engine = ScriptedEngine("local")
+    app = scripted_app(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_history(pilot)
+        await settle(pilot)
+        chart = app.screen.query_one("TimelineChart")
+        last = chart.render().plain.splitlines()[-1]
+        assert len(last.rstrip()) <= 60 + 1, last  # 1h: 60 one-minute bins, 60 columns
+        await pilot.press("2")
+        await settle(pilot)
+        start, end = app.screen.query_one("TimelineChart").labels
+        assert start.split()[0] != end.split()[0], (start, end)  # the dates differ, so they are shown

@@ -85,8 +85,9 @@ class TimelineChart(Widget):
                 style = accept_style if glyph == ACCEPT_GLYPH else reject_style if glyph == REJECT_GLYPH else None
                 text.append(glyph, style)
             text.append("\n")
-        start, end = self.labels
-        text.append(start + " " * max(1, width - len(start) - len(end)) + end)
+        start, end = self.labels  # under the bars: the end label ends where the last bin's column does
+        span = max(len(columns), len(start) + len(end) + 1)
+        text.append(start + " " * max(1, span - len(start) - len(end)) + end)
         return text
 
 
@@ -329,7 +330,7 @@ class InvestigateScreen(LiveModal[None]):
         answer = self.answer
         question = self.question if answer is None else answer.question
         start, end = question.time_range.start, question.time_range.end
-        with_date = (end - start).total_seconds() > 86400
+        with_date = start.date() != end.date()  # 24 h apart read alike without it
         labels = (clock_time(start.timestamp(), self._utc, with_date),
                   f"{clock_time(end.timestamp(), self._utc, with_date)} {zone_label(self._utc)}")
         chart = self.query_one(TimelineChart)
@@ -362,6 +363,7 @@ class InvestigateScreen(LiveModal[None]):
     def action_range(self, key: str) -> None:
         if key in RANGES and key != self.range_key:
             self.range_key = key
+            self.end = self.app.history_end()  # the range ends now (live), or at the data's end (replay)
             self._ask()
 
     def action_engine(self) -> None:
