@@ -30,6 +30,7 @@ rules:
     window: 300s
     group_by: [srcaddr]
     severity: high
+    description: The bastion was refused on port 80; run the runbook's curl test.
   - name: ssh-reject
     pattern: '[..., dstport=22, protocol, packets, bytes, start, end, action=REJECT, status]'
     threshold: 1000000
@@ -69,6 +70,7 @@ def test_headless_replay_prints_alarm_and_summary(tmp_path, config, attack_lines
         ("bastion-http-reject", "ALARM", {"srcaddr": "10.0.0.155"}, 3)
     ]
     assert out[0]["samples"] == [reject(BASE + 5), reject(BASE + 9), reject(BASE + 12)]
+    assert out[0]["description"] == "The bastion was refused on port 80; run the runbook's curl test."
     assert "403 records from 1 file, 0 malformed" in err
     assert "bastion-http-reject: 3 matches, 1 alarm," in err
 

@@ -62,7 +62,11 @@ def test_a_failing_credential_process_is_not_echoed(aws_endpoint, tmp_path, caps
     assert "provider failed (its output is not shown)" in err and "--profile leaky" in err
 
 
-def test_with_wait_a_missing_group_is_said_on_stderr_and_following_goes_on(aws_endpoint, tmp_path):
+def test_with_wait_a_missing_group_is_said_once_and_its_recovery_too(aws_endpoint, tmp_path):
+    """The start-up check says the problem; the follower meeting it again does not repeat it (issue
+    20 point 13), and says when it is over."""
+    logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
+    boto3.client("sns", endpoint_url=aws_endpoint, region_name="us-east-1").create_topic(Name="alerts")
     path = write_config(tmp_path, aws_endpoint, "/vpc/later")
     process = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "watch", "-c", path, "--headless", "--wait"],
@@ -72,14 +76,27 @@ def test_with_wait_a_missing_group_is_said_on_stderr_and_following_goes_on(aws_e
     guard.start()
     try:
         said_at_start = process.stderr.readline()
-        said_by_follower = process.stderr.readline()
         assert process.poll() is None, "watch --wait exited"
+        logs.create_log_group(logGroupName="/vpc/later")
+        said_next = process.stderr.readline()  # the follower retries slowly (15 s at first)
     finally:
         guard.cancel()
         process.terminate()
         process.communicate(timeout=30)
     assert "/vpc/later not found" in said_at_start and "waiting" in said_at_start
-    assert "/vpc/later not found" in said_by_follower and "(retrying)" in said_by_follower
+    assert said_next == "flowtail: /vpc/later: recovered\n"
+
+
+def test_a_missing_sns_topic_exits_2_at_start(aws_endpoint, tmp_path, capsys):
+    boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1").create_log_group(logGroupName="/vpc/f")
+    path = write_config(tmp_path, aws_endpoint, "/vpc/f")  # its topic "alerts" was never created
+    assert main(["watch", "-c", path, "--headless"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines() == [
+        "flowtail: error: SNS topic arn:aws:sns:us-east-1:123456789012:alerts does not exist (check the topic ARN "
+        "and region) (--wait starts anyway and keeps retrying)"
+    ]
 
 
 NOW = 1_764_684_000.0  # 2025-12-02T14:00:00Z

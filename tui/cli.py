@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "validate a configuration file and every pattern in it"),
     "discover": ("discover", "print a configuration for the account's flow logs (ec2:DescribeFlowLogs)"),
     "history": ("history", "what did an address, CIDR, ENI or port do: timeline, peers, records"),
+    "import": ("import_", "the account's alarms on metric filters as rules (CloudWatch's evaluation)"),
+    "export": ("export", "the rules as CloudWatch metric filters and alarms (CloudFormation or Terraform)"),
 }
 
 

@@ -264,10 +264,11 @@ def test_alertbook_snooze_hides_a_pair_until_the_clock_passes():
     book.update([first])
     book.snooze(("scan", "srcaddr=a"), 60)
     assert book.shown == []
-    assert book.status(first) == "snoozed"
+    assert book.status(first) == "muted"
+    assert book.muted == [(("scan", "srcaddr=a"), 160.0)]
     cleared, again = alarm("scan", "a", 2000, state="OK", episode_start=1000), alarm("scan", "a", 3000)
     assert book.update([first, cleared, again]) == []  # a new episode while snoozed does not ring
     assert book.shown == []
     clock.now = 161.0
-    assert book.shown == [again]
+    assert book.shown == [again] and book.muted == []
     assert book.status(again) == ""

@@ -9,8 +9,10 @@ from tui.app.app import FlowtailApp
 from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.errors import ErrorsScreen
+from tui.app.screens.evidence import EvidenceScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.history import HistoryScreen
+from tui.app.screens.investigate import InvestigateScreen
 from tui.app.screens.live_modal import LiveModal
 from tui.app.screens.rule import RuleScreen
 from tui.app.widgets.flows_table import FlowsTable
@@ -19,7 +21,7 @@ from tui.config.keys import DEFAULT_KEYS
 from tui.config.schema import KEY_ACTIONS
 
 OWNERS = (FlowtailApp, DashboardScreen, FlowsTable, HistoryScreen, HelpScreen, DetailScreen, ErrorsScreen, RuleScreen,
-          LiveModal)
+          LiveModal, EvidenceScreen, InvestigateScreen)
 
 
 def test_every_binding_id_is_a_configurable_action_and_back():
@@ -51,5 +53,8 @@ def test_check_knows_every_screens_default_keys():
     assert DEFAULT_KEYS["the dashboard"] == _default_keys(FlowtailApp, DashboardScreen, FlowsTable)
     assert DEFAULT_KEYS["the alert history"] == _default_keys(LiveModal, HistoryScreen)
     assert DEFAULT_KEYS["the rule view"] == _default_keys(LiveModal, RuleScreen)
-    for screen in (HelpScreen, DetailScreen, ErrorsScreen):
-        assert DEFAULT_KEYS["the keys, errors and detail views"] == _default_keys(LiveModal, screen)
+    for screen in (HelpScreen, ErrorsScreen):
+        assert DEFAULT_KEYS["the keys and errors views"] == _default_keys(LiveModal, screen)
+    for screen in (DetailScreen, EvidenceScreen):
+        assert DEFAULT_KEYS["the detail and evidence views"] == _default_keys(LiveModal, screen)
+    assert DEFAULT_KEYS["the History view"] == _default_keys(LiveModal, InvestigateScreen)

@@ -12,8 +12,11 @@ from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.history import HistoryScreen
+from tui.app.screens.mute import MuteScreen
+from tui.app.widgets.samples_pane import SamplesPane
 from tui.flowlog import FlowFormat
 from tui.flowlog.record import parse_record
+from tui.flowlog.summary import record_summary
 
 from tests.app.conftest import (
     ATTACK_LINES,
@@ -159,17 +162,37 @@ async def test_h_lists_every_transition_with_samples_of_the_highlighted_one():
         for index, alert in enumerate(newest_first):
             if index:
                 await pilot.press("down")
+            await pilot.pause()
             text = rendered(samples)
             assert alert.samples, alert
-            assert f"({len(alert.samples)})" in text
-            for sample in alert.samples:
-                assert sample in text
-            others = [s for a in newest_first if a is not alert for s in a.samples]
+            title = str(app.screen.query_one(SamplesPane).border_title)
+            assert title == f"samples {len(alert.samples)}" or f" of {len(alert.samples)} · tab, ↓ for more" in title
+            for sample in alert.samples:  # decoded as the detail view decodes a record
+                decoded = record_summary(app.session.engine.fmt, sample, with_date=False)
+                assert decoded and decoded in text and sample not in text
+            fmt = app.session.engine.fmt
+            others = [record_summary(fmt, s, with_date=False) for a in newest_first if a is not alert for s in a.samples]
             assert not any(sample in text for sample in others)
 
 
-async def test_history_a_and_s_ack_and_snooze_the_selected_pair():
+class RecordingDelivery:
+    """Stands in for tui.sinks.delivery.Delivery: the mutes the app gives it (tests/sinks checks
+    that a mute there silences the notifiers and is journaled)."""
+
+    def __init__(self, mutes=None) -> None:
+        self.calls: list[tuple[str, str, float]] = []
+        self._mutes = dict(mutes or {})
+
+    def mute(self, rule: str, group: str, until: float) -> None:
+        self.calls.append((rule, group, until))
+
+    def mutes(self):
+        return self._mutes
+
+
+async def test_history_a_acks_and_s_mutes_for_a_picked_time_and_unmutes():
     app = build_app()
+    app.delivery = delivery = RecordingDelivery()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await feed(pilot, [*NORMAL_LINES, *ATTACK_LINES])
         banner = app.screen.query_one("#alert-banner")
@@ -190,17 +213,45 @@ async def test_history_a_and_s_ack_and_snooze_the_selected_pair():
         table.move_cursor(row=scan)
         await pilot.pause()
         await pilot.press("s")
-        assert row_dict(table, scan)["status"] == "snoozed"
+        assert isinstance(app.screen, MuteScreen)
+        assert "srcaddr=198.51.100.23" in screen_text(app) and "4  24h" in screen_text(app)
+        await pilot.press("2")  # one hour
+        assert isinstance(app.screen, HistoryScreen)
+        assert row_dict(table, scan)["status"] == "muted"
         assert [a.rule for a in app.alerts.shown] == ["bastion-http-reject"]
-        assert any("Snoozed" in str(n.message) and "port-scan" in str(n.message) for n in app._notifications)
+        assert delivery.calls == [("port-scan", "srcaddr=198.51.100.23", END + 3600)]
+        assert any("Muted port-scan" in str(n.message) and "for 1h (screen and notifications)" in str(n.message)
+                   for n in app._notifications)
 
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
         text = rendered(banner)
         assert banner.display
-        assert "bastion-http-reject" in text
-        assert "ssh-brute-force" not in text and "port-scan" not in text
-        assert "more" not in text
+        assert "bastion-http-reject" in text and "ssh-brute-force" not in text
+        assert "MUTED  port-scan  srcaddr=198.51.100.23  until " in text  # the banner says what is muted
+
+        await pilot.press("h")
+        app.screen.query_one("#history-table", DataTable).move_cursor(row=scan)
+        await pilot.pause()
+        await pilot.press("s")  # on a muted pair: lifts the mute
+        assert isinstance(app.screen, HistoryScreen)
+        assert delivery.calls[-1] == ("port-scan", "srcaddr=198.51.100.23", 0.0)
+        assert app.alerts.muted == [] and "port-scan" in [a.rule for a in app.alerts.shown]
+
+        await pilot.press("s", "escape")  # the picker's escape: nothing muted
+        assert isinstance(app.screen, HistoryScreen) and app.alerts.muted == []
+
+
+async def test_mutes_of_an_earlier_run_are_shown_at_start():
+    until = END + 600
+    app = build_app()
+    delivery = RecordingDelivery({("port-scan", "srcaddr=198.51.100.23"): until})
+    app = type(app)(app.session, app.config, clock=app.now, live=False, delivery=delivery)
+    async with app.run_test(size=SIZE) as pilot:
+        await feed(pilot, [*NORMAL_LINES, *ATTACK_LINES])
+        assert app.alerts.muted == [(("port-scan", "srcaddr=198.51.100.23"), until)]
+        assert "port-scan" not in [a.rule for a in app.alerts.shown]
+        assert "MUTED  port-scan" in rendered(app.screen.query_one("#alert-banner"))
 
 
 async def test_history_without_transitions():

@@ -26,7 +26,9 @@ def test_main_screen(snap_compare, size):
 
 def test_main_screen_paused_and_filtered(snap_compare):
     async def filter_and_pause(pilot) -> None:
-        await pilot.press("slash", *"REJECT", "enter", "space")
+        await pilot.press("slash", *"REJECT", "enter")
+        await pilot.app.workers.wait_for_complete()  # the held records are searched in a thread
+        await pilot.press("space")
         await pilot.pause()
 
     assert snap_compare(fed_app(), terminal_size=(100, 30), run_before=filter_and_pause)

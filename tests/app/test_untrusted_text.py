@@ -117,7 +117,7 @@ async def test_markup_and_escapes_in_records_are_shown_literally_everywhere():
         # the history: group and samples
         await pilot.press("h")
         assert isinstance(app.screen, HistoryScreen)
-        check_screen(app, f"srcaddr={safe_text(SRC)}", safe_text(evil(0)))
+        check_screen(app, f"srcaddr={safe_text(SRC)}", f"REJECT {safe_text(SRC)}:40000 → ")  # samples decoded
 
         # a notification carrying the group (acknowledging from the history names no group, so ack
         # from the dashboard and check the toast)
@@ -153,16 +153,18 @@ async def test_filter_pattern_with_markup_is_shown_literally():
         check_screen(app, '"[/]"')
 
 
-async def test_snooze_notification_has_no_control_characters():
+async def test_mute_notification_has_no_control_characters():
     app = build_app(config(), clock=FrozenClock(T0 + 10))
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await feed(pilot, [evil(i) for i in range(5)])
         await pilot.press("h", "s")
+        check_screen(app, "[red]")  # the mute picker names the group
+        await pilot.press("1")
         messages = [str(n.message) for n in app._notifications]
-        assert any("Snoozed" in m and "[red]" in m for m in messages), messages
+        assert any("Muted" in m and "[red]" in m for m in messages), messages
         for message in messages:
             no_control(message)
-        check_screen(app, "Snoozed", "[red]")
+        check_screen(app, "Muted", "[red]")
 
 
 def bidi(i: int) -> str:

@@ -61,6 +61,7 @@ def follower_for(clock: FakeClock, budget: RequestBudget) -> Callable[..., Follo
         options.setdefault("clock", clock)
         options.setdefault("budget", budget)
         options.setdefault("rng", random.Random(1))
-        return Follower(make_logs_client(region="us-east-1", endpoint_url=endpoint), log_group, **options)
+        client = make_logs_client(region="us-east-1", endpoint_url=endpoint, deadline_s=options.pop("deadline_s", None))
+        return Follower(client, log_group, **options)
 
     return build

@@ -38,8 +38,19 @@ class Seen:
 
     at: float
     body: dict
-    outcome: str  # "ok", "throttle", "500", "503", "reset", "forced:<code>", "custom:<code>"
+    outcome: str  # "ok", "throttle", "500", "503", "reset", "forced:<code>", "custom:<code>", "raw"
     target: str = ""  # the X-Amz-Target
+
+@dataclass(frozen=True)
+class Raw:
+    """A hostile answer: any status, content type and body bytes; with ``trickle_s``, the headers at
+    once and then the body one byte every ``trickle_s`` seconds (a read timeout never fires)."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "text/html"
+    trickle_s: float | None = None
+
 
 class FaultProxy(LoopbackServer):
     def __init__(
@@ -61,6 +72,7 @@ class FaultProxy(LoopbackServer):
         self.throttle_error = throttle_error
         self.custom = tuple(custom)
         self.forced: tuple[int, str, str] | None = None  # (status, code, message) for every request
+        self.raw: Raw | None = None  # a hostile answer for every intercepted request (see Raw)
         self.seen: list[Seen] = []
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -74,13 +86,20 @@ class FaultProxy(LoopbackServer):
         """Answer every intercepted request with this error until ``clear()``."""
         self.forced = (status, code, message)
 
+    def answer(self, raw: Raw) -> None:
+        """Answer every intercepted request with ``raw`` until ``clear()``."""
+        self.raw = raw
+
     def clear(self) -> None:
+        self.raw = None
         self.forced = None
         self.shares = (0.0, 0.0, 0.0)
         self.custom = ()
 
     def _decide(self) -> str:
         with self._lock:
+            if self.raw is not None:
+                return "raw"
             if self.forced is not None:
                 return f"forced:{self.forced[1]}"
             roll = self._rng.random()
@@ -126,6 +145,8 @@ class FaultProxy(LoopbackServer):
                     self._error(503, "ServiceUnavailableException", "service unavailable")
                 elif outcome == "reset":
                     self._reset()
+                elif outcome == "raw" and proxy.raw is not None:
+                    self._raw(proxy.raw)
                 elif outcome.startswith("custom:"):
                     status, code, message = next((s, c, m) for _, s, c, m in proxy.custom if f"custom:{c}" == outcome)
                     self._error(status, code, message)
@@ -155,6 +176,26 @@ class FaultProxy(LoopbackServer):
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _raw(self, raw: Raw) -> None:
+                self.send_response(raw.status)
+                self.send_header("Content-Type", raw.content_type)
+                self.send_header("Content-Length", str(len(raw.body)))
+                self.end_headers()
+                self.wfile.flush()
+                if raw.trickle_s is None:
+                    self.wfile.write(raw.body)
+                    return
+                self.close_connection = True
+                for byte in raw.body:
+                    if proxy.raw is None:  # cleared: the test is over
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:  # the client gave up
+                        return
+                    time.sleep(raw.trickle_s)  # the hostile server's pace, not a test's synchronisation
 
             def _reset(self) -> None:
                 # SO_LINGER 0: close() sends a TCP RST, as a dropped connection would.

@@ -34,7 +34,7 @@ def test_ok(write, capsys, monkeypatch):
 
 def test_example_is_ok(capsys):
     assert main(["check", "-c", str(REPO / "config.example.yaml")]) == 0
-    assert capsys.readouterr().out.endswith(": ok (7 rules + 1 disabled, 1 source, format default, notifiers: sns, journal, bell)\n")
+    assert capsys.readouterr().out.endswith(": ok (7 rules + 2 disabled, 1 source, format default, notifiers: sns, journal, bell)\n")
 
 
 def test_custom_format_is_named(write, capsys):

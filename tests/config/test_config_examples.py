@@ -27,7 +27,8 @@ def test_example_loads_with_the_runbook_rules():
     assert (rules["large-transfer"].measure, rules["large-transfer"].measure_field) == ("sum", "bytes")
     assert "3389" in rules["rdp-reject"].pattern_text
     assert "SKIPDATA" in rules["skipdata"].pattern_text
-    assert [rule.name for rule in config.disabled_rules] == ["nodata"]
+    assert [rule.name for rule in config.disabled_rules] == ["bastion-http-reject-cloudwatch", "nodata"]
+    assert config.disabled_rules[0].alarm.treat_missing_data == "notBreaching"
     assert config.notifiers["sns"].topic_arn.split(":")[4] == "123456789012"
 
 

@@ -50,6 +50,7 @@ def test_three_rejects_within_300s_raise_one_alarm_with_samples():
         "episodeStart": "2023-11-14T22:17:30Z",
         "late": False,
         "peak": 3,  # the highest value so far, when it alarmed
+        "description": "",
     }
 
 

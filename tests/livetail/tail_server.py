@@ -125,6 +125,10 @@ class LiveTailServer(LoopbackServer):
     def streaming_error(self) -> None:
         self.actions.put(("exception", "SessionStreamingException", "Unknown error"))
 
+    def raw(self, message: bytes) -> None:
+        """Send ``message`` (e.g. a ``frame`` with a hostile payload) as it is."""
+        self.actions.put(("raw", message))
+
     def close(self) -> None:
         """Drop the connection mid-stream, without the terminating chunk."""
         self.actions.put(("close",))
@@ -221,6 +225,8 @@ class LiveTailServer(LoopbackServer):
                         self._chunk(event_frame("sessionUpdate", update))
                     elif kind == "pause":
                         server._closing.wait(action[1])
+                    elif kind == "raw":
+                        self._chunk(action[1])
                     elif kind == "exception":
                         self._chunk(exception_frame(action[1], action[2]))
                         return True

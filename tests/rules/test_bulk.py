@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from tui.engine.batch import Buckets
 from tui.rules import RuleSet, RuleSpec
+from tui.rules.budget import SINGLE_BYTES, WINDOW_BYTES
 from tui.rules.measures import Measure
 from tui.rules.window import GroupWindow
 
@@ -26,7 +27,8 @@ def rules_state(rules: RuleSet) -> list:
     return [
         (
             list(rule.groups), [window_state(w) for w in rule.groups.values()], list(rule.alarming),
-            rule.evicted_groups, rule.late_buckets,
+            rule.evicted_groups, rule.late_buckets, list(rule.singles.items()),
+            rule.degraded_since, rule.degraded_evicted,
         )
         for rule in rules.rules
     ]
@@ -67,7 +69,9 @@ def scenarios(draw):
         threshold=draw(st.integers(1, 120)),
         window_s=draw(st.sampled_from([1, 10, 60, 300])),
         measure=measure,
-        max_groups=draw(st.sampled_from([2, 3, 100])),
+        max_groups=draw(st.sampled_from([2, 3, 100, None])),
+        # Budgets of a few groups: evictions by memory, singles and windows weighed differently.
+        memory_bytes=draw(st.sampled_from([3 * SINGLE_BYTES, WINDOW_BYTES + 2 * SINGLE_BYTES, 3 * WINDOW_BYTES, 10**9])),
         max_delay_s=draw(st.sampled_from([50, 1200])),
     )
     return records, cuts, spec
@@ -75,7 +79,8 @@ def scenarios(draw):
 
 def make(spec, bulk: bool) -> RuleSet:
     rule = RuleSpec("r", spec["threshold"], spec["window_s"] * S, Measure(spec["measure"], "bytes" if spec["measure"] == "sum" else None))
-    return RuleSet([rule], max_groups=spec["max_groups"], max_delay_ms=spec["max_delay_s"] * S, bulk=bulk)
+    return RuleSet([rule], max_groups=spec["max_groups"], max_delay_ms=spec["max_delay_s"] * S, bulk=bulk,
+                   memory_bytes=spec.get("memory_bytes", 10**9))
 
 
 @settings(max_examples=400, deadline=None)

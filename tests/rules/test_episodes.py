@@ -207,7 +207,8 @@ def test_old_record_arriving_after_the_window_moved_on_is_counted_not_corrupting
     moved past the group's last bucket, must stay outside the window (it was appended inside)."""
     for measure, partial in (("count", 1), ("distinct", {"x"})):
         rules = make(3, 60, measure, max_delay_s=1200)
-        feed(rules, [("g", 100, partial), ("h", 400, partial)])  # h moves the watermark to 400
+        # Two buckets: g is a window (a one-record group is kept as a bare single, never slid).
+        feed(rules, [("g", 90, partial), ("g", 100, partial), ("h", 400, partial)])  # h: watermark 400
         rules.apply([Buckets()], 400 * S)
         rules.rules[0].prune(400 * S)  # slides g's window to 400: its bucket at 100 is outside
         feed(rules, [("g", 200, partial)])  # newer than g's last bucket, older than its window

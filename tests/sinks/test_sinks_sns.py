@@ -19,7 +19,7 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def test_published_alert_reads_well_and_is_filterable(topic, make_alert):
     samples = tuple(f"2 123456789012 eni-0a1b2c3d 203.0.113.7 10.0.0.{i} 5{i}123 22 6 1 40 1718000000 1718000060 REJECT OK"
                     for i in range(7))
-    alert = make_alert(samples=samples)
+    alert = make_alert(samples=samples, description="Block the source at the NACL; runbook: wiki/ssh")
 
     message_id = topic.notifier().publish(alert)
 
@@ -32,10 +32,17 @@ def test_published_alert_reads_well_and_is_filterable(topic, make_alert):
                  "count over a 1m sliding window", "First event: 2024-06-10T06:13:20Z",
                  "Last event:  2024-06-10T06:14:19Z", "Sample records (5 of 7):"):
         assert text in body
-    shown = [line for line in body.splitlines() if line.startswith("  2 123456789012")]
-    assert shown == [f"  {sample}" for sample in samples[:5]]
+    assert "Description: Block the source at the NACL; runbook: wiki/ssh" in body
+    # each sample decoded (time, action, endpoints, service), then its raw line
+    raw = [line for line in body.splitlines() if line.startswith("    raw: ")]
+    assert raw == [f"    raw: {sample}" for sample in samples[:5]]
+    lines = body.splitlines()
+    decoded = [lines[lines.index(line) - 1] for line in raw]
+    assert decoded == [f"  2024-06-10 06:13:20 UTC REJECT 203.0.113.7:5{i}123 → 10.0.0.{i}:22 ssh TCP 1 pkt 40 B"
+                       for i in range(5)]
     alert_json = json.loads(body.split("Alert JSON:\n", 1)[1])
     assert alert_json["samples"] == list(samples[:5]) and alert_json["group"] == {"srcaddr": "203.0.113.7"}
+    assert alert_json["description"] == "Block the source at the NACL; runbook: wiki/ssh"
     attributes = {name: value["Value"] for name, value in envelope["MessageAttributes"].items()}
     assert attributes == {"rule": "ssh-brute-force", "severity": "high", "state": "ALARM"}
     assert {value["Type"] for value in envelope["MessageAttributes"].values()} == {"String"}
@@ -51,7 +58,7 @@ def test_control_characters_from_log_text_do_not_arrive(topic, make_alert):
     for text in (envelope["Subject"], envelope["Message"]):
         assert not CONTROL.search(text) and "\u202e" not in text
     body = envelope["Message"]
-    assert "  2 123 eni-1 [red]203.0.113.7[/red] [2J 22 6 REJECT Severity: low " in body.splitlines()
+    assert "  2 123 eni-1 [red]203.0.113.7[/red] [2J 22 6 REJECT Severity: low " in body.splitlines()  # not a record
     assert "\\u001b" not in body  # not even escaped inside the JSON
     assert "srcaddr=203.0.113.7]0;pwned" in envelope["Subject"]
 

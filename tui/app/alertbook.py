@@ -3,8 +3,8 @@
 The engine reports transitions: one ALARM and, once its episode ends, one OK per episode id. An
 episode is active from its ALARM until its OK; the latest transition of a (rule, group) does not tell,
 since a late burst of an old episode alarms and clears after the current episode's ALARM.
-Acknowledging holds for one episode: if the pair clears and alarms again, it is shown again. Snoozing
-hides a pair, whatever its episodes, until a wall-clock time.
+Acknowledging holds for one episode: if the pair clears and alarms again, it is shown again. Muting
+hides a pair, whatever its episodes, until a wall-clock time (the app mutes its notifiers too).
 """
 
 from __future__ import annotations
@@ -78,10 +78,26 @@ class AlertBook:
     def snooze(self, pair: PairKey, seconds: float) -> None:
         self._snoozed[pair] = self._clock() + seconds
 
+    def mute_until(self, pair: PairKey, until: float) -> None:
+        """Hide ``pair`` until the wall-clock time ``until`` (a mute read back from the journal)."""
+        self._snoozed[pair] = until
+
+    def unmute(self, pair: PairKey) -> None:
+        self._snoozed.pop(pair, None)
+
+    @property
+    def muted(self) -> list[tuple[PairKey, float]]:
+        """The mutes still running, (pair, end), the soonest to end first."""
+        now = self._clock()
+        return sorted(((pair, until) for pair, until in self._snoozed.items() if until > now), key=lambda m: m[1])
+
+    def is_muted(self, pair: PairKey) -> bool:
+        return self._snoozed.get(pair, 0.0) > self._clock()
+
     def status(self, alert: Alert) -> str:
-        """``acked``, ``snoozed`` or an empty string, for the history screen."""
+        """``muted``, ``acked`` or an empty string, for the history screen."""
         if self._snoozed.get(pair_key(alert), 0.0) > self._clock():
-            return "snoozed"
+            return "muted"
         if episode(alert) in self._acked:
             return "acked"
         return ""

@@ -6,30 +6,36 @@ import asyncio
 import os
 import signal
 import time
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from tui.app.alertbook import AlertBook, PairKey
 from tui.app.errorlog import ErrorLog
-from tui.app.format import Clock
+from tui.app.format import Clock, duration
 from tui.app.palette import PlainCommandPalette
 from tui.app.safe import safe_text
 from tui.app.screens.dashboard import DashboardScreen
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.errors import ErrorsScreen
+from tui.app.screens.evidence import EvidenceRequest, EvidenceScreen, alert_evidence
 from tui.app.screens.help import HelpScreen, binding_rows
 from tui.app.screens.history import HistoryScreen
+from tui.app.screens.investigate import InvestigateScreen
+from tui.app.screens.mute import MuteScreen
 from tui.app.screens.rule import RuleScreen
+from tui.app.screens.too_small import TooSmallScreen, too_small
 from tui.app.widgets.live_top import LiveTop
 from tui.app.widgets.rules_panel import group_label
 
-SNOOZE_S = 15 * 60
 TOP_N = 10
+SLOW_PANELS_S = 5.0  # the rules, top-N and traffic panels: their counters, not their meaning, change faster
 
 
 def apply_color_setting(color: str) -> None:
@@ -61,19 +67,33 @@ class FlowtailApp(App[int]):
     ]
 
     def __init__(
-        self, session: Any, config: Any, *, clock: Clock = time.time, live: bool = True, duration_s: float | None = None
+        self, session: Any, config: Any, *, clock: Clock = time.time, live: bool = True,
+        duration_s: float | None = None, history: Any = None, delivery: Any = None,
     ) -> None:
+        """``history``: the tui.run.history.HistoryAccess run/ hands over (None: no History here);
+        ``delivery``: the alert delivery (:class:`tui.sinks.delivery.Delivery`) whose notifiers a
+        mute silences too, and whose journal holds the mutes of earlier runs."""
         apply_color_setting(config.display.color)  # Textual reads NO_COLOR while it is made
-        super().__init__()
+        # NO_COLOR: ANSI mode, whose NO_COLOR filter draws every cell in the terminal's default
+        # colours (bold and reverse kept), where the truecolor one draws the theme in greys, some of
+        # them grey on grey (‼ CRITICAL); app.tcss marks cursors and banners with reverse instead.
+        super().__init__(ansi_color="NO_COLOR" in os.environ)
         self.duration_s = duration_s
         self.session = session
+        self.history = history
         self.config = config
         self.display_config = config.display
         self.now = clock
         self.live = live
         self.utc = config.display.clock == "utc"
         self.alerts = AlertBook(clock)
+        self.delivery = delivery
+        if delivery is not None:
+            for pair, until in delivery.mutes().items():
+                self.alerts.mute_until(pair, until)
         self.error_log = ErrorLog()
+        if history is not None:  # History's notes (ENI context without its permission) are errors to list
+            self.error_log.feeds.append(lambda snapshot: (("History", note) for note in history.notes))
         self.animation_level = "none"
         self.snapshot: Any = None
         self._rate_mark: tuple[float, int] | None = None  # (time, records) of the previous tick
@@ -81,7 +101,9 @@ class FlowtailApp(App[int]):
         self._keys = dict(config.display.keys)
         # rules that notify the `bell` notifier ring for their new alarms; display.bell rings for all
         self._bell_rules = {rule.name for rule in config.rules if "bell" in rule.notify and "bell" in config.notifiers}
-        self.dashboard = DashboardScreen(config.display.flows_rows)
+        # live: the slower panels every SLOW_PANELS_S (at least every tick); tests render every call
+        slow_every = max(1, round(SLOW_PANELS_S / config.display.refresh_s)) if live else 1
+        self.dashboard = DashboardScreen(config.display.flows_rows, slow_every)
         self.set_keymap(self._keys)
 
     def get_default_screen(self) -> Screen:
@@ -93,6 +115,22 @@ class FlowtailApp(App[int]):
             self._exit_on_stop_signals()
         if self.duration_s is not None:
             self.set_timer(self.duration_s, self.exit, name="duration")
+        self._fit_terminal(self.size.width, self.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_terminal(event.size.width, event.size.height)
+
+    def _fit_terminal(self, width: int, height: int) -> None:
+        """Below 80×24 one screen says so, over whatever view was open; it goes when there is room."""
+        screen = self.screen
+        covering = isinstance(screen, TooSmallScreen)
+        if too_small(width, height):
+            if isinstance(screen, TooSmallScreen):
+                screen.show_size(width, height)
+            else:
+                self.push_screen(TooSmallScreen())
+        elif covering:
+            self.pop_screen()
 
     def _exit_on_stop_signals(self) -> None:
         """SIGTERM (systemd, kill) and SIGHUP (the SSH session dropped) quit as ``q`` does: the
@@ -129,7 +167,9 @@ class FlowtailApp(App[int]):
             return
         for top in self.screen.query(LiveTop):
             top.show(self.snapshot, self.now(), self.utc, self._rate, self.dashboard.flows.paused, self.errors_hint())
-            top.show_alerts(self.alerts.shown, self.key_label("ack"), self.key_label("history"))
+            keys = self.key_label("ack"), self.key_label("history")
+            degraded = [rule for rule in self.snapshot.engine.rules if rule.degraded_since_ms is not None]
+            top.show_alerts(self.alerts.shown, *keys, self.alerts.muted, self.utc, degraded)
 
     def refresh_status(self) -> None:
         """Re-render the status line from the last snapshot (after a view key, without a new tick)."""
@@ -158,20 +198,91 @@ class FlowtailApp(App[int]):
         self.dashboard.refresh_bindings()
         return count
 
-    def snooze(self, pair: PairKey) -> None:
-        self.alerts.snooze(pair, SNOOZE_S)
-        self.notify(f"Snoozed {safe_text(pair[0], 60)} {safe_text(pair[1], 80)} for 15 minutes", markup=False)
+    def snooze(self, pair: PairKey, on_done: Callable[[], None] | None = None) -> None:
+        """``s`` in the history: lift the pair's mute if it has one, else ask for how long to mute it
+        (the screen and the notifiers); ``on_done`` runs once it is decided."""
+        if self.alerts.is_muted(pair):
+            self.mute(pair, None)
+            if on_done is not None:
+                on_done()
+            return
+
+        def chosen(seconds: float | None) -> None:
+            if seconds is not None:
+                self.mute(pair, seconds)
+            if on_done is not None:
+                on_done()
+
+        self.push_screen(MuteScreen(*pair), chosen)
+
+    def mute(self, pair: PairKey, seconds: float | None) -> None:
+        """Mute ``pair`` for ``seconds`` on screen and in the delivery (journaled), or lift it (None)."""
+        what = f"{safe_text(pair[0], 60)} {safe_text(pair[1], 80)}"
+        if seconds is None:
+            self.alerts.unmute(pair)
+            until = 0.0
+            self.notify(f"Unmuted {what}", markup=False)
+        else:
+            self.alerts.snooze(pair, seconds)
+            until = self.now() + seconds
+            sent = "screen and notifications" if self.delivery is not None else "screen"
+            self.notify(f"Muted {what} for {duration(seconds)} ({sent})", markup=False)
+        if self.delivery is not None:
+            self.delivery.mute(pair[0], pair[1], until)
         self.show_live_top()
 
     # -- screens ---------------------------------------------------------------------------------
 
-    def open_detail(self, line: str) -> None:
+    def open_detail(self, line: str, fmt: Any = None) -> None:
+        """One record in full, read in ``fmt`` (default: the session's current layout)."""
         engine = self.session.engine
-        self.push_screen(DetailScreen(line, engine.fmt, engine.rule_defs, self.utc))
+        self.push_screen(DetailScreen(line, fmt or engine.fmt, engine.rule_defs, self.utc))
+
+    def rule_index(self, name: str) -> int | None:
+        return next((index for index, rule in enumerate(self.session.engine.rule_defs) if rule.name == name), None)
+
+    def open_alert_evidence(self, alert: Any) -> None:
+        """Every held record that made ``alert`` (its window, or its episode for an OK)."""
+        index = self.rule_index(alert.rule)
+        if index is not None:
+            self.push_screen(EvidenceScreen(alert_evidence(index, alert), self.utc))
+
+    def open_group_evidence(
+        self, rule: str, label: str, group: Any, end_ms: int | None, value: float | None, alert: Any,
+    ) -> None:
+        """A rule group's records: while it is live, its window now, which ends at ``end_ms`` (its
+        newest record; ``value``: the rule's value there); else its latest alert's."""
+        index = self.rule_index(rule)
+        if index is None:
+            return
+        if value is None or end_ms is None:
+            if alert is not None:
+                self.open_alert_evidence(alert)
+            return
+        spec = self.session.engine.rule_defs[index]
+        since = end_ms - int(spec.window_s * 1000)
+        request = EvidenceRequest(index, rule, group, label, since, end_ms, "window now", value, spec.measure)
+        self.push_screen(EvidenceScreen(request, self.utc))
+
+    def history_end(self) -> datetime:
+        """Where History ranges end: now while following, the newest record seen in a replay."""
+        watermark = self.snapshot.engine.watermark_ms if self.snapshot is not None else None
+        if self.session.mode == "replay" and watermark is not None:
+            return datetime.fromtimestamp(watermark / 1000 + 1, tz=timezone.utc)
+        return datetime.fromtimestamp(self.now(), tz=timezone.utc)
+
+    def open_investigation(self, subject: Any) -> None:
+        """History of ``subject`` (a tui.history.model.Subject; None: the row names none)."""
+        if subject is None:
+            self.notify("No address, ENI or port here to look up", markup=False)
+        elif self.history is None:
+            self.notify("History is not available in this run", markup=False)
+        else:
+            self.push_screen(InvestigateScreen(self.history, subject, self.history_end(), self.utc))
 
     def open_history(self) -> None:
         alerts = self.snapshot.engine.alerts if self.snapshot is not None else ()
-        self.push_screen(HistoryScreen(alerts, self.utc))
+        self.push_screen(HistoryScreen(alerts, self.utc, self.session.engine.fmt))
 
     def open_rule(self, index: int, on_filter: Callable[[str | None], None]) -> None:
         """The rule's view; ``on_filter`` gets its pattern when the user filters the flows by it."""
@@ -180,11 +291,19 @@ class FlowtailApp(App[int]):
         rule = self.config.rules[index]
         status = self.snapshot.engine.rules[index]
         top = "-" if status.top_group is None else group_label(rule.group_by, status.top_group)
-        live = [
-            (group_label(rule.group_by, key), value, alarming)
-            for key, value, alarming in self.session.busiest_groups(index)
-        ]
-        self.push_screen(RuleScreen(rule, status, top, live, self.snapshot.engine.alerts, self.utc), on_filter)
+        busiest = self.session.busiest_groups(index)
+        live = [(group_label(rule.group_by, key), value, alarming) for key, value, alarming in busiest]
+        verdict = next((v for v in self.snapshot.engine.verdicts if v.rule == rule.name), None)
+        screen = RuleScreen(
+            rule, status, top, live, self.snapshot.engine.alerts, self.utc, verdict=verdict,
+            fmt=self.session.engine.fmt,
+        )
+        ends = self.session.group_window_ends(index, [key for key, _, _ in busiest])
+        screen.group_values = {
+            group_label(rule.group_by, key): (self.session.engine.group_dict(index, key), ends[key])
+            for key, _, _ in busiest
+        }
+        self.push_screen(screen, on_filter)
 
     def open_errors(self) -> None:
         self.push_screen(ErrorsScreen(self.error_log.entries, self.utc))

@@ -31,7 +31,20 @@ def session_error(snapshot: Any) -> Iterable[tuple[str, str]]:
         yield snapshot.mode, snapshot.error
 
 
-ERROR_FEEDS: list[ErrorFeed] = [source_errors, session_error]
+def delivery_errors(snapshot: Any) -> Iterable[tuple[str, str]]:
+    """The alert delivery's current error (SNS, the journal) and the journal's damaged lines."""
+    from tui.sinks.delivery import damaged_journal_line
+
+    delivery = snapshot.delivery
+    if delivery is None:
+        return
+    if delivery.last_error:
+        yield "alert delivery", delivery.last_error
+    if getattr(delivery, "damaged", 0):
+        yield "alert journal", damaged_journal_line(delivery.journal or "?", delivery.damaged)
+
+
+ERROR_FEEDS: list[ErrorFeed] = [source_errors, session_error, delivery_errors]
 
 
 @dataclass

@@ -17,7 +17,8 @@ from rich.text import Text
 from tui.app.columns import ColumnSpec
 from tui.app.format import clock_time, human_bytes, human_count
 from tui.app.safe import plain_text
-from tui.flowlog import parse_record, port_service, protocol_name
+from tui.flowlog import parse_record
+from tui.flowlog.summary import port_label, protocol_label
 
 REJECT_MARK = "✖ REJECT"
 ACCEPT_MARK = "  ACCEPT"
@@ -124,19 +125,6 @@ def _malformed_row(line: str) -> FlowRow:
 def _count(value: object) -> int | None:
     """A numeric field's value (the catalogue types ``bytes`` and ``packets`` as int, absent as None)."""
     return value if isinstance(value, int) else None
-
-
-def port_label(port: Any, protocol: Any) -> str:
-    """``80 http``, ``51234``, or ``-``."""
-    if port is None:
-        return "-"
-    service = port_service(port, protocol) if isinstance(port, int) else None
-    return f"{port} {service}" if service else str(port)
-
-
-def protocol_label(number: Any) -> str:
-    name = protocol_name(number) if isinstance(number, int) else None
-    return name or ("-" if number is None else str(number))
 
 
 def record_matches(rules: Sequence[Any], line: str) -> list[tuple[str, bool]]:

@@ -33,6 +33,17 @@ def human_count(value: float | None) -> str:
     return _scaled(value, _COUNT_UNITS, 1000.0, "")
 
 
+def rounded_rate(value: float | None) -> str:
+    """A rate to two significant digits (``46k``, ``1.2k``, ``85``): what it means, without a last
+    digit that changes, and redraws a line, on every tick."""
+    if value is None:
+        return "-"
+    if abs(value) < 10:
+        return human_count(round(value, 1))
+    magnitude = 10 ** max(0, len(str(int(abs(value)))) - 2)
+    return human_count(round(value / magnitude) * magnitude)
+
+
 def _scaled(value: float | None, units: tuple[str, ...], base: float, sep: str) -> str:
     if value is None:
         return "-"

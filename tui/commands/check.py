@@ -33,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
         for issue in error.issues:
             print(issue, file=sys.stderr)
         return 2
-    for warning in field_count_warnings(config):
+    from tui.account.export import export_warnings
+
+    for warning in (*field_count_warnings(config), *export_warnings(config)):
         print(warning, file=sys.stderr)
     rules = counted(len(config.rules), "rule")
     if config.disabled_rules:

@@ -64,4 +64,6 @@ def _run_tui(args: argparse.Namespace, config: Any) -> int:
 
     speed = args.speed if args.speed > 0 else None
     session = Session(engine_from_config(config), replay_feeder(args.files, config.format, speed), "replay")
-    return run_app(Live(session), config)
+    from tui.run.history import history_access
+
+    return run_app(Live(session, history=history_access(config, files=args.files)), config)

@@ -65,6 +65,23 @@ def positive_int(value: Any) -> int:
     return value
 
 
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?")
+_SIZE_UNITS = {None: 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
+
+
+def memory_size(value: Any) -> int:
+    """Bytes, at least 1 MB: a whole number of bytes or ``512MB``, ``1.5GB``, ``256MiB``."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"must be a size such as 512MB or 1GB, got {describe(value)}")
+    match = _SIZE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if isinstance(value, str) and match is None:
+        raise ValueError(f"must be a size such as 512MB or 1GB, got {value!r}")
+    size = value if isinstance(value, int) else int(float(match.group(1)) * _SIZE_UNITS[match.group(2)])  # type: ignore[union-attr]
+    if size < 1000**2:
+        raise ValueError(f"must be at least 1MB, got {value!r}")
+    return size
+
+
 def duration(value: Any) -> float:
     """Seconds, 0 allowed: ``45s``, ``5m``, ``1h30m`` or a number of seconds."""
     return parse_duration(value)

@@ -14,11 +14,19 @@ DEFAULT_KEYS: dict[str, dict[str, str]] = {
     "the dashboard": {
         "quit": "q", "help": "question_mark", "pause": "space", "filter": "slash", "clear_filter": "escape",
         "ack": "a", "history": "h", "top_next": "n", "top_bytes": "b", "clock": "t", "errors": "e",
-        "order": "o", "detail": "enter",
+        "order": "o", "detail": "enter", "investigate": "i",
     },
-    "the alert history": {"help": "question_mark", "close": "escape,q", "ack_selected": "a", "snooze": "s"},
-    "the rule view": {"help": "question_mark", "close": "escape,q", "filter_rule": "f"},
-    "the keys, errors and detail views": {"help": "question_mark", "close": "escape,q"},
+    "the alert history": {
+        "help": "question_mark", "close": "escape,q", "ack_selected": "a", "snooze": "s", "order": "o",
+        "investigate": "i",
+    },
+    "the rule view": {"help": "question_mark", "close": "escape,q", "filter_rule": "f", "investigate": "i"},
+    "the keys and errors views": {"help": "question_mark", "close": "escape,q"},
+    "the detail and evidence views": {"help": "question_mark", "close": "escape,q", "investigate": "i"},
+    "the History view": {
+        "help": "question_mark", "close": "escape,q", "range_1h": "1", "range_6h": "6", "range_24h": "2",
+        "range_7d": "7", "engine": "e", "toggle_records": "r", "approve": "y",
+    },
 }
 
 # keys flowtail or Textual binds on every screen, which no action may take

@@ -95,18 +95,24 @@ LineLoader.add_constructor("tag:yaml.org,2002:map", LineLoader.construct_mapping
 LineLoader.add_constructor("tag:yaml.org,2002:seq", LineLoader.construct_sequence)
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a configuration is a few KB; this stops /dev/zero or a log file given by mistake
+
+
 def read_yaml(path: str | os.PathLike[str]) -> LineDict:
     """The top-level mapping in ``path``.
 
-    Raises ConfigError with one clear line when the file cannot be read, is not UTF-8, is empty,
-    is not valid YAML (with the line of the problem), or holds something other than a mapping.
+    Raises ConfigError with one clear line when the file cannot be read, is larger than
+    :data:`MAX_CONFIG_BYTES`, is not UTF-8, is empty, is not valid YAML (with the line of the
+    problem), or holds something other than a mapping.
     """
     name = os.fspath(path)
     try:
         with open(path, "rb") as file:
-            raw = file.read()
+            raw = file.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         raise ConfigError([f"{name}: cannot read the file: {error.strerror or error}"]) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError([f"{name}: larger than {MAX_CONFIG_BYTES // 1024} KiB: not a flowtail configuration"])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

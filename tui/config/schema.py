@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
+from tui.rules.budget import DEFAULT_RULE_MEMORY
+
 if TYPE_CHECKING:
     from tui.flowlog import FlowFormat
 
@@ -25,7 +27,8 @@ S3_FILE_FORMATS = ("text", "parquet")  # a flow log's file format in S3
 KEY_ACTIONS = (
     "quit", "help", "pause", "filter", "clear_filter", "ack", "history", "top_next", "top_bytes", "clock",
     "detail", "ack_selected", "snooze", "close",
-    "errors", "order", "filter_rule",
+    "errors", "order", "filter_rule", "investigate",
+    "range_1h", "range_6h", "range_24h", "range_7d", "engine", "toggle_records", "approve",
 )
 
 
@@ -78,6 +81,8 @@ class RuleConfig:
     notify: tuple[str, ...] = ()
     description: str = ""
     line: int = 0
+    # evaluate: cloudwatch: the alarm settings (a tui.rules.cloudwatch_alarm.AlarmSpec); None: sliding
+    alarm: Any = None
 
     @property
     def measure_text(self) -> str:
@@ -119,8 +124,10 @@ class DisplayConfig:
 
 @dataclass(frozen=True)
 class LimitsConfig:
-    max_groups_per_rule: int = 10000
+    max_groups_per_rule: int | None = None  # None: as many as rule_memory holds
+    rule_memory: int = DEFAULT_RULE_MEMORY  # bytes for the groups of all rules (tui/rules/budget.py)
     max_samples: int = 5
+    held_records: int = 200_000  # records the session holds for the evidence and the flows filter
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
-from tui.config import convert
+from tui.config import cloudwatch_keys, convert
 from tui.config.convert import Converter
 from tui.config.issues import Issues, closest, describe, did_you_mean
 from tui.config.keys import key_conflicts
@@ -64,7 +64,9 @@ _DISPLAY = {
 }
 _LIMITS = {
     "max_groups_per_rule": ("max_groups_per_rule", convert.positive_int),
+    "rule_memory": ("rule_memory", convert.memory_size),
     "max_samples": ("max_samples", convert.positive_int),
+    "held_records": ("held_records", convert.positive_int),
 }
 _JOURNAL = {"path": ("path", convert.file_path)}
 _SNS = {
@@ -97,6 +99,7 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {
     "follow": tuple(_FOLLOW),
     "rules[]": (
         "name", "pattern", "threshold", "window", "group_by", "measure", "severity", "notify", "description", "enabled",
+        *cloudwatch_keys.KEYS,
     ),
     "notifiers": ("sns", "journal", "bell"),
     "notifiers.sns": (*_SNS, "states"),
@@ -441,7 +444,9 @@ class _Validator:
         disabled: list[RuleConfig] = []
         first_line: dict[str, int] = {}
         for item, line, path in self.items(top, "rules", ""):
-            mapping = self.section(item, line, path, SECTION_KEYS["rules[]"], required=_RULE_REQUIRED)
+            cloudwatch = isinstance(item, LineDict) and item.get("evaluate") == "cloudwatch"
+            required = tuple(key for key in _RULE_REQUIRED if not (cloudwatch and key == "window"))  # period will do
+            mapping = self.section(item, line, path, SECTION_KEYS["rules[]"], required=required)
             if mapping is None:
                 continue
             name, name_line = self.get(mapping, "name", path, convert.rule_name, ""), mapping.line_of("name")
@@ -464,16 +469,19 @@ class _Validator:
 
         # In the documented key order, so that issues on one line come out in that order.
         pattern_text, pattern = self.pattern(mapping, "pattern", path)
-        threshold = self.get(mapping, "threshold", path, convert.positive_number, 0.0)
+        cloudwatch = mapping.get("evaluate") == "cloudwatch"  # CloudWatch takes 0 and "fewer than" thresholds
+        threshold_type = cloudwatch_keys.non_negative_number if cloudwatch else convert.positive_number
+        threshold = self.get(mapping, "threshold", path, threshold_type, 0.0)
         window_s = self.get(mapping, "window", path, convert.positive_duration, 0.0)
         group_by = tuple(self.names(mapping, "group_by", path, self.field))
         measure, measure_field = self.measure(mapping, path)
+        alarm = cloudwatch_keys.alarm_spec(self, mapping, path, window_s, group_by, measure, threshold)
         return RuleConfig(
             name=name,
             pattern_text=pattern_text or "",
             pattern=pattern,
             threshold=threshold,
-            window_s=window_s,
+            window_s=window_s or (alarm.period_s if alarm is not None else 0.0),
             group_by=group_by,
             measure=measure,
             measure_field=measure_field,
@@ -481,6 +489,7 @@ class _Validator:
             notify=tuple(self.names(mapping, "notify", path, configured)),
             description=self.get(mapping, "description", path, convert.any_text, ""),
             line=mapping.line,
+            alarm=alarm,
         )
 
     def measure(self, mapping: LineDict, path: str) -> tuple[str, str | None]:

@@ -1,13 +1,15 @@
-"""The demo's local AWS: a moto server on 127.0.0.1 (a free port) with the flow-log group, one log
-stream per ENI, and the SNS topic alerts go to (with an SQS queue subscribed, so published alerts
-land somewhere that can be counted)."""
+"""The demo's local AWS: a moto server on 127.0.0.1 (a free port) with the demo VPC's instances in
+EC2 (so ``ec2:DescribeNetworkInterfaces`` names their ENIs), the flow-log group with one log stream
+per ENI, and the SNS topic alerts go to (with an SQS queue subscribed, so published alerts land
+somewhere that can be counted)."""
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
-from typing import Any
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's account
@@ -16,6 +18,8 @@ TOPIC = "flowtail-demo-alerts"
 QUEUE = "flowtail-demo-oncall"
 STREAM = "flowtail-demo-flowlogs"  # `flowtail demo --source kinesis`: the subscription filter's stream
 STREAM_SHARDS = 2
+VPC_CIDR = "10.0.0.0/16"
+IMAGE = "ami-12c6146b"  # any id: moto does not check that the image exists
 
 
 def use_local_credentials() -> None:
@@ -34,11 +38,13 @@ class DemoEnvironment:
     endpoint: str
     topic_arn: str
     queue_url: str
+    enis: dict[str, str] = field(default_factory=dict)  # ENI id -> the private address behind it
 
     @classmethod
-    def start(cls, enis: list[str], kinesis: bool = False) -> DemoEnvironment:
-        """Start it; with ``kinesis``, the log group also feeds a Kinesis stream through a
-        subscription filter (moto delivers every event put after the filter exists)."""
+    def start(cls, hosts: Mapping[str, str], kinesis: bool = False) -> DemoEnvironment:
+        """Start it with one instance per ``hosts`` entry (private address -> Name tag); with
+        ``kinesis``, the log group also feeds a Kinesis stream through a subscription filter (moto
+        delivers every event put after the filter exists)."""
         import boto3
         from moto.server import ThreadedMotoServer
 
@@ -48,6 +54,10 @@ class DemoEnvironment:
         server.start()
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
+        # moto's state lives in the process, not the server: start from an empty account even when
+        # this process ran a demo (or a test's moto) before.
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).close()
+        enis = create_hosts(boto3.client("ec2", endpoint_url=endpoint, region_name=REGION), hosts)
         logs = boto3.client("logs", endpoint_url=endpoint, region_name=REGION)
         logs.create_log_group(logGroupName=LOG_GROUP)
         for eni in enis:
@@ -60,7 +70,7 @@ class DemoEnvironment:
         queue_url = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
-        return cls(server, endpoint, topic_arn, queue_url)
+        return cls(server, endpoint, topic_arn, queue_url, enis)
 
     def published(self) -> int:
         """How many alert notifications reached the subscribed queue (approximately, as SQS says)."""
@@ -88,3 +98,22 @@ def subscribe_stream(endpoint: str, logs: Any) -> None:
         destinationArn=arn,
         roleArn=f"arn:aws:iam::{ACCOUNT}:role/CWLtoKinesisRole",
     )
+
+
+def create_hosts(ec2: Any, hosts: Mapping[str, str]) -> dict[str, str]:
+    """The demo VPC: a subnet per /24 and an instance per host (its private address, its Name tag);
+    returns each instance's ENI id -> its address, the ids the flow-log records carry."""
+    vpc = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "flowtail-demo"}])
+    subnets: dict[str, str] = {}
+    enis: dict[str, str] = {}
+    for address, name in hosts.items():
+        cidr = address.rsplit(".", 1)[0] + ".0/24"
+        if cidr not in subnets:
+            subnets[cidr] = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr)["Subnet"]["SubnetId"]
+        instance = ec2.run_instances(
+            ImageId=IMAGE, MinCount=1, MaxCount=1, SubnetId=subnets[cidr], PrivateIpAddress=address,
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}],
+        )["Instances"][0]
+        enis[instance["NetworkInterfaces"][0]["NetworkInterfaceId"]] = address
+    return enis

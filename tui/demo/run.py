@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -11,17 +12,20 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from tui.demo.environment import LOG_GROUP, STREAM, DemoEnvironment
-from tui.demo.traffic import ENIS, TrafficGenerator
+from tui.demo.traffic import HOSTS, TrafficGenerator
 from tui.demo.writer import TrafficWriter
 
 CONFIG = Path(__file__).with_name("config.yaml")
 
 
-def demo_config(endpoint: str, topic_arn: str, source: str = "poll", rules_from: Any = None) -> Any:
+def demo_config(
+    endpoint: str, topic_arn: str, source: str = "poll", rules_from: Any = None, history_files: tuple[str, ...] = ()
+) -> Any:
     """The bundled configuration, pointed at the local endpoint and topic; with ``source="kinesis"``,
     following the demo's Kinesis stream instead of polling the log group. ``rules_from`` (a Config,
     ``demo -c``) brings its own rules, notifiers and display instead of the demo's; its SNS topic
-    becomes the demo's local one, so nothing is published outside."""
+    becomes the demo's local one, so nothing is published outside. ``history_files``: where the local
+    History engine finds the demo's records."""
     from tui.config import KinesisSourceConfig, load_config
     from tui.config.schema import SnsConfig
 
@@ -42,6 +46,7 @@ def demo_config(endpoint: str, topic_arn: str, source: str = "poll", rules_from:
         aws=dataclasses.replace(config.aws, endpoint_url=endpoint),
         sources=sources,
         notifiers=notifiers,
+        history=dataclasses.replace(config.history, files=history_files),
     )
 
 
@@ -66,24 +71,37 @@ class DemoWorld:
 @contextmanager
 def demo_world(source: str = "poll", rules_from: Any = None) -> Iterator[DemoWorld]:
     """Start the local AWS and the traffic writer; stop both on exit. ``source``: "poll" or "kinesis";
-    ``rules_from``: the user's Config whose rules run instead of the demo's (see :func:`demo_config`)."""
+    ``rules_from``: the user's Config whose rules run instead of the demo's (see :func:`demo_config`).
+    Everything the demo writes (alert journal, Kinesis checkpoint, the records' files and the History
+    engine's Parquet cache) goes to a temporary directory, removed on exit."""
     from tui.sinks.journal import Journal
 
-    environment = DemoEnvironment.start(list(ENIS), kinesis=source == "kinesis")
-    writer = TrafficWriter(environment.endpoint, TrafficGenerator())
+    environment = DemoEnvironment.start(HOSTS, kinesis=source == "kinesis")
+    writer: TrafficWriter | None = None
+    cache_home = os.environ.get("XDG_CACHE_HOME")
     try:
-        config = demo_config(environment.endpoint, environment.topic_arn, source, rules_from)
         with tempfile.TemporaryDirectory(prefix="flowtail-demo-") as state:
+            archive = Path(state) / "flows"
+            archive.mkdir()
+            os.environ["XDG_CACHE_HOME"] = str(Path(state) / "cache")
+            config = demo_config(
+                environment.endpoint, environment.topic_arn, source, rules_from, history_files=(str(archive),)
+            )
+            writer = TrafficWriter(environment.endpoint, TrafficGenerator(enis=environment.enis), archive)
             journal = Journal(Path(state) / "alerts.jsonl")
             writer.start()
             try:
                 yield DemoWorld(environment, writer, config, journal, Path(state))
             finally:
                 journal.close()
+                writer.stop()
     finally:
-        writer.stop()
+        if cache_home is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = cache_home
         environment.stop()
-    if writer.error:
+    if writer is not None and writer.error:
         sys.stderr.write(f"flowtail demo: {writer.error}\n")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Mapping
 
 ACCOUNT = "123456789010"
 BASTION = "10.0.0.155"
@@ -19,7 +20,17 @@ SSH_ATTACKER = "203.0.113.7"
 SCANNER = "198.51.100.23"
 EXFIL_HOST = "10.0.3.7"
 
-# ENI -> the private address of the instance behind it
+# The demo's instances: private address -> Name tag (their ENIs exist in the demo's EC2).
+HOSTS = {
+    "10.0.14.100": "web-1",
+    "10.0.14.101": "web-2",
+    "10.0.20.10": "mysql",
+    "10.0.20.11": "postgres",
+    "10.0.0.155": "bastion",
+    "10.0.1.20": "app-1",
+    "10.0.3.7": "batch",
+}
+# ENI -> the private address of the instance behind it (when no EC2 gave them ids of its own)
 ENIS = {
     "eni-0a1b2c3d4e5f60001": "10.0.14.100",  # web-1
     "eni-0a1b2c3d4e5f60002": "10.0.14.101",  # web-2
@@ -29,7 +40,6 @@ ENIS = {
     "eni-0a1b2c3d4e5f60006": "10.0.1.20",  # app-1
     "eni-0a1b2c3d4e5f60007": "10.0.3.7",  # batch host
 }
-ENI_OF = {address: eni for eni, address in ENIS.items()}
 CLIENTS = [f"198.18.{i}.{j}" for i in range(3) for j in (10, 23, 47, 88, 120)]
 
 
@@ -52,9 +62,12 @@ def record(eni: str, src: str, dst: str, sport: int, dport: int, proto: int, pac
 class TrafficGenerator:
     """Produces the records that reach CloudWatch during each second of the demo."""
 
-    def __init__(self, seed: int = 7, rate: int = 40) -> None:
+    def __init__(self, seed: int = 7, rate: int = 40, enis: Mapping[str, str] = ENIS) -> None:
+        """``enis``: ENI id -> the private address behind it (the demo's EC2 gives the ids)."""
         self.rng = random.Random(seed)
         self.rate = rate  # normal records per second of wall time
+        self.enis = dict(enis)
+        self.eni_of = {address: eni for eni, address in self.enis.items()}
 
     def lateness(self) -> float:
         """How long after its start time a record reaches CloudWatch: usually 5 to 90 s, one in six
@@ -85,22 +98,22 @@ class TrafficGenerator:
             server = rng.choice(["10.0.14.100", "10.0.14.101"])
             src, dport = rng.choice(CLIENTS), rng.choice([443, 443, 443, 80])
             packets = rng.randint(4, 60)
-            return ENI_OF[server], record(ENI_OF[server], src, server, rng.randint(1024, 65535), dport, 6,
+            return self.eni_of[server], record(self.eni_of[server], src, server, rng.randint(1024, 65535), dport, 6,
                                           packets, packets * rng.randint(200, 1400), start, "ACCEPT")
         if kind < 0.7:  # the app tier to its databases
             db, port = rng.choice([("10.0.20.10", 3306), ("10.0.20.11", 5432)])
             packets = rng.randint(2, 40)
-            return ENI_OF[db], record(ENI_OF[db], "10.0.1.20", db, rng.randint(32768, 60999), port, 6,
+            return self.eni_of[db], record(self.eni_of[db], "10.0.1.20", db, rng.randint(32768, 60999), port, 6,
                                       packets, packets * rng.randint(100, 900), start, "ACCEPT")
         if kind < 0.85:  # DNS and NTP from the app host
             port = rng.choice([53, 53, 123])
-            return ENI_OF["10.0.1.20"], record(ENI_OF["10.0.1.20"], "10.0.1.20", "10.0.0.2",
+            return self.eni_of["10.0.1.20"], record(self.eni_of["10.0.1.20"], "10.0.1.20", "10.0.0.2",
                                                rng.randint(32768, 60999), port, 17, 1, rng.randint(60, 120),
                                                start, "ACCEPT")
         # background noise from the internet: probes on common ports, refused
-        target = rng.choice(list(ENIS.values()))
+        target = rng.choice(list(self.enis.values()))
         port = rng.choice([23, 445, 1433, 3389, 8080, 5900])
-        return ENI_OF[target], record(ENI_OF[target], f"192.0.2.{rng.randint(1, 254)}", target,
+        return self.eni_of[target], record(self.eni_of[target], f"192.0.2.{rng.randint(1, 254)}", target,
                                       rng.randint(1024, 65535), port, 6, 1, 40, start, "REJECT")
 
     def _attacks(self, now: int, elapsed: float) -> list[tuple[str, str, int]]:
@@ -112,7 +125,7 @@ class TrafficGenerator:
 
         def add(target: str, src: str, dport: int, packets: int, size: int, action: str) -> None:
             start = now - rng.randint(5, 40)
-            eni = ENI_OF[target] if target in ENI_OF else ENI_OF[src]
+            eni = self.eni_of[target] if target in self.eni_of else self.eni_of[src]
             out.append((eni, record(eni, src, target, rng.randint(30000, 60999), dport, 6, packets, size,
                                     start, action), start))
 

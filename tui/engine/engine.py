@@ -11,17 +11,20 @@ import re
 from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Hashable, Sequence
+from typing import Any, Hashable, Mapping, Sequence
 
 from tui.engine.batch import BatchResult
+from tui.engine.held import HeldRecords, RecordTest, TestFactory
 from tui.engine.kernel import Kernel, KernelRule, split_after, split_lines, start_ms
 from tui.engine.stats import Stats, StatsSnapshot
 from tui.flowlog import FlowFormat
 from tui.flowlog.header import detect_header
 from tui.patterns.compare import TextCmp
 from tui.rules import Alert, RuleSet, RuleSpec, RuleStatus
+from tui.rules.budget import DEFAULT_RULE_MEMORY
+from tui.rules.cloudwatch_alarm import AlarmTransition, CloudWatchAlarm, Verdict, alarms_for, shadow_threshold, verdicts
 from tui.rules.measures import Measure
-from tui.rules.ruleset import Transition
+from tui.rules.ruleset import DEGRADED, Transition
 from tui.rules.window import ALARM
 
 MALFORMED_SAMPLES_KEPT = 10
@@ -41,12 +44,15 @@ class RuleDef:
     measure: str = "count"
     measure_field: str | None = None
     severity: str = "medium"
+    alarm: Any = None  # evaluate: cloudwatch: its tui.rules.cloudwatch_alarm.AlarmSpec
+    description: str = ""  # the runbook text the alerts carry to the people they page
 
     @classmethod
     def from_config(cls, rule: Any) -> RuleDef:
         return cls(
             rule.name, rule.pattern, rule.threshold, rule.window_s, tuple(rule.group_by),
-            rule.measure, rule.measure_field, rule.severity,
+            rule.measure, rule.measure_field, rule.severity, getattr(rule, "alarm", None),
+            getattr(rule, "description", ""),
         )
 
 
@@ -59,11 +65,13 @@ def engine_from_config(
         [RuleDef.from_config(rule) for rule in config.rules],
         event_times=event_times,
         max_groups=config.limits.max_groups_per_rule,
+        rule_memory=config.limits.rule_memory,
         max_delay_s=config.follow.max_delay_s,
         max_samples=config.limits.max_samples,
         recent_rows=config.display.flows_rows if recent_rows is None else recent_rows,
         keep_minutes=max(180, config.display.sparkline_minutes),
         top_tables=top_tables,
+        held_records=0 if recent_rows == 0 else config.limits.held_records,
     )
 
 
@@ -80,6 +88,8 @@ class EngineSnapshot:
     rules: tuple[RuleStatus, ...]
     recent: tuple[str, ...]  # newest last
     alerts: tuple[Alert, ...]  # newest last
+    # Rules with evaluate: cloudwatch: CloudWatch's verdict beside the sliding one, and why they differ
+    verdicts: tuple[Verdict, ...] = ()
 
 
 class Engine:
@@ -91,13 +101,17 @@ class Engine:
         rules: Sequence[RuleDef],
         *,
         event_times: bool = False,
-        max_groups: int = 10_000,
+        max_groups: int | None = None,
+        rule_memory: int = DEFAULT_RULE_MEMORY,
         max_delay_s: float = 1200,
         max_samples: int = 5,
         recent_rows: int = 300,
         keep_minutes: int = 180,
         top_tables: bool = True,
+        held_records: int = 0,
     ) -> None:
+        """``held_records`` caps the records held for the rules' windows and the follow window
+        (:class:`HeldRecords`, for the evidence and the flows filter); 0 holds none."""
         self.fmt = fmt
         self.rule_defs = tuple(rules)
         self.event_times = event_times
@@ -111,7 +125,7 @@ class Engine:
             [
                 RuleSpec(
                     r.name,
-                    r.threshold,
+                    shadow_threshold(r.alarm, r.threshold),
                     int(r.window_s * 1000),
                     Measure(r.measure, r.measure_field),
                     r.group_by,
@@ -121,6 +135,7 @@ class Engine:
             ],
             max_groups=max_groups,
             max_delay_ms=int(max_delay_s * 1000),
+            memory_bytes=rule_memory,
         )
         self.stats = Stats(len(self.rule_defs), keep_minutes=keep_minutes)
         self.lines = 0
@@ -129,6 +144,12 @@ class Engine:
         self.malformed_samples: deque[str] = deque(maxlen=MALFORMED_SAMPLES_KEPT)
         self.recent: deque[str] = deque(maxlen=recent_rows)
         self.alerts: deque[Alert] = deque(maxlen=ALERT_HISTORY)
+        widest_ms = max((int(r.window_s * 1000) for r in self.rule_defs), default=0)
+        self.held = HeldRecords(held_records, int(max_delay_s * 1000) + widest_ms)
+        # evaluate: cloudwatch rules: their alarms, and their sliding episodes (shown beside, not alerted)
+        self.cloudwatch: dict[int, CloudWatchAlarm] = alarms_for(self.rule_defs, max_groups)
+        self.shadow: deque[Alert] = deque(maxlen=ALERT_HISTORY)
+        self._now_ms = 0  # the wall clock of the live batch being ingested (0: a file's, none)
         self._set_format(fmt)
 
     def use_format(self, fmt: FlowFormat) -> None:
@@ -169,6 +190,7 @@ class Engine:
         """A batch of messages, with their event times (ms) when the engine uses event times. Without
         event times the lines are a file's: a header line of another layout switches to it."""
         alerts: list[Alert] = []
+        self._now_ms = now_ms
         while True:
             batch = self.kernel.process(lines, times, now_ms)
             if batch.next_format is None:
@@ -191,10 +213,21 @@ class Engine:
         self.malformed += batch.malformed
         self.malformed_samples.extend(batch.malformed_samples)
         self.stats.merge(batch)
-        transitions = self.rules.apply(batch.buckets, batch.t_max)
+        floor = None if self.rules.watermark is None else self.rules.watermark - self.rules.max_delay_ms
+        transitions: list[Any] = self.rules.apply(batch.buckets, batch.t_max)
+        if self.cloudwatch:
+            transitions = self._cloudwatch(batch, floor, transitions)
         lines = None
-        if self.recent.maxlen:
+        if self.held.cap:
             lines = lines_of_batch()
+            held, held_times = lines, times
+            if batch.headers:  # header lines are neither records nor malformed: not held
+                kept = [i for i, line in enumerate(lines) if detect_header(line) is None]
+                held = [lines[i] for i in kept]
+                held_times = None if times is None else [times[i] for i in kept]
+            self.held.add(held, held_times, self.fmt, batch.t_max)
+        if self.recent.maxlen:
+            lines = lines_of_batch() if lines is None else lines
             newest = lines[-self.recent.maxlen:]
             if batch.headers:  # header lines are neither records nor malformed: no row of their own
                 newest = [line for line in newest if detect_header(line) is None]
@@ -228,6 +261,7 @@ class Engine:
             tuple(rule.status(watermark) for rule in self.rules.rules),
             tuple(self.recent),
             tuple(self.alerts),
+            verdicts(self.cloudwatch, self.rule_defs, self.shadow, self.alerts, self.group_dict),
         )
 
     def group_dict(self, rule_index: int, key: Hashable) -> dict[str, Any]:
@@ -239,26 +273,79 @@ class Engine:
             values = key
         return {name: self._converters[name](value) for name, value in zip(names, values)}
 
+    def rule_test(self, rule_index: int, group: Mapping[str, Any] | None = None) -> TestFactory:
+        """What makes a held record part of a rule's evidence: a record of its layout that the rule's
+        pattern matches and, given ``group`` (an alert's group: field -> converted value), whose
+        group fields have those values. The time window is the search's."""
+        rule = self.rule_defs[rule_index]
+        pattern = rule.pattern
+
+        def for_layout(fmt: FlowFormat) -> RecordTest:
+            nfields = fmt.nfields
+            if group is None:
+                checks: list[tuple[int, Any, Any]] = []
+            elif not all(fmt.has(name) for name in rule.group_by):
+                return lambda fields, line, time: False
+            else:
+                checks = [(fmt.index(name), fmt.converter(name), group.get(name)) for name in rule.group_by]
+
+            def test(fields: list[str], line: str, time: int | None) -> bool:
+                if len(fields) != nfields:
+                    return False
+                for position, convert, wanted in checks:
+                    if convert(fields[position]) != wanted:
+                        return False
+                return pattern.matches_split(fields, line)
+
+            return test
+
+        return for_layout
+
     # -- internals -------------------------------------------------------------------------------
 
-    def _alert(self, transition: Transition, samples: Sequence[str]) -> Alert:
+    def _cloudwatch(self, batch: BatchResult, floor: int | None, transitions: list[Transition]) -> list[Any]:
+        """Feed the cloudwatch rules' alarms; their sliding transitions go to ``shadow`` instead."""
+        kept: list[Any] = []
+        for transition in transitions:
+            if transition.rule in self.cloudwatch:
+                self.shadow.append(self._alert(transition, ()))
+            else:
+                kept.append(transition)
+        found: list[AlarmTransition] = []
+        # CloudWatch evaluates on the wall clock, over what has arrived: live, that is the batch's
+        # arrival time; for files (no arrival time) the newest event time stands in.
+        watermark = self.rules.watermark
+        clock = watermark if not self._now_ms else max(self._now_ms, watermark or 0)
+        for index, alarm in self.cloudwatch.items():
+            if batch.buckets and batch.buckets[index]:
+                alarm.add(batch.buckets[index].items(), floor)
+            if clock is not None:
+                alarm.advance(clock, found)
+        return kept + found
+
+    def _alert(self, transition: Transition | AlarmTransition, samples: Sequence[str]) -> Alert:
         rule = self.rule_defs[transition.rule]
+        cloudwatch = isinstance(transition, AlarmTransition)
+        degraded = transition.state == DEGRADED  # of the rule, not of a group
         return Alert(
             rule=rule.name,
             state=transition.state,
-            group=self.group_dict(transition.rule, transition.group),
+            group={} if degraded else self.group_dict(transition.rule, transition.group),
             value=transition.value,
             threshold=rule.threshold,
-            window_s=rule.window_s,
+            window_s=rule.alarm.period_s if cloudwatch else rule.window_s,
             measure=self.rules.rules[transition.rule].spec.measure.name,
             time_ms=transition.time_ms,
             first_ms=transition.first_ms,
             last_ms=transition.last_ms,
             severity=rule.severity,
             samples=tuple(samples),
+            description=rule.description,
             episode_start_ms=transition.episode_start_ms,
             late=transition.late,
             peak=transition.peak,
+            evaluation="cloudwatch" if cloudwatch else None,
+            alarm_state=transition.alarm_state if isinstance(transition, AlarmTransition) else None,
         )
 
     def _samples(

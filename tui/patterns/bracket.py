@@ -80,6 +80,13 @@ class BracketPattern(Pattern):
             if entry.condition is not None
         )
 
+    def field_positions(self, nfields: int) -> dict[str, int]:
+        """Each named entry's field index in a message of ``nfields`` fields (a metric filter's
+        ``$name`` refers to it); an entry that takes the rest of the line is left out."""
+        targets = self._targets(nfields) or []
+        return {entry.name: target for entry, target in zip(self._entries, targets)
+                if entry.name is not None and isinstance(target, int)}
+
     def matches_fields(self, fields: list[str], line: str) -> bool:
         try:
             matcher = self._matchers[len(fields)]

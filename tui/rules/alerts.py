@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+# Not a group's state: the rule evicted groups to stay within limits.rule_memory, so an alarm may have
+# been missed. One per degradation episode: ``group`` is {}, ``value`` the groups evicted when it was
+# found, ``time`` (and ``episodeStart``) the event time of the first eviction.
+DEGRADED = "DEGRADED"
+
 
 def iso_utc(millis: int | None) -> str | None:
     """ISO-8601 UTC with a Z, second precision unless the time has milliseconds."""
@@ -40,6 +45,12 @@ class Alert:
     episode_start_ms: int | None = None
     late: bool = False  # found after the watermark had already passed it (a late burst or straggler)
     peak: float | None = None  # the highest value of the episode so far
+    # "cloudwatch" for a rule evaluated as CloudWatch evaluates its alarm (tui.rules.cloudwatch_alarm);
+    # its ``alarm_state`` is what CloudWatch says (ALARM, OK, INSUFFICIENT_DATA) while ``state`` is the
+    # episode's ALARM or end (OK) for the sinks.
+    evaluation: str | None = None
+    alarm_state: str | None = None
+    description: str = ""  # the rule's description (runbook text), for the people paged
 
     @property
     def episode_id(self) -> str:
@@ -58,13 +69,25 @@ class Alert:
         """``srcaddr=10.0.0.155`` style, or ``*`` for a rule without group_by."""
         return " ".join(f"{name}={value}" for name, value in self.group.items()) or "*"
 
+    @property
+    def degraded_text(self) -> str:
+        """``rule reject-by-src: detection degraded, 12,345 groups evicted since 14:05:09 UTC``."""
+        since = datetime.fromtimestamp(self.time_ms / 1000, tz=timezone.utc).strftime("%H:%M:%S UTC")
+        return f"rule {self.rule}: detection degraded, {int(self.value):,} groups evicted since {since}"
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        line = self._json()
+        if self.state == DEGRADED:
+            line.update(evicted=int(self.value), since=line["time"], message=self.degraded_text)
+        return line
+
+    def _json(self) -> dict[str, Any]:
+        obj = {
             "type": "alert",
             "id": self.id,
             "episode": self.episode_id,
             "rule": self.rule,
-            "state": self.state,
+            "state": self.alarm_state or self.state,
             "group": self.group,
             "value": _number(self.value),
             "threshold": _number(self.threshold),
@@ -78,7 +101,11 @@ class Alert:
             "episodeStart": iso_utc(self.episode_start_ms),
             "late": self.late,
             "peak": None if self.peak is None else _number(self.peak),
+            "description": self.description,
         }
+        if self.evaluation is not None:
+            obj["evaluation"] = self.evaluation
+        return obj
 
 
 def _number(value: float) -> float | int:

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from tui.engine.batch import Buckets
+from tui.rules.alerts import DEGRADED
+from tui.rules.budget import DEFAULT_RULE_MEMORY, SINGLE_BYTES, WINDOW_BYTES, MemoryPool, window_bytes
 from tui.rules.measures import Measure, SumAccumulator
 from tui.rules.window import ALARM, OK, Episode, GroupWindow, Stretch
+
+__all__ = ["DEGRADED", "RuleSet", "RuleSpec", "RuleStatus", "Transition"]  # DEGRADED: group None
 
 
 @dataclass(frozen=True)
@@ -57,46 +62,84 @@ class RuleStatus:
     groups: int
     evicted_groups: int
     late_buckets: int
+    degraded_since_ms: int | None = None  # event time of the first eviction of the current episode
+    degraded_evicted: int = 0  # groups evicted since then
 
 
 class RuleState:
-    """The groups of one rule."""
+    """The groups of one rule.
 
-    def __init__(self, index: int, spec: RuleSpec, max_groups: int, max_delay_ms: int) -> None:
+    A group that has seen a single record (below the threshold) is kept in ``singles`` as its bare
+    bucket, a tenth of the cost of a :class:`GroupWindow`; its second bucket promotes it to a window
+    in ``groups``. A flood of distinct group keys (spoofed sources, a distributed scan) is almost all
+    singles. When the groups of all rules outgrow their shared ``pool``, the rule holding the most
+    evicts (and a rule whose groups reach ``max_groups``, when set, evicts its own): the oldest single
+    goes first (its one record is the least able to reach the threshold), then the oldest window not
+    alarming, then alarming ones; every eviction is counted and a degradation episode reported
+    (:data:`DEGRADED`) until nothing evicted could still matter.
+    """
+
+    def __init__(
+        self, index: int, spec: RuleSpec, max_groups: int | None, max_delay_ms: int, pool: MemoryPool | None = None,
+    ) -> None:
         self.index = index
         self.spec = spec
         self.max_groups = max_groups
+        self.pool = MemoryPool(DEFAULT_RULE_MEMORY) if pool is None else pool
+        self.pool.members.append(self)
         self.max_delay_ms = max_delay_ms
         self.groups: dict[Hashable, GroupWindow] = {}
+        # One-record groups: key -> time, or (time, partial) when the partial is not the count 1.
+        self.singles: dict[Hashable, Any] = {}
+        # Eviction order: keys in order of creation; entries no longer current are skipped lazily.
+        self._single_order: deque[Hashable] = deque()
+        self._window_order: deque[Hashable] = deque()
+        self._window_cost = WINDOW_BYTES  # estimated bytes per window, refreshed at each prune
+        self._times: dict[int, int] = {}  # one int object per bucket time for the singles (32 bytes each)
         self.alarming: dict[Hashable, GroupWindow] = {}
         self.evicted_groups = 0
         self.late_buckets = 0
         # Transitions at event times before this are marked late: their whole window lies behind the
         # watermark (set by RuleSet before each batch).
         self.late_before: int = -(2**63)
+        self.now = 0  # the newest event time, this batch's included (set by RuleSet)
+        self.degraded_since: int | None = None  # see RuleStatus
+        self.degraded_evicted = 0
+        self._last_eviction = 0  # ``now`` at the latest eviction
+        self._announce = False  # a degradation episode began in this batch: report it at its end
+
+    @property
+    def group_count(self) -> int:
+        return len(self.groups) + len(self.singles)
+
+    def memory_used(self) -> int:
+        """The estimated bytes held by this rule's groups (tui.rules.budget)."""
+        return len(self.singles) * SINGLE_BYTES + len(self.groups) * self._window_cost
 
     def apply(self, buckets: Buckets, floor: int | None, out: list[Transition], bulk: bool = True) -> None:
         """Add a batch of buckets; ``floor`` is the oldest time still accepted (max_delay).
 
         The outcome is always that of taking the buckets one by one in arrival order
-        (:meth:`_apply_each`). With ``bulk``, a group whose buckets cannot change its state takes them
-        all at once (:meth:`GroupWindow.extend`): the measure is additive, the group is OK, its new
-        times are ascending and after its window's end, and even their whole sum cannot reach the
-        threshold. The other groups then take their buckets one by one, in arrival order among
-        themselves. That is exact because groups only interact through the group cap and the order of
-        transitions: the bulk path is taken only when no group can be evicted and no bucket is late
-        (so groups are created in the same order), and bulk groups emit no transitions.
+        (:meth:`_apply_each`). With ``bulk``, a window whose buckets cannot change its state takes
+        them all at once (:meth:`GroupWindow.extend`): the measure is additive, the group is OK, its
+        new times are ascending and after its window's end, and even their whole sum cannot reach the
+        threshold; a new group with one bucket below the threshold becomes a single. The other groups
+        then take their buckets one by one, in arrival order among themselves. That is exact because
+        groups only interact through the budget and the order of transitions: the bulk path is taken
+        only when no group can be evicted and no bucket is late (so singles are created in the same
+        order, and windows, created from the slow buckets, too), and bulk groups emit no transitions.
         """
         runs = buckets.groups
         if not runs:
             return
         groups = self.groups
+        singles = self.singles
         threshold = self.spec.threshold
         if (
             not bulk
             or self.spec.measure.is_distinct
             or (floor is not None and min(map(min, runs.values())) < floor)
-            or len(groups) + len(runs.keys() - groups.keys()) > self.max_groups
+            or self._may_evict(len(runs.keys() - groups.keys()))
         ):
             self._apply_each(buckets.items(), floor, out, inline=bulk)
             return
@@ -104,8 +147,13 @@ class RuleState:
         for key, run in runs.items():
             window = groups.get(key)
             if window is None:
-                window = groups[key] = GroupWindow(self.spec.measure, self.spec.window_ms)
-            if window.state is not OK or not window.extend(run, threshold):
+                if key not in singles and len(run) == 1:
+                    ((time, partial),) = run.items()
+                    if partial < threshold:
+                        self._add_single(key, time, partial)
+                        continue
+                slow[key] = run  # promoted or created in arrival order, as one at a time would
+            elif window.state is not OK or not window.extend(run, threshold):
                 slow[key] = run
         if not slow:
             return
@@ -116,6 +164,13 @@ class RuleState:
         else:
             items = (item for item in buckets.items() if item[0][0] in slow)
         self._apply_each(items, floor, out)
+
+    def _may_evict(self, new_groups: int) -> bool:
+        """Whether ``new_groups`` more groups could make the rule evict one."""
+        if self.max_groups is not None and self.group_count + new_groups > self.max_groups:
+            return True
+        pool = self.pool
+        return pool.used() + new_groups * self._window_cost > pool.limit_bytes
 
     def _apply_each(
         self, items: Iterable[tuple[tuple[Hashable, int], Any]], floor: int | None, out: list[Transition],
@@ -135,7 +190,9 @@ class RuleState:
                 continue
             window = groups.get(key)
             if window is None:
-                window = self._new_group(key)
+                window = self._window_for(key, time, partial)
+                if window is None:
+                    continue  # kept as a single
             end = window.end
             if end is not None and time > end and additive and window.state is OK:
                 # The common case, inlined (it runs once per bucket): a newer bucket for a group
@@ -265,58 +322,172 @@ class RuleState:
         """Drop buckets no late record can reach any more, and groups left with nothing."""
         keep_from = watermark - self.spec.window_ms - self.max_delay_ms
         idle = []
+        buckets = 0
         for key, window in self.groups.items():
             if window.state == OK:
                 window.slide(watermark, self.spec.threshold)
             window.compact(keep_from)
             if window.idle and not window.times:
                 idle.append(key)
+            buckets += len(window.times)
         for key in idle:
             del self.groups[key]
+        gone = [key for key, single in self.singles.items() if _single_time(single) < keep_from]
+        for key in gone:
+            del self.singles[key]
+        self._single_order = deque(self.singles)
+        self._times = {}
+        self._window_order = deque(self.groups)
+        self._window_cost = window_bytes(buckets // max(1, len(self.groups) + len(idle)))
 
     def live_groups(self, watermark: int | None) -> Iterator[tuple[Hashable, GroupWindow]]:
-        """The groups with a record in their window, which ends within a window of the watermark (the
+        """The windows with a record in them, which end within a window of the watermark (the
         others' value is stale or zero)."""
         live_after = None if watermark is None else watermark - self.spec.window_ms
         for key, window in self.groups.items():
             if window.value and (live_after is None or (window.end is not None and window.end > live_after)):
                 yield key, window
 
+    def live_singles(self, watermark: int | None, count: int) -> list[tuple[Hashable, float]]:
+        """Up to ``count`` of the newest singles whose record is inside the window ending at the
+        watermark, with their value; looks at no more than a few times ``count`` of them, so a
+        flood of singles costs the dashboard nothing."""
+        live_after = None if watermark is None else watermark - self.spec.window_ms
+        found: list[tuple[Hashable, float]] = []
+        for seen, key in enumerate(reversed(self.singles)):
+            if len(found) >= count or seen >= 4 * count:
+                break
+            time, partial = _single_bucket(self.singles[key])
+            if live_after is None or time > live_after:
+                value = len(partial) if self.spec.measure.is_distinct else partial
+                if value:
+                    found.append((key, value))
+        return found
+
     def busiest(self, watermark: int | None, count: int) -> list[tuple[Hashable, float, bool]]:
         """The ``count`` live groups with the highest value now, highest first, alarming ones
-        included whatever their value: (group, value, alarming)."""
+        included whatever their value: (group, value, alarming). Singles fill the rows the windows
+        leave (a single's value is one bucket's, below any busier window's as a rule)."""
         ranked = heapq.nlargest(count, self.live_groups(watermark), key=lambda item: item[1].value)
         shown = {key for key, _ in ranked}
         ranked += [(key, window) for key, window in self.alarming.items() if key not in shown]
-        return [(key, window.value, window.state is ALARM) for key, window in ranked]
+        rows = [(key, window.value, window.state is ALARM) for key, window in ranked]
+        if len(rows) < count:
+            singles = self.live_singles(watermark, count - len(rows))
+            rows += [(key, value, False) for key, value in sorted(singles, key=lambda item: -item[1])]
+        return rows
 
     def status(self, watermark: int | None) -> RuleStatus:
         top_key, top_value = None, 0.0
         for key, window in self.live_groups(watermark):
             if window.value > top_value:
                 top_key, top_value = key, window.value
+        if top_key is None:
+            for key, value in self.live_singles(watermark, 1):
+                top_key, top_value = key, value
         return RuleStatus(
-            self.spec.name, len(self.alarming), top_key, top_value, len(self.groups),
-            self.evicted_groups, self.late_buckets,
+            self.spec.name, len(self.alarming), top_key, top_value, self.group_count,
+            self.evicted_groups, self.late_buckets, self.degraded_since, self.degraded_evicted,
         )
 
+    # -- the budget ------------------------------------------------------------------------------
+
+    def _window_for(self, key: Hashable, time: int, partial: Any) -> GroupWindow | None:
+        """The window for a key without one: its single promoted (holding the single's bucket), a
+        new window, or None when the bucket is kept as a new single (one bucket below the threshold
+        changes no episode)."""
+        single = self.singles.pop(key, None)
+        if single is not None:
+            window = self._new_group(key)
+            first, first_partial = _single_bucket(single)
+            window.end = first
+            window.append(first, first_partial)
+            return window
+        value = len(partial) if self.spec.measure.is_distinct else partial
+        if value < self.spec.threshold:
+            self._add_single(key, time, partial)
+            return None
+        return self._new_group(key)
+
+    def _add_single(self, key: Hashable, time: int, partial: Any) -> None:
+        self._make_room(SINGLE_BYTES)
+        time = self._times.setdefault(time, time)
+        self.singles[key] = time if type(partial) is int and partial == 1 else (time, self.spec.measure.copy(partial))
+        self._single_order.append(key)
+
     def _new_group(self, key: Hashable) -> GroupWindow:
-        groups = self.groups
-        if len(groups) >= self.max_groups:
-            self._evict_one()
+        self._make_room(self._window_cost)
         window = GroupWindow(self.spec.measure, self.spec.window_ms)
-        groups[key] = window
+        self.groups[key] = window
+        self._window_order.append(key)
         return window
 
+    def _make_room(self, cost: int) -> None:
+        """Evict until a new group of ``cost`` bytes fits the pool and the group cap."""
+        if self.max_groups is not None:
+            while self.group_count and self.group_count >= self.max_groups:
+                self._evict_one()
+        pool = self.pool
+        if len(pool.members) == 1:
+            while self.group_count and self.memory_used() + cost > pool.limit_bytes:
+                self._evict_one()
+            return
+        while pool.used() + cost > pool.limit_bytes:
+            victim = cast(RuleState, pool.largest())
+            if not victim.group_count:
+                return
+            victim._evict_one()
+
     def _evict_one(self) -> None:
-        """Forget the oldest group, preferring one that is not alarming."""
-        groups = self.groups
-        victim = next((key for key in groups if key not in self.alarming), None)
-        if victim is None:
-            victim = next(iter(groups))
-            del self.alarming[victim]
+        """Forget the oldest single; without one, the oldest window not alarming; else the oldest."""
+        singles, order = self.singles, self._single_order
+        while order:
+            key = order.popleft()
+            if key in singles:
+                del singles[key]
+                self._evicted()
+                return
+        groups, alarming, order = self.groups, self.alarming, self._window_order
+        first_alarming = None
+        for _ in range(len(order)):
+            key = order.popleft()
+            if key not in groups:
+                continue
+            if key in alarming:
+                order.append(key)
+                first_alarming = key if first_alarming is None else first_alarming
+                continue
+            del groups[key]
+            self._evicted()
+            return
+        victim = first_alarming if first_alarming is not None else next(iter(groups))
+        alarming.pop(victim, None)
         del groups[victim]
+        self._evicted()
+
+    def _evicted(self) -> None:
+        """Count an eviction; the first one of a degradation episode is reported at the batch's end."""
         self.evicted_groups += 1
+        self.degraded_evicted += 1
+        self._last_eviction = self.now
+        if self.degraded_since is None:
+            self.degraded_since = self.now
+            self._announce = True
+
+    def report_degraded(self, watermark: int | None, out: list[Transition]) -> None:
+        """After a batch: a :data:`DEGRADED` transition when a degradation episode began in it; the
+        episode ends once nothing evicted could still combine with an acceptable record (the watermark
+        a window and ``max_delay`` past the latest eviction)."""
+        if self._announce:
+            self._announce = False
+            since, evicted = self.degraded_since or 0, self.degraded_evicted
+            out.append(Transition(self.index, None, DEGRADED, since, evicted, None, None, since, evicted, False))
+        elif (
+            self.degraded_since is not None and watermark is not None
+            and watermark >= self._last_eviction + self.spec.window_ms + self.max_delay_ms
+        ):
+            self.degraded_since = None
+            self.degraded_evicted = 0
 
     def _open(self, key: Hashable, window: GroupWindow, time: int, value: float, out: list[Transition]) -> None:
         episode = Episode(time, None, value, [time])
@@ -348,13 +519,27 @@ class RuleState:
         ))
 
 
+def _single_bucket(single: Any) -> tuple[int, Any]:
+    """A single's (time, partial)."""
+    return (single, 1) if type(single) is int else single
+
+
+def _single_time(single: Any) -> int:
+    return single if type(single) is int else single[0]
+
+
 class RuleSet:
-    """All rules, sharing one watermark: the newest event time seen across every record."""
+    """All rules, sharing one watermark: the newest event time seen across every record.
+
+    The groups of all rules share ``memory_bytes`` (estimated, tui.rules.budget); each rule's are
+    also bounded by ``max_groups`` when given."""
 
     def __init__(
-        self, specs: Iterable[RuleSpec], max_groups: int = 10_000, max_delay_ms: int = 20 * 60_000, bulk: bool = True
+        self, specs: Iterable[RuleSpec], max_groups: int | None = None, max_delay_ms: int = 20 * 60_000,
+        bulk: bool = True, memory_bytes: int = DEFAULT_RULE_MEMORY,
     ) -> None:
-        self.rules = [RuleState(i, spec, max_groups, max_delay_ms) for i, spec in enumerate(specs)]
+        pool = MemoryPool(memory_bytes)
+        self.rules = [RuleState(i, spec, max_groups, max_delay_ms, pool) for i, spec in enumerate(specs)]
         self.max_delay_ms = max_delay_ms
         self.bulk = bulk  # False: every bucket through the one-at-a-time path (the reference, for tests)
         self.watermark: int | None = None
@@ -365,9 +550,11 @@ class RuleSet:
         out: list[Transition] = []
         floor = None if self.watermark is None else self.watermark - self.max_delay_ms
         newest = self.watermark if batch_max_time is None else max(batch_max_time, self.watermark or batch_max_time)
-        for rule, buckets in zip(self.rules, per_rule_buckets):
-            if newest is not None:
+        for rule in self.rules:
+            if newest is not None:  # on every rule first: a rule may evict another's groups
                 rule.late_before = newest - rule.spec.window_ms
+                rule.now = newest
+        for rule, buckets in zip(self.rules, per_rule_buckets):
             if buckets.groups:
                 rule.apply(buckets, floor, out, self.bulk)
         if batch_max_time is not None and (self.watermark is None or batch_max_time > self.watermark):
@@ -377,6 +564,8 @@ class RuleSet:
                 if rule.alarming:
                     rule.advance(self.watermark, out)
             self._maybe_prune()
+        for rule in self.rules:
+            rule.report_degraded(self.watermark, out)
         return out
 
     def _maybe_prune(self) -> None:

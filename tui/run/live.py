@@ -17,12 +17,13 @@ from typing import Any
 
 from tui.errors import FlowtailError
 from tui.flowlog import parse_record
-from tui.rules.alerts import Alert
+from tui.rules.alerts import DEGRADED, Alert, iso_utc
 from tui.run.session import Feeder, Session
 from tui.sinks.jsonl import AlertLines, JsonLines
 
 STATUS_EVERY_S = 10.0
 PROBLEMS_EVERY_S = 1.0  # how soon a follower's new error reaches stderr
+STATUS_TICK_S = 1.0  # how often the sources' statuses are refreshed, independent of their rounds
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Live:
     session: Session
     delivery: Any = None  # tui.sinks.delivery.Delivery, when notifiers are configured
     sources: tuple[Any, ...] = ()  # what the session reads (tui/sources/source.py)
+    history: Any = None  # tui.run.history.HistoryAccess: what the app asks History questions through
 
     def start(self) -> None:
         if self.delivery is not None:
@@ -60,9 +62,23 @@ def watch_feeder(sources: Sequence[Any], on_events: Callable[[list], None] | Non
         def on_status() -> None:
             session.set_sources([status for source in sources for status in source.statuses()])
 
-        run_all(sources, deliver, stop, on_status)
+        on_status()
+        ticker = threading.Thread(target=_tick, args=(on_status, stop), name="flowtail-status", daemon=True)
+        ticker.start()
+        try:
+            run_all(sources, deliver, stop, on_status)
+        finally:
+            stop.set()  # the sources returned: the ticker too (a session stops when its feeder does)
+            ticker.join()
 
     return feed
+
+
+def _tick(on_status: Callable[[], None], stop: threading.Event) -> None:
+    """Refresh the sources' statuses every second whatever the sources do: a source stuck in a call
+    still shows (``stalled``), and status lines keep coming."""
+    while not stop.wait(STATUS_TICK_S):
+        on_status()
 
 
 def open_live(
@@ -97,7 +113,9 @@ def open_live(
         notify = {rule.name: rule.notify for rule in config.rules}
         session.on_alert(lambda alert: delivery.submit(alert, notify.get(alert.rule, ())))
         session.set_delivery_status(delivery.status)
-    return Live(session, delivery, tuple(sources))
+    from tui.run.history import history_access
+
+    return Live(session, delivery, tuple(sources), history_access(config))
 
 
 def _polling_sources(config: Any, since_s: float | None, budget: Any) -> list[Any]:
@@ -224,27 +242,41 @@ def _delivery(config: Any, journal: Any, lookback_s: float) -> Any:
             region=sns.region,
             profile=sns.profile or config.aws.profile,
             endpoint_url=config.aws.endpoint_url,
+            fmt=config.format,
         )
     horizon_s = lookback_s + config.follow.max_delay_s + max((rule.window_s for rule in config.rules), default=0.0)
     return Delivery(journal, notifiers, horizon_s=horizon_s)
 
 
-def status_line(status: Any, delivery: Any = None) -> dict[str, Any]:
+def status_line(status: Any, delivery: Any = None, rules: Sequence[Any] = ()) -> dict[str, Any]:
     """A source's status as a headless ``{"type": "status"}`` object (each kind's keys from its own
     ``to_json()``, see tui/sources/source.py), with the alert delivery's (a
-    :class:`tui.sinks.delivery.DeliveryStatus`) when there is one: ``lastError`` is the source's
-    error, else the delivery's."""
+    :class:`tui.sinks.delivery.DeliveryStatus`) when there is one, and the rules' groups and
+    evictions (their RuleStatus). ``lastError`` is the source's own: a delivery error is in the
+    ``delivery`` object only."""
     line = {"type": "status", **status.to_json()}
     if delivery is not None:
-        line["lastError"] = line.get("lastError") or delivery.last_error
         line["delivery"] = delivery_fields(delivery)
+    if rules:
+        line["rules"] = [rule_fields(rule) for rule in rules]
     return line
 
 
-def delivery_fields(delivery: Any) -> dict[str, Any]:
-    """The alert delivery's counts and error for headless status lines."""
+def rule_fields(rule: Any) -> dict[str, Any]:
+    """A rule's groups and evictions for headless status lines."""
     return {
-        "sent": delivery.sent,
+        "rule": rule.name,
+        "groups": rule.groups,
+        "evicted": rule.evicted_groups,
+        "degradedSince": iso_utc(rule.degraded_since_ms),
+        "evictedSinceDegraded": rule.degraded_evicted,
+    }
+
+
+def delivery_fields(delivery: Any) -> dict[str, Any]:
+    """The alert delivery's counts and error for headless status lines; ``sent`` per notifier."""
+    return {
+        "sent": dict(delivery.sent_by),
         "pending": delivery.pending,
         "failed": delivery.failed,
         "deadLettered": delivery.dead_lettered,
@@ -253,6 +285,7 @@ def delivery_fields(delivery: Any) -> dict[str, Any]:
         "lost": delivery.lost,
         "forgotten": delivery.forgotten,
         "failedAttempts": delivery.failed_attempts,
+        "damagedJournalLines": delivery.damaged,
         "lastError": delivery.last_error,
     }
 
@@ -338,18 +371,26 @@ class Headless:
     def on_alert(self, alert: Alert) -> None:
         self.alerts.append(alert)
         self.write(alert.to_json())
+        if alert.state == DEGRADED:  # said to a person too: the rule may be missing alarms
+            print(f"flowtail: {alert.degraded_text}", file=self.errors, flush=True)
+
+    def already_said(self, problems: dict[str, str]) -> None:
+        """Problems (source label -> error) said on stderr before following began (``watch --wait``):
+        not said again when a source meets them, only their recovery."""
+        self._problems.update(problems)
 
     def report_problems(self, sources: Sequence[Any]) -> None:
         """A follower's new error (not throttling, which backs off on its own) on stderr at once, and
         its recovery; each only when it changes, so a persisting problem is said once."""
         for status in sources:
-            error = status.last_error if status.state == "error" else None
+            error = status.last_error if status.state in ("error", "stalled") else None
             before = self._problems.get(status.log_group)
             if error == before:
                 continue
             self._problems[status.log_group] = error
             if error is not None:
-                print(f"flowtail: {status.log_group}: {error} (retrying)", file=sys.stderr, flush=True)
+                retrying = "" if "retrying" in error or status.state == "stalled" else " (retrying)"
+                print(f"flowtail: {status.log_group}: {error}{retrying}", file=sys.stderr, flush=True)
             elif before is not None:
                 print(f"flowtail: {status.log_group}: recovered", file=sys.stderr, flush=True)
 
@@ -400,5 +441,5 @@ class Headless:
             if time.monotonic() >= next_status:
                 snapshot = session.snapshot(minutes=1, top_n=1)
                 for status in snapshot.sources:
-                    self.write(status_line(status, snapshot.delivery))
+                    self.write(status_line(status, snapshot.delivery, snapshot.engine.rules))
                 next_status += self.status_every_s

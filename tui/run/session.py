@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from tui.engine.engine import Engine, EngineSnapshot
+from tui.engine.held import Found, HeldChunk, HeldStatus, search
 from tui.engine.kernel import split_lines
 from tui.engine.view_filter import FilteredLines, FlowFilter
 from tui.errors import FlowtailError
@@ -51,6 +52,7 @@ class Session:
         self._sources: tuple[Any, ...] = ()
         self._delivery_status: Callable[[], Any] | None = None
         self._filter: FlowFilter | None = None
+        self._filter_held: tuple[tuple[HeldChunk, ...], HeldStatus] | None = None  # what it has to search
         self.finished = False
         self.error: str | None = None
 
@@ -82,11 +84,60 @@ class Session:
         return alerts
 
     def set_flow_filter(self, pattern: Any, text: str = "") -> None:
-        """Keep the newest lines matching ``pattern`` from now on (starting from the engine's recent
-        rows); None removes the filter."""
+        """Keep the newest lines matching ``pattern`` from now on; None removes the filter. The
+        records held until now are searched by :meth:`search_flow_filter` (when the engine holds
+        none, the filter starts from the engine's recent rows)."""
         with self._lock:
             recent = self.engine.recent
-            self._filter = None if pattern is None else FlowFilter(pattern, text, recent.maxlen or 1, recent)
+            held = self.engine.held
+            self._filter_held = None
+            if pattern is None:
+                self._filter = None
+            elif held.cap:
+                self._filter = FlowFilter(pattern, text, recent.maxlen or 1, searching=True)
+                self._filter_held = (held.chunks(), held.status())
+            else:
+                self._filter = FlowFilter(pattern, text, recent.maxlen or 1, recent)
+
+    def search_flow_filter(self, cancelled: Callable[[], bool] = lambda: False) -> Found | None:
+        """Search the records held when the filter was set, without the lock (call it from a worker
+        thread), and put the matches before the ones seen since. None when there is nothing to
+        search, or the filter changed or the search was cancelled meanwhile."""
+        with self._lock:
+            flow_filter, held = self._filter, self._filter_held
+        if flow_filter is None or held is None:
+            return None
+        pattern = flow_filter.pattern
+        chunks, status = held
+        found = search(
+            chunks, status, lambda fmt: lambda fields, line, time: pattern.matches(line),
+            flow_filter.rows, cancelled=cancelled,
+        )
+        if found.cancelled:
+            return None
+        with self._lock:
+            if self._filter is not flow_filter:
+                return None
+            self._filter_held = None
+            flow_filter.seed([line for line, _ in found.lines], found.total, status)
+        return found
+
+    def evidence(
+        self, rule_index: int, group: Any, since_ms: int | None, until_ms: int | None, limit: int,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> Found:
+        """The held records of rule ``rule_index`` (and of ``group``, an alert's group dict, when
+        given) with event times in (``since_ms``, ``until_ms``]: the newest ``limit``, all counted.
+        Scans without the lock: call it from a worker thread."""
+        with self._lock:
+            held = self.engine.held
+            chunks, status = held.chunks(), held.status()
+            test = self.engine.rule_test(rule_index, group)
+        return search(chunks, status, test, limit, since_ms=since_ms, until_ms=until_ms, cancelled=cancelled)
+
+    def held_status(self) -> HeldStatus:
+        with self._lock:
+            return self.engine.held.status()
 
     def use_format(self, fmt: Any) -> None:
         """Switch the record layout (an S3 file's header) between two batches."""
@@ -145,6 +196,13 @@ class Session:
         with self._lock:
             rules = self.engine.rules
             return rules.rules[rule_index].busiest(rules.watermark, count)
+
+    def group_window_ends(self, rule_index: int, keys: Sequence[Any]) -> dict[Any, int | None]:
+        """Where each group's window ends now (ms): a group's value is over the window ending at its
+        newest record, not at the watermark."""
+        with self._lock:
+            groups = self.engine.rules.rules[rule_index].groups
+            return {key: None if key not in groups else groups[key].end for key in keys}
 
     def snapshot(self, minutes: int = 60, top_n: int = 10) -> SessionSnapshot:
         with self._lock:

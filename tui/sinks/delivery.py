@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from tui.rules.alerts import Alert
+from tui.rules.alerts import DEGRADED, Alert
 from tui.sinks.episodes import EpisodeMemory
 from tui.sinks.journal import Journal, JournalEntry
 
+ALARM = "ALARM"
 Backoff = Callable[[int], float]  # retry number (0 for the first retry) -> seconds to wait before it
 Report = Callable[[str], None]  # one line about a change of the delivery's state
 DEFAULT_HORIZON_S = 3 * 3600.0
@@ -47,6 +48,12 @@ class Notifier(Protocol):
 
     def is_permanent(self, exc: BaseException) -> bool:
         """Whether ``exc`` rejects this message for good (retrying it would fail the same way)."""
+
+
+def wants(notifier: Notifier, state: str) -> bool:
+    """Whether ``notifier`` takes alerts in ``state``: a rule's DEGRADED goes wherever its ALARMs go
+    (an eviction may have hidden one)."""
+    return (ALARM if state == DEGRADED else state) in notifier.states
 
 
 def exponential_backoff(base_s: float = 1.0, cap_s: float = 300.0) -> Backoff:
@@ -72,6 +79,10 @@ class DeliveryStatus:
     lost: int = 0  # alerts dropped by a cap (journal rotation, inbox): never silent
     duplicates: int = 0  # transitions not sent again because the journal already had them
     forgotten: int = 0  # delivered episodes dropped from memory by its cap: they could page again
+    # Per configured notifier (not the headless stdout lines, which take every alert): alerts sent.
+    sent_by: Mapping[str, int] = field(default_factory=dict)
+    damaged: int = 0  # journal lines skipped as unreadable at the latest read (see Journal.malformed)
+    journal: str | None = None  # the journal's path, for messages about its damaged lines
 
 
 @dataclass(eq=False)
@@ -90,12 +101,20 @@ class _Job:
 @dataclass
 class _Counts:
     sent: int = 0
+    sent_by: dict[str, int] = field(default_factory=dict)
     suppressed: int = 0
     failed_attempts: int = 0
     dead_lettered: int = 0
     lost: int = 0
     duplicates: int = 0
     errors: dict[str, str] = field(default_factory=dict)  # what is wrong now: source -> line
+
+
+def damaged_journal_line(path: str, count: int) -> str:
+    """What to say about the journal's unreadable lines (skipped; the rest of the file is used)."""
+    lines = "line" if count == 1 else "lines"
+    return (f"the alert journal {path} has {count} damaged {lines}, skipped (the rest is used): an alert "
+            "whose receipts were on them may be sent again; move the file away to start a new journal")
 
 
 class _Cooldown:
@@ -160,6 +179,7 @@ class Delivery:
         self._counts = _Counts()
         self._reported: str | None = None  # the last state line given to the reporters
         self._reporters: list[Report] = []
+        self._mutes: dict[tuple[str, str], float] = {}  # (rule, group label) -> end (clock time)
 
     # -- wiring ----------------------------------------------------------------------------------
 
@@ -183,7 +203,7 @@ class Delivery:
         journal already has this transition for them. Returns the journal id, or None when nothing
         is owed. Never waits on the disk: the journal thread writes it."""
         names = set(self.notifiers if sinks is None else sinks) | self._every_rule
-        targets = [name for name in self.notifiers if name in names and alert.state in self.notifiers[name].states]
+        targets = [name for name in self.notifiers if name in names and wants(self.notifiers[name], alert.state)]
         with self._cond:
             self._load()
             alert = self._memory.resolve(alert)
@@ -206,6 +226,27 @@ class Delivery:
             self._inbox.append(entry)
             self._cond.notify_all()
         return entry.id
+
+    def mute(self, rule: str, group: str, until: float) -> None:
+        """Publish nothing for (rule, group label) until ``until`` (clock time; 0 lifts the mute);
+        journaled, so a restart keeps it. Alerts met meanwhile get a ``suppressed: muted`` receipt."""
+        with self._cond:
+            self._load()
+            if until > self._clock():
+                self._mutes[(rule, group)] = until
+            else:
+                self._mutes.pop((rule, group), None)
+        try:
+            self.journal.mute(rule, group, until)
+        except (OSError, ValueError) as exc:
+            self._set_error("journal", f"alert journal write failed ({exc}); a restart forgets this mute")
+
+    def mutes(self) -> dict[tuple[str, str], float]:
+        """The mutes still running: (rule, group label) -> end."""
+        with self._cond:
+            self._load()
+            now = self._clock()
+            return {pair: until for pair, until in self._mutes.items() if until > now}
 
     def start(self) -> None:
         """Reads the journal (what was delivered, what is still owed, the cooldowns), then starts
@@ -241,8 +282,10 @@ class Delivery:
             pending = len(self._inbox) + self._writing + len(self._queue) + self._backlog
             failed = sum(1 for job in self._queue if job.retries)
             lost = counts.lost + self.journal.dropped
+            sent_by = {name: counts.sent_by.get(name, 0) for name in self.notifiers if name not in self._every_rule}
             return DeliveryStatus(counts.sent, pending, counts.suppressed, counts.failed_attempts, self._error_line(),
-                                  failed, counts.dead_lettered, lost, counts.duplicates, self._memory.forgotten)
+                                  failed, counts.dead_lettered, lost, counts.duplicates, self._memory.forgotten,
+                                  sent_by, self.journal.malformed, str(self.journal.path))
 
     # -- start-up --------------------------------------------------------------------------------
 
@@ -255,9 +298,12 @@ class Delivery:
         self._cooldowns = {name: _Cooldown(notifier.cooldown_s) for name, notifier in self.notifiers.items()}
         try:
             entries = self.journal.entries()
+            self._mutes = self.journal.mutes()
         except OSError as exc:
             self._counts.errors["journal"] = f"cannot read the alert journal {self.journal.path}: {exc}"
             return
+        if self.journal.malformed:
+            self._tell(damaged_journal_line(str(self.journal.path), self.journal.malformed))
         for entry in entries:
             self._memory.remember(entry.alert, entry.sinks)
             if "*" in entry.closed:
@@ -366,6 +412,15 @@ class Delivery:
 
     def _deliver(self, job: _Job) -> None:
         notifier, cooldown = self.notifiers[job.sink], self._cooldowns[job.sink]
+        alert = job.entry.alert
+        with self._cond:
+            muted = self._mutes.get((alert.rule, alert.group_label), 0.0) > self._clock()
+        if muted:
+            self._receipt(self.journal.mark_suppressed, job, "muted")
+            with self._cond:
+                self._counts.suppressed += 1
+            self._finish(job)
+            return
         if cooldown.blocks(job.entry):
             self._receipt(self.journal.mark_suppressed, job, "cooldown")
             with self._cond:
@@ -380,6 +435,7 @@ class Delivery:
         cooldown.record(job.entry)
         with self._cond:
             self._counts.sent += 1
+            self._counts.sent_by[job.sink] = self._counts.sent_by.get(job.sink, 0) + 1
         self._receipt(self.journal.mark_delivered, job, message_id)  # after: its failure stays reported
         self._finish(job)
 

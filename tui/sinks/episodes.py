@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tui.rules.alerts import Alert
+from tui.rules.alerts import DEGRADED, Alert
 
 MAX_EPISODES = 100_000
 
@@ -35,7 +35,8 @@ class _Episode:
     window_ms: int
     ok_ms: int | None = None
     latest_ms: int = 0  # the newest event time of its alerts, for forgetting
-    sinks: dict[str, set[str]] = field(default_factory=lambda: {"ALARM": set(), "OK": set()})  # state -> sinks
+    sinks: dict[str, set[str]] = field(  # state -> sinks
+        default_factory=lambda: {"ALARM": set(), "OK": set(), DEGRADED: set()})
     aliases: list[str] = field(default_factory=list)  # episode ids of this run's alerts renamed to it
 
     def covers(self, start_ms: int) -> bool:
@@ -61,7 +62,7 @@ class EpisodeMemory:
     def resolve(self, alert: Alert) -> Alert:
         """``alert`` itself, or renamed to the journaled episode it is a re-discovery of."""
         episode_id = alert.episode_id
-        if episode_id in self._episodes:
+        if episode_id in self._episodes or alert.state == DEGRADED:  # a degradation: its exact id only
             return alert
         known = self._aliases.get(episode_id) or self._overlapping(alert)
         if known is None:
@@ -132,4 +133,6 @@ class EpisodeMemory:
 
 
 def _key(alert: Alert) -> GroupKey:
-    return alert.rule, json.dumps(alert.group, sort_keys=True, default=str)
+    """A DEGRADED episode is the rule's, apart from the episodes of its groups (of ``{}`` too)."""
+    group = DEGRADED if alert.state == DEGRADED else json.dumps(alert.group, sort_keys=True, default=str)
+    return alert.rule, group

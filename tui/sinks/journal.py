@@ -7,6 +7,10 @@ The file is JSON lines and append-only. Four kinds of line::
     {"type": "delivered", "id", "sink", "message_id"}
     {"type": "suppressed", "id", "sink", "reason"}
     {"type": "dead-letter", "id", "sink", "reason"}
+    {"type": "mute", "rule", "group", "until", "at"}
+
+A ``mute`` line silences one (rule, group label) for every notifier until ``until`` (Unix seconds;
+0 ends it early): the latest line of a pair wins, and rotation carries the mutes still running.
 
 An alert's ``id`` is :attr:`Alert.id` (rule, group and episode start, and the state), so the same
 transition found again after a restart has the same id and the journal tells that it was delivered.
@@ -34,7 +38,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from tui.paths import state_dir
-from tui.rules.alerts import Alert
+from tui.rules.alerts import DEGRADED, Alert
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_SAMPLES = 5  # samples kept per journaled alert
@@ -120,6 +124,7 @@ class Journal:
         self.dropped = 0  # pending alerts not carried over by rotation
         self._lock = threading.Lock()
         self._recover_rotation()
+        refuse_foreign_file(self.path)  # before _open, which would make it owner-only and append
         self._file = self._open()
 
     @property
@@ -150,6 +155,27 @@ class Journal:
     def mark_closed(self, alarm_id: str, ok_time_ms: int) -> None:
         """The episode of the ALARM ``alarm_id`` ended at ``ok_time_ms`` (an OK nobody is sent)."""
         self._receipt("closed", alarm_id, "*", str(ok_time_ms))
+
+    def mute(self, rule: str, group: str, until: float) -> None:
+        """Silence (rule, group label) until ``until`` (Unix seconds); ``until=0`` lifts the mute."""
+        with self._lock:
+            self._write({"type": "mute", "rule": rule, "group": group, "until": until, "at": self._clock()})
+
+    def mutes(self) -> dict[tuple[str, str], float]:
+        """(rule, group label) -> the end of its mute, for the mutes still running."""
+        with self._lock:
+            return self._mutes()
+
+    def _mutes(self) -> dict[tuple[str, str], float]:
+        now = self._clock()
+        latest: dict[tuple[str, str], float] = {}
+        for obj in self._objects(count=False):
+            if obj.get("type") == "mute":
+                try:
+                    latest[(str(obj["rule"]), str(obj["group"]))] = float(obj["until"])
+                except (KeyError, TypeError, ValueError):
+                    continue
+        return {pair: until for pair, until in latest.items() if until > now}
 
     def pending(self, sink: str) -> list[JournalEntry]:
         """Alerts owed to ``sink`` with no receipt for it, oldest first."""
@@ -220,11 +246,13 @@ class Journal:
                 pending.append(_encode(entry.to_line()))
             elif entry.at >= since:
                 recent.append(_encode(entry.to_line()))
+        mutes = [_encode({"type": "mute", "rule": rule, "group": group, "until": until, "at": self._clock()})
+                 for (rule, group), until in self._mutes().items()]
         kept_pending = _newest_within(pending, self.max_bytes)
         kept_recent = _newest_within(recent, self.max_bytes // 2 - sum(map(len, kept_pending)))
         # Pending and recent are both in file order; merging by position is not needed: the reader
         # only needs each alert once, and receipts are folded into the lines.
-        return kept_recent + kept_pending, len(pending) - len(kept_pending)
+        return mutes + kept_recent + kept_pending, len(pending) - len(kept_pending)
 
     def _recover_rotation(self) -> None:
         if not self._tmp_path.exists():
@@ -263,14 +291,50 @@ class Journal:
             for raw in file:
                 if not raw.strip():
                     continue
-                try:
-                    obj = json.loads(raw)
-                except ValueError:
-                    obj = None
+                obj = _parse_line(raw)
                 if isinstance(obj, dict):
                     yield obj
                 elif count:
                     self.malformed += 1
+
+
+class NotAJournal(OSError):
+    """An existing file that is not a flowtail alert journal: it is left as it is."""
+
+
+_SNIFF_LINES = 20  # a journal has a journal line among its first lines (a damaged one may come first)
+_SNIFF_BYTES = 256 * 1024  # each read at most this long (an alert line is a few KB)
+
+
+def refuse_foreign_file(path: Path) -> None:
+    """NotAJournal when ``path`` exists and is not a journal: not a regular file, or non-empty with
+    none of its first :data:`_SNIFF_LINES` lines a journal line. Nothing is changed in the file."""
+    if not path.exists():
+        return
+    if not path.is_file():
+        raise NotAJournal(f"{path} is not a regular file: notifiers.journal.path must name a journal file")
+    lines = 0
+    with open(path, "rb") as file:
+        while lines < _SNIFF_LINES and (raw := file.readline(_SNIFF_BYTES)):  # bounded, whatever the file
+            if not raw.strip():
+                continue
+            obj = _parse_line(raw)
+            if isinstance(obj, dict) and (obj.get("type") in ("alert", "mute") or obj.get("type") in _RECEIPTS):
+                return
+            lines += 1
+    if lines:
+        raise NotAJournal(
+            f"{path} exists and is not a flowtail alert journal: it was left untouched; point "
+            "notifiers.journal.path at a new file (or an earlier journal)"
+        )
+
+
+def _parse_line(raw: bytes) -> Any:
+    """The JSON value on a journal line, or None when it is none (cut, damaged, nested absurdly deep)."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
 
 
 def cap_samples(alert: Alert) -> Alert:
@@ -301,17 +365,31 @@ def _newest_within(lines: list[bytes], budget: int) -> list[bytes]:
 
 def _alert_from_json(obj: Mapping[str, Any]) -> Alert:
     """The inverse of :meth:`Alert.to_json` (times are ISO text there, milliseconds here)."""
-    if obj["state"] not in ("ALARM", "OK"):
+    if obj["state"] not in ("ALARM", "OK", "INSUFFICIENT_DATA", DEGRADED):
         raise ValueError(f"unknown alert state {obj['state']!r}")
+    if not isinstance(obj["group"], dict):
+        raise TypeError("group is not an object")
+    cloudwatch = obj.get("evaluation") == "cloudwatch"
+    state = "OK" if obj["state"] == "INSUFFICIENT_DATA" else obj["state"]  # leaving ALARM so ends an episode
     return Alert(
-        rule=str(obj["rule"]), state=obj["state"], group=dict(obj["group"]),
-        value=obj["value"], threshold=obj["threshold"], window_s=obj["window"], measure=str(obj["measure"]),
+        rule=str(obj["rule"]), state=state, group=dict(obj["group"]),
+        value=_number(obj, "value"), threshold=_number(obj, "threshold"), window_s=_number(obj, "window"),
+        measure=str(obj["measure"]),
         time_ms=_millis(obj["time"]), first_ms=_optional_millis(obj.get("first")),
         last_ms=_optional_millis(obj.get("last")),
         severity=str(obj.get("severity", "medium")), samples=tuple(map(str, obj.get("samples", ()))),
         episode_start_ms=_optional_millis(obj.get("episodeStart")), late=bool(obj.get("late", False)),
-        peak=obj.get("peak"),
+        peak=None if obj.get("peak") is None else _number(obj, "peak"), description=str(obj.get("description", "")),
+        evaluation="cloudwatch" if cloudwatch else None, alarm_state=obj["state"] if cloudwatch else None,
     )
+
+
+def _number(obj: Mapping[str, Any], key: str) -> float:
+    """``obj[key]`` when it is a number; ValueError otherwise (``"big"`` would fail every send)."""
+    value = obj[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} is not a number")
+    return value
 
 
 def _millis(iso: str) -> int:

@@ -13,11 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from tui.durations import format_duration
-from tui.rules.alerts import Alert, iso_utc
+from tui.flowlog import DEFAULT_FORMAT, FlowFormat
+from tui.flowlog.summary import record_summary
+from tui.rules.alerts import DEGRADED, Alert, iso_utc
 from tui.text import one_line
 
 SUBJECT_MAX = 99  # SNS: "ASCII text ... less than 100 characters", no line breaks or control characters
 MAX_SAMPLES = 5
+DESCRIPTION_MAX_CHARS = 2000  # runbook text: a paragraph or two
 SAMPLE_MAX_CHARS = 1000  # a sample is one log event; this keeps five of them far below SNS's 256 KB
 # SNS takes at most 256 KB per publish, message attributes included: the body leaves room for them.
 BODY_MAX_BYTES = 256 * 1024 - 4096
@@ -30,6 +33,13 @@ _THROTTLED = {"Throttling", "ThrottlingException", "Throttled", "TooManyRequests
 _REJECTED = {"InvalidParameter", "InvalidParameterValue", "ParameterValueInvalid", "ValidationError"}
 _BAD_CREDENTIALS = {"InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException",
                     "SignatureDoesNotMatch", "InvalidSignatureException"}
+
+
+PUBLISH_DEADLINE_S = 30.0  # a publish answered after this long is retried (see tui/sources/answers.py)
+
+
+class UnsendableAlert(ValueError):
+    """An alert that cannot be formatted (a damaged journal line): dead-lettered, never retried."""
 
 
 def clean_text(text: str) -> str:
@@ -58,8 +68,11 @@ class SnsNotifier:
         region: str | None = None,
         profile: str | None = None,
         endpoint_url: str | None = None,
+        fmt: FlowFormat = DEFAULT_FORMAT,
     ) -> None:
+        """``fmt``: the records' format, to decode the samples for the reader (the raw line follows)."""
         self.topic_arn = topic_arn
+        self.fmt = fmt
         self.states = tuple(states)
         self.subject_prefix = subject_prefix
         self.cooldown_s = cooldown_s
@@ -69,14 +82,41 @@ class SnsNotifier:
         self._client = client
 
     def publish(self, alert: Alert) -> str:
-        """Publishes one alert and returns the SNS message id. Raises what botocore raises."""
+        """Publishes one alert and returns the SNS message id. Raises what botocore raises, and
+        UnsendableAlert when the alert cannot even be formatted (it never could be: dead-lettered)."""
+        try:
+            subject, message = self.format_subject(alert), self.format_message(alert)
+            attributes = self.message_attributes(alert)
+        except (ValueError, TypeError, AttributeError) as error:
+            raise UnsendableAlert(f"the alert cannot be formatted ({type(error).__name__}: {error})") from None
         response = self.client.publish(
-            TopicArn=self.topic_arn,
-            Subject=self.format_subject(alert),
-            Message=self.format_message(alert),
-            MessageAttributes=self.message_attributes(alert),
+            TopicArn=self.topic_arn, Subject=subject, Message=message, MessageAttributes=attributes,
         )
         return str(response["MessageId"])
+
+    def check_topic(self) -> str | None:
+        """Why alerts could not be published to the topic now (one line), or None when it exists and
+        can be read (``sns:GetTopicAttributes``): a typo'd topic is found at start, not at the first
+        alarm. Network trouble and throttling are not reported: the delivery retries those."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from tui.sources.answers import MalformedResponse
+
+        try:
+            self.client.get_topic_attributes(TopicArn=self.topic_arn)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "?")
+            if code in _DENIED:
+                return (f"SNS topic {self.topic_arn}: access denied: the IAM principal needs "
+                        "sns:GetTopicAttributes and sns:Publish on it")
+            if code in _MISSING or code in _REJECTED:
+                return f"SNS topic {self.topic_arn} does not exist (check the topic ARN and region)"
+            if code in _BAD_CREDENTIALS:
+                return self.describe_error(error)
+            return None
+        except (BotoCoreError, MalformedResponse, OSError):
+            return None
+        return None
 
     @property
     def client(self) -> Any:
@@ -84,9 +124,12 @@ class SnsNotifier:
             import boto3  # lazily: importing boto3 costs a noticeable part of a second at startup
             from botocore.config import Config
 
+            from tui.sources.answers import guard_client
+
             session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
             config = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=10)
-            self._client = session.client("sns", endpoint_url=self.endpoint_url, config=config)
+            client = session.client("sns", endpoint_url=self.endpoint_url, config=config)
+            self._client = guard_client(client, PUBLISH_DEADLINE_S)  # see tui/sources/answers.py
         return self._client
 
     def format_subject(self, alert: Alert) -> str:
@@ -98,6 +141,8 @@ class SnsNotifier:
             reading = f"{shown.measure} {reading}"
         subject = (f"{clean_text(self.subject_prefix)} {shown.state} {shown.severity} {shown.rule} "
                    f"{shown.group_label} {reading} in {format_duration(shown.window_s)}")
+        if shown.state == DEGRADED:
+            subject = f"{clean_text(self.subject_prefix)} DEGRADED {shown.severity} {shown.degraded_text}"
         subject = " ".join(subject.encode("ascii", "replace").decode("ascii").split())
         return subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 3].rstrip() + "..."
 
@@ -115,15 +160,17 @@ class SnsNotifier:
 
     def _message(self, alert: Alert, samples: int) -> str:
         shown = _displayable(alert, samples)
-        meaning = ("the measure reached the threshold" if shown.state == "ALARM"
-                   else "the measure fell below the threshold")
+        meaning = {"ALARM": "the measure reached the threshold",
+                   DEGRADED: "groups were evicted: an alarm may be missed"}
         lines = [
-            f"flowtail: rule {shown.rule} is {shown.state} for {shown.group_label}",
+            f"flowtail: {shown.degraded_text}" if shown.state == DEGRADED
+            else f"flowtail: rule {shown.rule} is {shown.state} for {shown.group_label}",
             "",
             f"Rule:        {shown.rule}",
             f"Severity:    {shown.severity}",
-            f"State:       {shown.state} ({meaning})",
+            f"State:       {shown.state} ({meaning.get(shown.state, 'the measure fell below the threshold')})",
             f"Group:       {shown.group_label}",
+            *([f"Description: {shown.description}"] if shown.description else []),
             f"Value:       {_number(shown.value)} (threshold {_number(shown.threshold)})",
             f"Measure:     {shown.measure} over a {format_duration(shown.window_s)} sliding window",
             f"Time:        {iso_utc(shown.time_ms)} (event time of the transition)",
@@ -131,12 +178,17 @@ class SnsNotifier:
             f"Last event:  {iso_utc(shown.last_ms) or 'none'}",
             "",
             f"Sample records ({len(shown.samples)} of {len(alert.samples)}):",
-            *(f"  {sample}" for sample in shown.samples),
+            *(line for sample in shown.samples for line in self._sample_lines(sample)),
             "",
             "Alert JSON:",
             json.dumps(shown.to_json(), separators=(",", ":")),
         ]
         return "\n".join(lines)
+
+    def _sample_lines(self, sample: str) -> list[str]:
+        """A sample decoded (time, action, endpoints, service) over its raw line."""
+        summary = record_summary(self.fmt, sample)
+        return [f"  {clean_text(summary)}", f"    raw: {sample}"] if summary else [f"  {sample}"]
 
     def message_attributes(self, alert: Alert) -> dict[str, dict[str, str]]:
         """``rule``, ``severity`` and ``state``, for subscription filter policies."""
@@ -149,7 +201,7 @@ class SnsNotifier:
         missing topic, denied access, throttling, 5xx and network errors are retried."""
         from botocore.exceptions import ClientError, ParamValidationError
 
-        if isinstance(exc, (UnicodeError, ParamValidationError)):
+        if isinstance(exc, (UnicodeError, ParamValidationError, UnsendableAlert)):
             return True
         return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in _REJECTED
 
@@ -187,6 +239,12 @@ class SnsNotifier:
             return "no AWS credentials found for SNS (environment, profile, SSO or instance role)"
         if isinstance(exc, (ConnectionError, HTTPClientError)):
             return f"cannot reach SNS: {exc}"
+        if isinstance(exc, UnsendableAlert):
+            return str(exc)
+        from tui.sources.answers import DeadlineExceeded, MalformedResponse
+
+        if isinstance(exc, (MalformedResponse, DeadlineExceeded)):
+            return f"SNS publish failed: {clean_text(str(exc))[:200]}: retrying"
         return f"SNS publish failed: {type(exc).__name__}: {clean_text(str(exc))[:200]}"
 
 
@@ -199,6 +257,7 @@ def _displayable(alert: Alert, samples: int = MAX_SAMPLES) -> Alert:
         alert,
         rule=clean_text(alert.rule),
         severity=clean_text(alert.severity),
+        description=_shorten_to(clean_text(alert.description), DESCRIPTION_MAX_CHARS),
         group={_shorten(clean_text(str(name))): _shorten(clean_text(value)) if isinstance(value, str) else value
                for name, value in alert.group.items()},
         samples=tuple(_shorten(clean_text(sample)) for sample in alert.samples[:min(samples, MAX_SAMPLES)]),
@@ -206,7 +265,11 @@ def _displayable(alert: Alert, samples: int = MAX_SAMPLES) -> Alert:
 
 
 def _shorten(text: str) -> str:
-    return text if len(text) <= SAMPLE_MAX_CHARS else text[: SAMPLE_MAX_CHARS - 3] + "..."
+    return _shorten_to(text, SAMPLE_MAX_CHARS)
+
+
+def _shorten_to(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _number(value: float) -> str:

@@ -88,6 +88,16 @@ def classify(error: BaseException, context: CallContext) -> Fault | None:
     """The fault ``error`` stands for, or None when it is not an AWS or network failure."""
     from botocore import exceptions as bx  # lazy: importing this module stays cheap
 
+    from tui.sources.answers import DeadlineExceeded, MalformedResponse
+
+    if isinstance(error, MalformedResponse):
+        return Fault(
+            FaultKind.TRANSIENT,
+            "MalformedResponse",
+            f"unreadable answer from {context.service}: {_one_line(error)}: retrying",
+        )
+    if isinstance(error, DeadlineExceeded):
+        return Fault(FaultKind.TRANSIENT, "DeadlineExceeded", f"{context.service}: {_one_line(error)}: retrying")
     if isinstance(error, bx.ClientError):
         details = error.response.get("Error", {})
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -113,7 +123,26 @@ def classify(error: BaseException, context: CallContext) -> Fault | None:
         return Fault(FaultKind.TRANSIENT, type(error).__name__, f"network error: {_one_line(error)}")
     if isinstance(error, bx.BotoCoreError):
         return Fault(FaultKind.INVALID, type(error).__name__, f"request not sent: {_one_line(error)}")
+    if _raised_by_credential_refresh(error):
+        # botocore lets a provider's own failure through unwrapped (a credential_process printing
+        # cut-off JSON, credentials still expired after a refresh): never its text, it may hold secrets
+        return Fault(
+            FaultKind.CREDENTIALS,
+            type(error).__name__,
+            f"no usable AWS credentials: the credential provider failed (its output is not shown): "
+            f"{_refresh_hint(context)}",
+        )
     return None
+
+
+def _raised_by_credential_refresh(error: BaseException) -> bool:
+    """Whether ``error`` was raised while botocore was refreshing credentials."""
+    traceback = error.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename.replace("\\", "/").endswith("botocore/credentials.py"):
+            return True
+        traceback = traceback.tb_next
+    return False
 
 
 def _from_code(code: str, message: str, status: int | None, context: CallContext) -> Fault:

@@ -26,6 +26,21 @@ class ShardPosition:
     finished: bool = False  # a closed shard read to its end
 
 
+_SEQUENCE = re.compile(r"[0-9]{1,128}")
+
+
+def _position(entry: object) -> ShardPosition:
+    """A shard's saved position; ValueError unless it is what ``save`` writes."""
+    if not isinstance(entry, dict):
+        raise ValueError("a shard's position is not an object")
+    sequence, finished = entry.get("sequence"), entry.get("finished", False)
+    if sequence is not None and not (isinstance(sequence, str) and _SEQUENCE.fullmatch(sequence)):
+        raise ValueError(f"sequence {str(sequence)[:40]!r} is not a Kinesis sequence number (digits, as text)")
+    if not isinstance(finished, bool):
+        raise ValueError("finished is not true or false")
+    return ShardPosition(sequence, finished)
+
+
 class CheckpointFile:
     """The positions of one stream's shards for one consumer."""
 
@@ -41,26 +56,29 @@ class CheckpointFile:
         return cls(directory / "kinesis" / f"{name}--{_UNSAFE.sub('_', consumer or 'default')}.json", stream_label)
 
     def load(self) -> dict[str, ShardPosition] | None:
-        """The saved positions; None when there is no checkpoint yet. ValueError (one line) when the
-        file cannot be used: the reader must not silently start over and re-deliver everything."""
+        """The saved positions; None when there is no checkpoint yet. ValueError (one line naming the
+        file) when it cannot be used: the reader must not silently start over and re-deliver
+        everything, nor retry forever on a position Kinesis refuses."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            data = self.path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as error:
             raise ValueError(f"cannot read the Kinesis checkpoint {self.path}: {error.strerror or error}") from None
         try:
-            document = json.loads(text)
-            if document.get("version") != _VERSION:
-                raise ValueError(f"version {document.get('version')!r}")
-            return {
-                shard: ShardPosition(entry.get("sequence"), bool(entry.get("finished", False)))
-                for shard, entry in document["shards"].items()
-            }
+            document = json.loads(data.decode("utf-8"))
+            if not isinstance(document, dict) or document.get("version") != _VERSION:
+                raise ValueError(f"version {document.get('version') if isinstance(document, dict) else None!r}")
+            return {str(shard): _position(entry) for shard, entry in document["shards"].items()}
+        except UnicodeDecodeError as error:
+            problem = f"not UTF-8 at byte {error.start}"
+        except RecursionError:
+            problem = "nested too deeply to be a checkpoint"
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise ValueError(
-                f"the Kinesis checkpoint {self.path} is damaged ({error}): move it away to start from the lookback"
-            ) from None
+            problem = str(error)
+        raise ValueError(
+            f"the Kinesis checkpoint {self.path} is damaged ({problem[:200]}): move it away to start from the lookback"
+        )
 
     def save(self, positions: Iterable[tuple[str, ShardPosition]]) -> None:
         """Replace the file with ``positions``, atomically and durably. Raises OSError."""

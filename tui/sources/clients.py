@@ -15,6 +15,7 @@ def make_client(
     endpoint_url: str | None = None,
     *,
     inject_host_prefix: bool = True,
+    deadline_s: float | None = None,
 ) -> Any:
     """A client from the standard credential chain (env, SSO, profile, instance role).
 
@@ -23,8 +24,11 @@ def make_client(
     throttle shows in the status. ``endpoint_url`` defaults to boto3's own resolution, which honours
     ``AWS_ENDPOINT_URL`` and the per-service variables (``AWS_ENDPOINT_URL_CLOUDWATCH_LOGS``,
     ``AWS_ENDPOINT_URL_KINESIS``). ``inject_host_prefix=False`` keeps botocore from prefixing the
-    host of StartLiveTail (``stream-127.0.0.1`` does not resolve; see ``livetail.py``).
-    Raises botocore errors (unknown profile, no region).
+    host of StartLiveTail (``stream-127.0.0.1`` does not resolve; see ``livetail.py``). Every answer
+    is checked and every call has a total deadline (``deadline_s``, default
+    ``answers.CALL_DEADLINE_S``; see ``answers.py``). ``AWS_REGION`` is honoured when ``region`` is
+    None (``aws_setup.resolve_region``). Raises botocore errors (unknown profile, no region, a
+    credential provider that failed: CredentialRetrievalError).
     """
     import boto3
     from botocore.config import Config
@@ -37,5 +41,10 @@ def make_client(
         user_agent_extra="flowtail",
         inject_host_prefix=inject_host_prefix,
     )
-    session = boto3.Session(profile_name=profile, region_name=region)
-    return session.client(service, endpoint_url=endpoint_url, config=config)
+    from tui.sources.answers import CALL_DEADLINE_S, guard_client
+    from tui.sources.aws_setup import resolve_region, usable_credentials
+
+    session = boto3.Session(profile_name=profile, region_name=resolve_region(region))
+    usable_credentials(session)
+    client = session.client(service, endpoint_url=endpoint_url, config=config)
+    return guard_client(client, CALL_DEADLINE_S if deadline_s is None else deadline_s)

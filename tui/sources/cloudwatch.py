@@ -38,9 +38,11 @@ def make_logs_client(
     endpoint_url: str | None = None,
     *,
     inject_host_prefix: bool = True,
+    deadline_s: float | None = None,
 ) -> Any:
     """A CloudWatch Logs client (see ``clients.make_client``)."""
-    return make_client("logs", region, profile, endpoint_url, inject_host_prefix=inject_host_prefix)
+    return make_client("logs", region, profile, endpoint_url, inject_host_prefix=inject_host_prefix,
+                       deadline_s=deadline_s)
 
 
 def follow_all(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from tui.patterns import compile_pattern
+from tui.sources.answers import MalformedResponse
 from tui.sources.aws_errors import CallContext, Fault, FaultKind, classify
 from tui.sources.budget import Backoff, RequestBudget
 from tui.sources.dedup import SeenIds
@@ -32,6 +33,8 @@ _BACKOFF = {
     FaultKind.TRANSIENT: Backoff(base_s=1.0, cap_s=20.0),
 }
 _SLOW_BACKOFF = Backoff(base_s=15.0, cap_s=60.0, floor=0.5)  # credentials, IAM, missing group, refused
+STALL_INTERVALS = 3  # a round making no progress for this many poll intervals (at least STALL_MIN_S) is stalled
+STALL_MIN_S = 45.0  # above the 30 s read timeout: one slow page is not a stall
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class FollowerStatus:
     """A snapshot of one follower for the status bar; safe to read from any thread."""
 
     log_group: str  # as configured: the name, or the ARN
-    state: str  # "starting" | "polling" | "throttled" | "error" | "ok"
+    state: str  # "starting" | "polling" | "throttled" | "error" | "ok" | "stalled" (no progress for long)
     last_poll: float | None  # epoch s of the last successful call
     events_per_s: float  # new events over the last minute
     lag_p50_ms: int | None  # ingestion_time - timestamp over the recent new events
@@ -94,7 +97,10 @@ class Follower:
     ``max_delay_s``. ``profile`` is only named in credential messages;
     ``renew_client``, when given, builds a fresh client after a credential failure (so that
     credentials refreshed on disk are picked up). ``clock`` is epoch seconds; ``rng`` drives the
-    backoff jitter. One thread polls; ``status()`` may be called from any thread.
+    backoff jitter. ``stall_after_s`` (default: ``STALL_INTERVALS`` poll intervals, at least
+    ``STALL_MIN_S``): a round with no answer for that long shows as ``stalled`` while the call waits
+    (for its deadline, see ``answers.py``). One thread polls; ``status()`` may be called from any
+    thread.
     """
 
     def __init__(
@@ -115,6 +121,7 @@ class Follower:
         profile: str | None = None,
         renew_client: Callable[[], Any] | None = None,
         rng: random.Random | None = None,
+        stall_after_s: float | None = None,
     ) -> None:
         self.ref = LogGroupRef.parse(log_group)
         check_stream_prefix(stream_prefix)
@@ -150,6 +157,10 @@ class Follower:
         self._state = "starting"
         self._last_error: str | None = None
         self._last_poll: float | None = None
+        self._progress_at = clock()  # the start, the last answer or the start of the last round
+        self._stall_after_s = stall_after_s if stall_after_s is not None else max(
+            STALL_INTERVALS * poll_interval_s, STALL_MIN_S
+        )
         self._retry_at = 0.0
         self._failures = 0  # consecutive, for the backoff
         self._renew = False
@@ -181,18 +192,20 @@ class Follower:
             self._pending.extend(_Cursor(query) for query in self._schedule.plan(now))
             self._seen.expire(self._schedule.horizon_ms())
         self._state = "polling"
+        self._progress_at = now
         new: list[LogEvent] = []
         while self._pending and not (stop is not None and stop.is_set()):
             cursor = self._pending[0]
             try:
                 page = self._call(cursor)
+                _check_page(page)
             except Exception as error:
                 fault = classify(error, self._context)
                 if fault is None:
                     raise
                 self._fail(fault, cursor)
                 break
-            self._last_poll = self._clock()
+            self._last_poll = self._progress_at = self._clock()
             self._failures = 0
             new.extend(self._accept(page.get("events", ())))
             cursor.token = page.get("nextToken")
@@ -208,10 +221,14 @@ class Follower:
 
     def status(self) -> FollowerStatus:
         now = self._clock()
-        p50, p95 = self._recent.lag_percentiles(0.50, 0.95)
+        p50, p95 = self._recent.lag_percentiles(0.50, 0.95, now=now)
+        state, last_error = self._state, self._last_error
+        if state in ("starting", "polling") and now - self._progress_at > self._stall_after_s:
+            state = "stalled"  # the message stays the same while it lasts: said once on stderr
+            last_error = f"stalled: no answer for over {self._stall_after_s:g} s (the call waits for its deadline)"
         return FollowerStatus(
             log_group=self.ref.label,
-            state=self._state,
+            state=state,
             last_poll=self._last_poll,
             events_per_s=self._recent.rate(now),
             lag_p50_ms=p50,
@@ -219,7 +236,7 @@ class Follower:
             throttled=self._throttled,
             errors=self._errors,
             reread_ratio=self._returned / max(1, self._delivered),
-            last_error=self._last_error,
+            last_error=last_error,
             dedup_size=len(self._seen),
             calls=self._calls,
             events=self._delivered,
@@ -279,3 +296,11 @@ class Follower:
         self._last_error = fault.message
         self._retry_at = self._clock() + policy.delay(self._failures, self._rng)
         self._failures += 1
+
+
+def _check_page(page: dict[str, Any]) -> None:
+    """MalformedResponse when an event lacks what delivery needs (the types are checked in
+    ``answers.py``; AWS marks no member of the output as required)."""
+    for raw in page.get("events", ()):
+        if raw.get("eventId") is None or raw.get("timestamp") is None:
+            raise MalformedResponse("FilterLogEvents: an event without eventId or timestamp")

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable, Collection, Sequence
 
 from tui.config.convert import KINESIS_STREAM_ARN
+from tui.sources.answers import MalformedResponse
 from tui.sources.aws_errors import CallContext, FaultKind, classify
 from tui.sources.budget import Backoff
 from tui.sources.checkpoint import CheckpointFile, ShardPosition
@@ -47,6 +48,7 @@ from tui.sources.kinesis_payload import decode
 from tui.sources.recent import RecentEvents
 from tui.sources.source import Deliver, LogEvent, StatusChanged
 
+STALL_AFTER_S = 45.0  # a call without an answer for this long (the read timeout is 30 s): stalled
 PER_SHARD_CALLS_PER_S = 5  # GetRecords, per shard (AWS documented limit)
 PER_SHARD_BYTES_PER_S = 2 * 1024 * 1024  # read throughput per shard (AWS documented limit)
 MAX_RECORDS_PER_CALL = 10_000
@@ -56,9 +58,12 @@ _TRANSIENT_BACKOFF = Backoff(base_s=1.0, cap_s=20.0)
 _SLOW_BACKOFF = Backoff(base_s=15.0, cap_s=60.0, floor=0.5)  # credentials, IAM, missing stream
 
 
-def make_kinesis_client(region: str | None = None, profile: str | None = None, endpoint_url: str | None = None) -> Any:
+def make_kinesis_client(
+    region: str | None = None, profile: str | None = None, endpoint_url: str | None = None, *,
+    deadline_s: float | None = None,
+) -> Any:
     """A Kinesis client (see ``clients.make_client``)."""
-    return make_client("kinesis", region, profile, endpoint_url)
+    return make_client("kinesis", region, profile, endpoint_url, deadline_s=deadline_s)
 
 
 def stream_params(stream: str) -> dict[str, str]:
@@ -88,7 +93,7 @@ class KinesisStatus:
     """One stream, for the status bar and the headless status lines; safe to read from any thread."""
 
     stream: str  # as configured: the name or the ARN
-    state: str  # "starting" | "reading" | "throttled" | "error"
+    state: str  # "starting" | "reading" | "throttled" | "error" | "stalled" (a call unanswered for STALL_AFTER_S)
     shards: tuple[ShardStatus, ...]
     events_per_s: float  # new events delivered per second, last minute
     millis_behind: int | None  # the largest MillisBehindLatest of the shards being read
@@ -228,6 +233,8 @@ class KinesisSource:
         self._list_failures = 0
         self._recent = RecentEvents()
         self._last_error: str | None = None
+        self._checkpoint_error: str | None = None  # until a checkpoint write succeeds again
+        self._calling_since: float | None = None  # while a call waits for its answer (monotonic)
         self._last_read: float | None = None
         self._events = self._warmup = self._duplicates = self._other_groups = self._malformed = 0
         self._throttled = self._expired = self._errors = self._calls = 0
@@ -255,7 +262,16 @@ class KinesisSource:
         behind = [s.millis_behind for s in shards
                   if s.state not in ("closed", "waiting") and s.millis_behind is not None]
         states = {s.state for s in shards}
-        if self._last_error and ("error" in states or not self._listed or self._list_failures):
+        last_error = self._last_error
+        calling_since = self._calling_since
+        if calling_since is not None and self._monotonic() - calling_since > STALL_AFTER_S:
+            # the call waits for its deadline (answers.py): the stream is not being read meanwhile
+            state = "stalled"
+            last_error = f"stalled: no answer for over {STALL_AFTER_S:g} s (the call waits for its deadline)"
+        elif self._checkpoint_error is not None:  # reading on, but a restart would lose the position
+            state = "error"
+            last_error = "; ".join(text for text in (self._checkpoint_error, last_error) if text)
+        elif self._last_error and ("error" in states or not self._listed or self._list_failures):
             state = "error"
         elif "throttled" in states:
             state = "throttled"
@@ -263,7 +279,7 @@ class KinesisSource:
             state = "reading"
         else:
             state = "starting" if not self._listed else "reading"
-        p50, p95 = self._recent.lag_percentiles(0.50, 0.95)
+        p50, p95 = self._recent.lag_percentiles(0.50, 0.95, now=self._clock())
         return [KinesisStatus(
             stream=self.label, state=state, shards=tuple(shards), events_per_s=self._recent.rate(self._clock()),
             millis_behind=max(behind) if behind else None, lag_p50_ms=p50, lag_p95_ms=p95,
@@ -271,7 +287,7 @@ class KinesisSource:
             other_groups=self._other_groups, malformed=self._malformed, throttled=self._throttled,
             expired_iterators=self._expired, errors=self._errors, calls=self._calls,
             checkpoints=self.checkpoint.writes, dedup_size=len(self._seen), dedup_evicted=self._seen.evicted,
-            last_error=self._last_error,
+            last_error=last_error,
         )]
 
     def accept(self, records: Sequence[dict[str, Any]]) -> list[LogEvent]:
@@ -324,6 +340,8 @@ class KinesisSource:
                 if not page.get("NextToken"):
                     break
                 params = {"NextToken": page["NextToken"]}
+            if not listed:  # a stream has at least one shard: an empty list is an answer gone wrong
+                raise MalformedResponse("ListShards: no shards listed")
         except Exception as error:
             fault = classify(error, self._context)
             if fault is None:
@@ -365,7 +383,9 @@ class KinesisSource:
         try:
             if shard.iterator is None:
                 shard.iterator = self._call("get_shard_iterator", **self._params, ShardId=shard.shard_id,
-                                            **self._start(shard))["ShardIterator"]
+                                            **self._start(shard)).get("ShardIterator")
+                if not shard.iterator:
+                    raise MalformedResponse("GetShardIterator: no ShardIterator in the answer")
             shard.last_read = self._monotonic()
             response = self._call("get_records", ShardIterator=shard.iterator, Limit=self._max_records)
         except Exception as error:
@@ -450,7 +470,12 @@ class KinesisSource:
             self.checkpoint.save(positions)
         except OSError as error:
             self._errors += 1
-            self._last_error = f"cannot write the checkpoint {self.checkpoint.path}: {error.strerror or error}"
+            self._checkpoint_error = (
+                f"cannot write the checkpoint {self.checkpoint.path}: {error.strerror or error}: a restart "
+                "would start from the lookback; make the directory writable (reading goes on)"
+            )
+        else:
+            self._checkpoint_error = None
 
     # -- calls and failures -----------------------------------------------------------------------
 
@@ -459,7 +484,11 @@ class KinesisSource:
             self._client = self._renew_client()
             self._renew = False
         self._calls += 1
-        response: dict[str, Any] = getattr(self._client, operation)(**params)
+        self._calling_since = self._monotonic()
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(**params)
+        finally:
+            self._calling_since = None
         return response
 
     def _clear_error(self) -> None:

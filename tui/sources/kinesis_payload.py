@@ -34,9 +34,12 @@ def decode(data: bytes, arrival_ms: int = 0, groups: Collection[str] = ()) -> De
         group, stream = message["logGroup"], message["logStream"]
         if groups and group not in groups:
             return Decoded([], other_group=True)
-        return Decoded([
-            LogEvent(str(event["id"]), group, stream, int(event["timestamp"]), arrival_ms, event["message"])
+        events = [
+            LogEvent(str(event["id"]), str(group), str(stream), int(event["timestamp"]), arrival_ms, event["message"])
             for event in message["logEvents"]
-        ])
-    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
+        ]
+        if not all(isinstance(event.message, str) for event in events):
+            return Decoded([], malformed=True)
+        return Decoded(events)
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, RecursionError):
         return Decoded([], malformed=True)

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from tui.sources.answers import MalformedResponse, shape_problem
 from tui.sources.aws_errors import CallContext, Fault, FaultKind, classify
 from tui.sources.budget import Backoff, RequestBudget
 from tui.sources.follower import FollowerStatus, LogEvent
@@ -264,7 +265,7 @@ class LiveTailSource:
 
     def status(self) -> LiveTailStatus:
         now = self._clock()
-        p50, p95 = self._recent.lag_percentiles(0.50, 0.95)
+        p50, p95 = self._recent.lag_percentiles(0.50, 0.95, now=now)
         return LiveTailStatus(
             log_group=self.ref.label,
             state=self._state,
@@ -314,6 +315,7 @@ class LiveTailSource:
                     params["logStreamNamePrefixes"] = [self._prefix]
                 self._calls_tail += 1
                 stream = client.start_live_tail(**params)["responseStream"]
+                update_shape = _update_shape(client)
                 try:
                     for event in stream:
                         if self.stop_event.is_set():
@@ -323,6 +325,9 @@ class LiveTailSource:
                             self._on_session_start(sid)
                             failures, successor = 0, False
                         elif "sessionUpdate" in event:
+                            problem = shape_problem(event["sessionUpdate"], update_shape, "sessionUpdate")
+                            if problem is not None:
+                                raise MalformedResponse(f"StartLiveTail: {problem}")
                             self._on_update(event["sessionUpdate"], sid)
                         if started is not None and self._renewal_due(sid, started):
                             self._start_successor()
@@ -655,6 +660,11 @@ class LiveTailSource:
     def _fault(self, error: Exception, step: str) -> Fault:
         region = None if self._client is None else self._client.meta.region_name
         fault = classify(error, CallContext(self._arn or self.ref.label, region, self._profile))
+        if fault is None and step == "tail" and isinstance(error, _UNREADABLE_FRAME):
+            # botocore's event-stream parser (or _on_update) met a frame that is not the API's:
+            # a hostile or broken endpoint, counted and reconnected like any stream failure
+            fault = Fault(FaultKind.TRANSIENT, "MalformedResponse",
+                          f"unreadable Live Tail stream frame ({type(error).__name__}): reconnecting")
         if fault is None:
             raise error
         if fault.kind is FaultKind.ACCESS_DENIED:
@@ -679,6 +689,16 @@ class LiveTailSource:
                 self._state = "throttled" if fault.kind is FaultKind.THROTTLED else "error"
             self._renew = fault.kind is FaultKind.CREDENTIALS
             self._last_error = fault.message
+
+
+_UNREADABLE_FRAME = (ValueError, TypeError, AttributeError, KeyError, RecursionError)
+
+
+def _update_shape(client: Any) -> Any:
+    """The botocore shape of a Live Tail ``sessionUpdate`` event, to check each one against.
+    (botocore turns a frame of cut-off JSON into an empty update before this can see it.)"""
+    stream = client.meta.service_model.operation_model("StartLiveTail").get_event_stream_output()
+    return stream.members["sessionUpdate"]
 
 
 def _seconds_until(now: float, *times: float | None) -> float | None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from tui.app.drill import key_filter
+from tui.app.subjects import subject_for, subject_of_group, subject_of_line
 from tui.app.widgets.filter_bar import FilterBar
 from tui.app.widgets.flows_table import FlowsTable
 from tui.app.widgets.footer import KeysFooter
@@ -32,17 +34,24 @@ class DashboardScreen(Screen):
     BINDINGS = [
         Binding("space", "pause", "Pause", id="pause", tooltip="Freeze the flows table (ingestion goes on)"),
         Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the flows table with a CloudWatch pattern"),
-        Binding("escape", "clear_filter", "Clear filter", id="clear_filter", tooltip="Remove the flows filter"),
+        Binding("escape", "clear_filter", "Clear", id="clear_filter", tooltip="Remove the flows filter"),
         Binding("a", "ack", "Ack", id="ack", tooltip="Acknowledge the active alarms shown in the banner"),
         Binding("h", "history", "History", id="history", tooltip="Every alert transition of this run"),
+        Binding(
+            "i", "investigate", "Investigate", id="investigate",
+            tooltip="History of the selected flow's source, top-N key or rule's busiest group, from the History engine",
+        ),
         Binding(
             "n",
             "top_next",
             "Top-N",
             id="top_next",
             tooltip="Next top-N table: sources, destinations, ports, protocols, ENIs",
+            show=False,  # the top-N panel's own border names n and b: the 80-column footer keeps o and ?
         ),
-        Binding("b", "top_bytes", "Bytes", id="top_bytes", tooltip="Rank the top-N table by bytes or by records"),
+        Binding(
+            "b", "top_bytes", "Bytes", id="top_bytes", tooltip="Rank the top-N table by bytes or by records", show=False
+        ),
         Binding("t", "clock", "UTC/local", id="clock", tooltip="Show times in UTC or local time", show=False),
         Binding("e", "errors", "Errors", id="errors", tooltip="Every error of this run, in full"),
         Binding("o", "order", "Order", id="order", tooltip="Flows by newest arrival or by latest event time"),
@@ -51,9 +60,12 @@ class DashboardScreen(Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (150, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
 
-    def __init__(self, flows_rows: int) -> None:
+    def __init__(self, flows_rows: int, slow_every: int = 1) -> None:
         super().__init__(id="dashboard")
         self._flows_rows = flows_rows
+        self.slow_every = slow_every  # ticks between renders of the rules, top-N and traffic panels
+        self._ticks = slow_every  # the first snapshot renders everything
+        self._alarming: tuple[bool, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield LiveTop(id="live-top")
@@ -67,6 +79,7 @@ class DashboardScreen(Screen):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        self.flows.tick_s = self.app.display_config.refresh_s
         self.query_one(FilterBar).display = False
         self.flows.focus()
 
@@ -86,13 +99,25 @@ class DashboardScreen(Screen):
     # -- rendering -------------------------------------------------------------------------------
 
     def show(self, snapshot: Any, rate: float | None) -> None:
-        """Render one snapshot (the caller wraps this in ``batch_update``)."""
+        """Render one snapshot (the caller wraps this in ``batch_update``).
+
+        The status line, banners and flows follow every tick; the rules, top-N and traffic panels,
+        whose counters move on every tick without changing meaning, every ``slow_every`` ticks, and
+        at once when a rule starts or stops alarming (how many of its groups alarm: at the cadence).
+        Over a slow link those counters were most of the output."""
         app = self.app
         app.show_live_top()
-        self.query_one(RulesPanel).show(snapshot, app.session.engine.rule_defs)
-        self.top.show(snapshot)
-        self.query_one(TrafficPanel).show(snapshot)
-        self.flows.ingest(snapshot, app.session.engine.fmt)
+        alarming = tuple(bool(status.alarming) for status in snapshot.engine.rules)  # OK <-> ALARM
+        self._ticks += 1
+        if self._ticks >= self.slow_every or alarming != self._alarming:
+            self._ticks = 0
+            self._alarming = alarming
+            self.query_one(RulesPanel).show(snapshot, app.session.engine.rule_defs)
+            self.top.show(snapshot)
+            self.query_one(TrafficPanel).show(snapshot)
+        else:
+            self.top.remember(snapshot)  # its keys (n, b) re-render from the newest snapshot
+        self.flows.ingest(snapshot, app.session.engine.fmt, self.slow_every)
 
     # -- actions ---------------------------------------------------------------------------------
 
@@ -127,10 +152,24 @@ class DashboardScreen(Screen):
         self.refresh_bindings()
 
     def _set_filter(self, pattern: Any, text: str) -> None:
-        """The session filters what arrives from now on; the table starts over from its matches."""
+        """The session filters what arrives from now on; the table starts over from its matches, and
+        once the records the session held are searched (in a thread), over again with theirs."""
         self.app.session.set_flow_filter(pattern, text)
         self.flows.set_filter(pattern, text)
         self.app.refresh_view()
+        if pattern is not None:
+            self._search_held(pattern, text)
+
+    @work(thread=True, exclusive=True, group="filter-held", exit_on_error=False)
+    def _search_held(self, pattern: Any, text: str) -> None:
+        worker = get_current_worker()
+        if self.app.session.search_flow_filter(lambda: worker.is_cancelled) is not None:
+            self.app.call_from_thread(self._held_searched, pattern, text)
+
+    def _held_searched(self, pattern: Any, text: str) -> None:
+        if self.flows.pattern_text == text:
+            self.flows.set_filter(pattern, text)
+            self.app.refresh_view()
 
     @on(RulesPanel.RowSelected, "#rules")
     def _rule_selected(self, event: RulesPanel.RowSelected) -> None:
@@ -170,6 +209,25 @@ class DashboardScreen(Screen):
 
     def action_history(self) -> None:
         self.app.open_history()
+
+    def action_investigate(self) -> None:
+        """History of what the focused panel's selected row names (the flows table by default)."""
+        engine = self.app.session.engine
+        focused = self.app.focused
+        subject = None
+        if focused is self.top:
+            key = self.top.selected_key()
+            subject = None if key is None else subject_for(self.top.dimension_name, key)
+        elif focused is self.query_one(RulesPanel):
+            index = self.query_one(RulesPanel).selected_rule()
+            snapshot = self.app.snapshot
+            top = None if index is None or snapshot is None else snapshot.engine.rules[index].top_group
+            if index is not None and top is not None:
+                subject = subject_of_group(engine.group_dict(index, top))
+        else:
+            line = self.flows.selected_line()
+            subject = None if line is None else subject_of_line(engine.fmt, line)
+        self.app.open_investigation(subject)
 
     def action_errors(self) -> None:
         self.app.open_errors()

@@ -9,12 +9,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
+from tui.app.columns import ColumnSpec
 from tui.app.errorlog import ErrorEntry
 from tui.app.format import clock_time
 from tui.app.safe import plain_text, safe_text
 from tui.app.screens.live_modal import TableModal
+from tui.app.widgets.keyed_table import KeyedTable
+
+
+class ErrorsTable(KeyedTable):
+    """When, whether still active, where and what: where and the error share the width and end in
+    ``…`` when cut (the highlighted error is shown in full below the table)."""
+
+    COLUMNS = (
+        ColumnSpec("last seen", "time", 9),
+        ColumnSpec("now", "now", 8),
+        ColumnSpec("where", "where", 14, grow=30),
+        ColumnSpec("error", "text", 20, grow=200),
+    )
 
 
 class ErrorsScreen(TableModal[None]):
@@ -31,23 +45,20 @@ class ErrorsScreen(TableModal[None]):
         with Vertical(id="errors-box", classes="modal-box"):
             title = f"Errors: {len(self._entries)} distinct, newest first"
             yield Static(Content(title), classes="modal-title", markup=False)
-            yield DataTable(id="errors-table", cursor_type="row")
+            yield ErrorsTable(id="errors-table")
             yield Static(id="errors-text", markup=False)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("last seen", key="time")
-        table.add_column("now", key="now")
-        table.add_column("where", key="where")
-        table.add_column("error", key="text")
-        for index, entry in enumerate(self._entries):
-            table.add_row(
+        table = self.query_one(ErrorsTable)
+        table.sync({
+            str(index): (
                 Text(clock_time(entry.last_seen, self._utc)),
                 Text("✖ active" if entry.active else "cleared"),
                 plain_text(entry.where, limit=60),
-                plain_text(entry.text, limit=80),
-                key=str(index),
+                plain_text(entry.text, limit=300),
             )
+            for index, entry in enumerate(self._entries)
+        })
         table.focus()
         self.show_row(0)
 

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from typing import Iterable, NamedTuple
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
+from tui.app.columns import ColumnSpec
+from tui.app.safe import plain_text
 from tui.app.screens.live_modal import LiveModal
+from tui.app.widgets.keyed_table import KeyedTable
 
 # Names for the places bindings come from, by class name; anything else is named by its class.
 PLACES = {
     "FlowtailApp": "everywhere", "DashboardScreen": "dashboard", "FlowsTable": "flows table",
     "HistoryScreen": "alert history", "DetailScreen": "record detail", "ErrorsScreen": "errors",
-    "RuleScreen": "rule groups", "HelpScreen": "keys",
+    "RuleScreen": "rule groups", "HelpScreen": "keys", "MuteScreen": "mute",
 }
 
 
@@ -75,6 +77,16 @@ def _describe(binding: Binding) -> str:
     return f"{binding.description}: {text}" if binding.tooltip and binding.description else text
 
 
+class KeysTable(KeyedTable):
+    """Where, key, what it does: a description too long for the width ends in ``…``."""
+
+    COLUMNS = (
+        ColumnSpec("where", "where", 13),
+        ColumnSpec("key", "key", 9),
+        ColumnSpec("what it does", "what it does", 20, grow=200),
+    )
+
+
 class HelpScreen(LiveModal[None]):
     """A table of keys; ``escape``, ``q`` or ``?`` (the app's help action toggles it) closes it."""
 
@@ -93,11 +105,12 @@ class HelpScreen(LiveModal[None]):
                 classes="modal-title",
                 markup=False,
             )
-            yield DataTable(id="help-table", cursor_type="row")
+            yield KeysTable(id="help-table")
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("where", "key", "what it does")
-        for row in self._rows:
-            table.add_row(Text(row.place), Text(row.key, style="bold"), Text(row.description))
+        table = self.query_one(KeysTable)
+        table.sync({
+            str(index): (plain_text(row.place), plain_text(row.key, "bold"), plain_text(row.description))
+            for index, row in enumerate(self._rows)
+        })
         table.focus()

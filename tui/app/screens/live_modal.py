@@ -7,14 +7,11 @@ from typing import TYPE_CHECKING, TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable
 
-from tui.app.safe import safe_text
 from tui.app.widgets.footer import KeysFooter
 from tui.app.widgets.live_top import LiveTop
-from tui.rules.alerts import Alert
 
 if TYPE_CHECKING:
     from tui.app.app import FlowtailApp
@@ -33,6 +30,7 @@ class LiveModal(ModalScreen[ResultT]):
     app: FlowtailApp
 
     BINDINGS = [Binding("question_mark", "app.help", "Keys", id="help", tooltip="Every key and what it does")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal")]  # -narrow: the box takes the whole width
 
     def compose(self) -> ComposeResult:
         yield LiveTop(id="live-top")
@@ -56,10 +54,3 @@ class TableModal(LiveModal[ResultT]):
     def show_row(self, index: int) -> None:
         raise NotImplementedError
 
-
-def samples_content(alert: Alert, *heading: str) -> Content:
-    """An alert's samples under a ``samples (N)  HEADING`` line; every string is log data, made safe."""
-    title = " ".join(safe_text(part, 80) for part in heading)
-    lines = [Content.assemble(("samples ", "bold"), f"({len(alert.samples)})  ", title)]
-    lines += [Content(f"  {safe_text(sample, 300)}") for sample in alert.samples]
-    return Content("\n").join(lines)

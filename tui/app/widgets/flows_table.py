@@ -24,6 +24,7 @@ from textual.strip import Strip
 
 from tui.app.columns import CELL_PADDING, ColumnSpec, fit_columns
 from tui.app.flows import COLUMNS, FlowBuffer, FlowRow, flow_row
+from tui.app.held_text import filter_scope
 from tui.app.safe import safe_text
 from tui.flowlog import parse_record
 
@@ -82,14 +83,21 @@ class FlowsTable(ScrollView, can_focus=True):
         self._header: Strip | None = None
         self.by_event_time = False  # False: newest arrival first; True: latest event time (start) first
         self._event_times: dict[int, int] = {}  # arrival number -> the record's start (-1 if none)
+        self._scope = ""  # what the filter searched: "33 matched, last 20m held"
+        self._skipped = 0  # ticks with new rows since the last redraw
+        self.tick_s = 1.0  # display.refresh, for the title
+        self._paging_s = 0.0  # > 0: a page every that many seconds (rows arrive faster than read)
 
     def on_mount(self) -> None:
         self._set_title()
 
     # -- feeding ---------------------------------------------------------------------------------
 
-    def ingest(self, snapshot: Any, fmt: Any) -> None:
-        """Take the snapshot's recent lines (or the filter's); redraw unless paused."""
+    def ingest(self, snapshot: Any, fmt: Any, every: int = 1) -> None:
+        """Take the snapshot's recent lines (or the filter's); redraw unless paused. While each tick
+        brings a screenful or more (every row on screen would be replaced), a new page is drawn
+        every ``every`` ticks only: rows that fast cannot be read, and a page a tick is most of
+        what a slow link would carry. The title says so."""
         if fmt is not self._fmt:
             self._fmt = fmt
             self._strips.clear()
@@ -97,13 +105,22 @@ class FlowsTable(ScrollView, can_focus=True):
             fresh = self.buffer.update(snapshot.engine.recent, snapshot.engine.lines)
         elif snapshot.filtered is not None and snapshot.filtered.text == self.pattern_text:
             fresh = self.buffer.update(snapshot.filtered.lines, snapshot.filtered.matched)
+            scope = filter_scope(snapshot.filtered)
+            if scope != self._scope:
+                self._scope = scope
+                self._set_title()
         else:
             return  # a snapshot taken before the filter changed
         if self.paused:
             self._unseen += fresh
             self._set_title()
         elif fresh or not self._shown:
-            self.redraw()
+            self._skipped += 1
+            paging = every > 1 and fresh >= self._body_height()
+            if not paging or self._skipped >= every or not self._shown:
+                self._skipped = 0
+                self._paging_s = self.tick_s * every if paging else 0.0
+                self.redraw()
 
     def set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -115,6 +132,7 @@ class FlowsTable(ScrollView, can_focus=True):
     def set_filter(self, pattern: Any, text: str) -> None:
         """Start over with the rows of ``pattern`` (None: every row); the next snapshot fills them."""
         self.pattern, self.pattern_text = pattern, text
+        self._scope = ""
         self.buffer = FlowBuffer(self._rows_kept)
         self._strips.clear()
         self._unseen = 0
@@ -268,13 +286,19 @@ class FlowsTable(ScrollView, can_focus=True):
             if cell_len(text) > width:
                 text = set_cell_size(text, width - 1) + "…"
             segments.append(Segment(PAD + set_cell_size(text, width) + PAD, style))
-        return Strip(segments).apply_style(self.rich_style)  # the widget's colours under the cells' own
+        # the widget's colours under the cells' own; cells of one style merged: one SGR sequence a run
+        # of cells rather than a cell, which is most of the bytes a page of rows sends to the terminal
+        return Strip(segments).apply_style(self.rich_style).simplify()
 
     def _set_title(self) -> None:
         order = "latest event time first" if self.by_event_time else "newest arrival first"
-        parts: list[Any] = [("Flows", "bold"), f" {order} · {self.row_count} shown"]
+        parts: list[Any] = [f"Flows · {order} · {self.row_count} shown"]  # one span: never "Flowsnewest"
         if self.pattern_text:
+            if self._scope:  # before the filter's text, which a narrow title cuts
+                parts.append(f" · {self._scope}")
             parts += [" · filter ", (safe_text(self.pattern_text, 60), "bold")]
+        if self._paging_s and not self.paused:
+            parts.append(f" · a new page every {self._paging_s:g}s")
         if self.paused:
             parts.append((f" · ⏸ PAUSED, {self._unseen:,} new", "bold $warning"))
         self.border_title = Content.assemble(*parts)

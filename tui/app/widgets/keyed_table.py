@@ -38,6 +38,21 @@ class KeyedTable(DataTable):
         (``self._rows``) overrides this. Every spec's key is one of ``COLUMNS``."""
         return self.COLUMNS
 
+    def specs_fitted_to_rows(self, exact: Sequence[str] = ()) -> list[ColumnSpec]:
+        """``COLUMNS`` sized by the rows: the ``exact`` keys as wide as their widest cell (a number
+        or an id is never cut), growable columns growing only as far as their longest cell needs,
+        so the spare width goes where text would be cut."""
+        rows = list(self._rows.values())
+        specs = []
+        for index, spec in enumerate(self.COLUMNS):
+            widest = max([len(spec.label), *(row[index].cell_len for row in rows)])
+            if spec.key in exact:
+                spec = spec._replace(width=widest)
+            elif spec.grow:
+                spec = spec._replace(grow=max(0, widest - spec.width))
+            specs.append(spec)
+        return specs
+
     def _fit(self, width: int) -> bool:
         """Lay the columns out for ``width`` (one cell kept for the scrollbar); True if they changed."""
         width = max(1, width - 1)

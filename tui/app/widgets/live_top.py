@@ -23,5 +23,8 @@ class LiveTop(Vertical):
         self.query_one(StatusBar).show(snapshot, now, utc, rate, paused, errors_hint)
         self.query_one(ErrorBanner).show(snapshot.error)
 
-    def show_alerts(self, shown: Sequence[Any], ack_key: str, history_key: str) -> None:
-        self.query_one(AlertBanner).show(shown, ack_key, history_key)
+    def show_alerts(
+        self, shown: Sequence[Any], ack_key: str, history_key: str, muted: Sequence[Any] = (), utc: bool = True,
+        degraded: Sequence[Any] = (),
+    ) -> None:
+        self.query_one(AlertBanner).show(shown, ack_key, history_key, muted, utc, degraded)

@@ -57,6 +57,7 @@ class RulesPanel(KeyedTable):
             range(len(rule_defs)),
             key=lambda i: -SEVERITY_RANK.get(rule_defs[i].severity, 2) if snapshot.engine.rules[i].alarming else 1,
         )
+        selected = self.selected_rule()
         self.order = order  # row position -> rule index, for drilling down
         rows = {}
         for position, index in enumerate(order):
@@ -71,6 +72,8 @@ class RulesPanel(KeyedTable):
                 Text(human_count(stats.totals[first_rule_total + index]) if stats.totals else "0", justify="right"),
             )
         self.sync(rows)
+        if selected is not None and order.index(selected) != self.cursor_row:
+            self.move_cursor(row=order.index(selected), animate=False)  # the cursor stays on its rule
         minutes = next((width for spec, width in self._layout if spec.key == "spark"), 0)
         self.border_title = f"Rules · matches per minute, last {minutes}m · total: since start" if minutes else "Rules"
         if not rule_defs:  # replay without -c: say why no alarm can come

@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.app.format import clock_time, duration, human_count, zone_label
+from tui.app.format import clock_time, duration, human_count, rounded_rate, zone_label
 from tui.app.safe import safe_text
 
 # follower state -> (glyph, style); the state's name is always printed next to the glyph
@@ -19,6 +19,7 @@ _STATES = {
     "starting": ("○", "$text-muted"),
     "throttled": ("⚠", "bold $warning"),
     "error": ("✖", "bold $error"),
+    "stalled": ("✖", "bold $error"),  # no answer for several intervals: the source is blind
     "reading": ("●", "$success"),
     "live": ("●", "$success"),  # a Live Tail session streaming
     "backfilling": ("◐", "$success"),  # a Live Tail source reading a gap back with FilterLogEvents
@@ -29,6 +30,10 @@ _STATES = {
 class StatusBar(Horizontal):
     """Sources on the left, then alert delivery trouble (only while there is some), pause marker and
     clock on the right."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, tuple[str, tuple[Any, ...]]] = {}  # selector -> what it shows
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-sources", markup=False)
@@ -44,17 +49,30 @@ class StatusBar(Horizontal):
             left = Content(" │ ").join(source_status(s, now) for s in snapshot.sources)
         else:
             left = replay_status(snapshot, rate)
-        self.query_one("#status-sources", Static).update(left, layout=False)
+        self._update("#status-sources", left)
         trouble = delivery_status(snapshot.delivery)
         delivery = self.query_one("#status-delivery", Static)
         delivery.display = bool(trouble)
-        delivery.update(trouble)
+        self._update("#status-delivery", trouble)
+        degraded = sum(1 for rule in snapshot.engine.rules if rule.degraded_since_ms is not None)
         right = Content.assemble(
+            (f"⚠ {degraded} degraded  ", "bold $warning") if degraded else "",
             (f"✖ {errors_hint}  ", "bold $error") if errors_hint else "",
             ("⏸ PAUSED  ", "bold $warning") if paused else "",
             (f"{clock_time(now, utc)} {zone_label(utc)}", "bold"),
         )
-        self.query_one("#status-clock", Static).update(right)
+        self._update("#status-clock", right)
+
+    def _update(self, selector: str, content: Content) -> None:
+        """Update a part only when what it shows changed: an update repaints it, and every repaint
+        goes down the link to the terminal."""
+        shown = (content.plain, tuple(content.spans))
+        before = self._shown.get(selector)
+        if before != shown:
+            self._shown[selector] = shown
+            # a new layout (which repaints more than the line) only when the part's width changes
+            resized = before is None or content.cell_length != Content(before[0]).cell_length
+            self.query_one(selector, Static).update(content, layout=resized)
 
 
 def delivery_status(status: Any) -> Content:
@@ -88,8 +106,8 @@ def replay_status(snapshot: Any, rate: float | None) -> Content:
         (snapshot.mode, "bold"),
         " ",
         state,
-        f"  {engine.records:,} records",
-        f" ({human_count(rate)}/s)" if rate else "",
+        f"  {human_count(engine.records)} records",  # exact below 10,000, then 12.3k: a digit a tick is noise
+        f" ({rounded_rate(rate)}/s)" if rate else "",
         (f"  {engine.malformed:,} malformed", "$warning") if engine.malformed else "",
     )
 
@@ -118,7 +136,7 @@ def source_status(status: Any, now: float) -> Content:
         parts.append(f" gaps {status.gaps} ({status.backfilled} backfilled)")
     if status.throttled:
         parts.append((f" throttled×{status.throttled}", "$warning"))
-    if status.state == "error" and status.last_error:
+    if status.state in ("error", "stalled") and status.last_error:
         parts.append((f" {safe_text(status.last_error, 80)}", "$error"))
     return Content.assemble(*parts)
 
@@ -151,6 +169,6 @@ def kinesis_status(status: Any) -> Content:
     failing = sum(1 for shard in status.shards if shard.state == "error")
     if failing:
         parts.append((f" {failing} error", "$error"))
-    if status.state == "error" and status.last_error:
+    if status.state in ("error", "stalled") and status.last_error:
         parts.append((f" {safe_text(status.last_error, 80)}", "$error"))
     return Content.assemble(*parts)

@@ -67,7 +67,13 @@ class TopPanel(KeyedTable):
 
     def _set_title(self) -> None:
         self.border_title = Content(f"Top {TITLES[self.dimension_name]} by {'bytes' if self.by_bytes else 'records'}")
-        self.border_subtitle = Content(f"{self.dimension + 1}/{len(TOP_DIMENSIONS)}")
+        app: Any = self.app  # a FlowtailApp: its keys after the config's keymap
+        keys = f"{app.key_label('top_next')} next · {app.key_label('top_bytes')} bytes/records · "
+        self.border_subtitle = Content(f"{keys}{self.dimension + 1}/{len(TOP_DIMENSIONS)}")
+
+    def remember(self, snapshot: Any) -> None:
+        """Keep ``snapshot`` for the next re-render (a key), without rendering it now."""
+        self._snapshot = snapshot
 
     def show(self, snapshot: Any) -> None:
         self._snapshot = snapshot

@@ -51,9 +51,9 @@ class TrafficPanel(Horizontal):
             recent = stats.column(series.column)[-bars:] if bars else []
             last = recent[-1] if recent else 0
             per_minute = [0] * (bars - len(recent)) + recent  # left-padded: a bar never spans minutes
-            cell.query_one(".traffic-total", Static).update(
-                Content.assemble((series.label, series.style), f" {series.fmt(total)}")
-            )
+            # one span: label and value never run together, even where a reader trims spans (SVG to text)
+            total_text = Content.styled(f"{series.label} {series.fmt(total)}", series.style)
+            cell.query_one(".traffic-total", Static).update(total_text)
             cell.query_one(".traffic-rate", Static).update(Content.styled(f" · {series.fmt(last)}/min", "$text-muted"))
             spark = cell.query_one(Sparkline)
             if list(spark.data or ()) != per_minute:

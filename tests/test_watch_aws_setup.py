@@ -1,0 +1,196 @@
+"""`flowtail watch` settles region, profile, credentials and --since before following: each mistake
+is one line on stderr and exit 2, never a traceback, a retry loop, or a credential process's output.
+Against a real moto server on loopback where a call is made."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tui.cli import main
+
+GROUP = "/vpc/setup-flows"
+
+
+def write_config(tmp_path: Path, *, endpoint: str | None, region: str | None = "us-east-1") -> str:
+    lines = ["aws:"]
+    if region:
+        lines.append(f"  region: {region}")
+    if endpoint:
+        lines.append(f"  endpoint_url: {endpoint}")
+    if len(lines) == 1:
+        lines = []
+    lines += ["sources:", f"  - log_group: {GROUP}", "rules:", "  - name: rejects",
+              "    pattern: '[..., action=REJECT, status]'", "    threshold: 3", "    window: 60s"]
+    path = tmp_path / "watch.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    [line] = captured.err.strip().splitlines()
+    assert line.startswith("flowtail: error: ")
+    return line.removeprefix("flowtail: error: ")
+
+
+def test_aws_region_alone_is_honoured(aws_endpoint, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    path = write_config(tmp_path, endpoint=aws_endpoint, region=None)
+    assert main(["watch", "-c", path, "--headless"]) == 2  # the group is missing: proves the region was used
+    assert one_error_line(capsys).startswith(f"log group {GROUP} not found in eu-west-3")
+
+
+def test_a_missing_profile_from_the_environment_is_named(aws_endpoint, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "prod")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    assert main(["watch", "-c", write_config(tmp_path, endpoint=aws_endpoint), "--headless"]) == 2
+    assert one_error_line(capsys) == (
+        "AWS profile 'prod' (from AWS_PROFILE) not found in ~/.aws/config or ~/.aws/credentials: "
+        "check its name, or run aws configure sso"
+    )
+
+
+def test_a_mistyped_region_is_refused_with_a_did_you_mean(tmp_path, capsys):
+    assert main(["watch", "-c", write_config(tmp_path, endpoint=None), "--headless", "--region", "eu-wst-1"]) == 2
+    assert one_error_line(capsys) == (
+        "unknown AWS region 'eu-wst-1': did you mean eu-west-1? (if it is newer than the installed botocore, "
+        "pass --unknown-region-ok)"
+    )
+
+
+def test_an_unknown_region_is_accepted_when_asked_or_with_an_endpoint(tmp_path):
+    from tui.commands.watch import settle_aws
+    from tui.config import load_config
+
+    config = load_config(write_config(tmp_path, endpoint=None, region="xx-future-9"))
+    assert settle_aws(config, unknown_region_ok=True).aws.region == "xx-future-9"
+    with_endpoint = load_config(write_config(tmp_path, endpoint="http://127.0.0.1:9", region="xx-future-9"))
+    assert settle_aws(with_endpoint, unknown_region_ok=False).aws.region == "xx-future-9"
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        '{"Version": 1, "AccessKeyId": "AKIASECRET123", "SecretAccessKey": "SECRET-KEY-456", "Sessi',
+        json.dumps({"Version": 1, "AccessKeyId": "AKIASECRET123", "SecretAccessKey": "SECRET-KEY-456",
+                    "SessionToken": "SECRET-TOKEN-789", "Expiration": "2001-01-01T00:00:00Z"}),
+    ],
+    ids=["cut-off-json", "already-expired"],
+)
+def test_an_unusable_credential_process_is_one_line_without_its_output(aws_endpoint, tmp_path, capsys, monkeypatch,
+                                                                       printed):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    process = tmp_path / "creds.py"
+    process.write_text(f"print({printed!r})\n")
+    config_file = tmp_path / "aws-config"
+    config_file.write_text(f"[profile ops]\ncredential_process = {sys.executable} {process}\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
+    path = write_config(tmp_path, endpoint=aws_endpoint)
+    assert main(["watch", "-c", path, "--headless", "--profile", "ops"]) == 2
+    line = one_error_line(capsys)
+    assert "SECRET" not in line and "AKIA" not in line
+    assert "no usable AWS credentials" in line and "(its output is not shown)" in line and "--profile ops" in line
+
+
+def test_a_since_before_cloudwatch_logs_existed_is_refused(tmp_path, capsys):
+    path = write_config(tmp_path, endpoint="http://127.0.0.1:9")
+    assert main(["watch", "-c", path, "--headless", "--since", "9999999h"]) == 2
+    assert one_error_line(capsys) == (
+        "--since: starts before 2014-07-10T00:00:00Z, when CloudWatch Logs began: no log group holds data "
+        "that old; give a later time"
+    )
+
+
+def test_check_refuses_an_endless_config_at_once(capsys):
+    assert main(["check", "-c", "/dev/zero"]) == 2
+    assert "/dev/zero: larger than 1024 KiB: not a flowtail configuration" in capsys.readouterr().err
+
+
+def test_a_problem_that_says_retrying_is_not_followed_by_another_retrying(capsys):
+    from tui.run.live import Headless
+    from tui.sinks.jsonl import JsonLines
+    from tui.sources.follower import FollowerStatus
+
+    printer = Headless(JsonLines(io.StringIO()))
+    status = FollowerStatus(GROUP, "error", None, 0.0, None, None, 0, 1, 1.0,
+                            "CloudWatch Logs unavailable (ServiceUnavailableException): retrying", 0, 1)
+    printer.report_problems([status])
+    assert capsys.readouterr().err == (
+        f"flowtail: {GROUP}: CloudWatch Logs unavailable (ServiceUnavailableException): retrying\n"
+    )
+
+
+def test_moto_is_reachable_with_the_settled_region(aws_endpoint, monkeypatch):
+    """The client made for a config without a region uses AWS_REGION (botocore alone reads only
+    AWS_DEFAULT_REGION)."""
+    from tui.sources.cloudwatch import make_logs_client
+
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_REGION", "ap-south-2")
+    client = make_logs_client(endpoint_url=aws_endpoint)
+    assert client.meta.region_name == "ap-south-2"
+    boto3.client("logs", endpoint_url=aws_endpoint, region_name="ap-south-2").create_log_group(logGroupName=GROUP)
+    assert [g["logGroupName"] for g in client.describe_log_groups(logGroupNamePrefix=GROUP)["logGroups"]] == [GROUP]
+
+
+def test_a_credential_process_that_breaks_while_following_is_a_credential_fault(aws_endpoint, tmp_path, monkeypatch):
+    """Good credentials at start, due for a mandatory refresh seconds later (AWS refreshes within 10
+    minutes of expiry), when the process prints cut-off JSON: the follower's call fails with a
+    credential fault that shows none of the output, instead of an unknown exception stopping it."""
+    import random
+    import time as clock
+
+    from tui.sources.cloudwatch import Follower, RequestBudget, make_logs_client
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1",
+                 aws_access_key_id="x", aws_secret_access_key="x").create_log_group(logGroupName=GROUP)
+    flag = tmp_path / "broken"
+    process = tmp_path / "creds.py"
+    process.write_text(
+        "import datetime, json, os, sys\n"
+        f"if os.path.exists({str(flag)!r}):\n"
+        "    print('{\"Version\": 1, \"AccessKeyId\": \"AKIASECRET123\", \"Secre'); sys.exit(0)\n"
+        "expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=603)\n"
+        "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKIAGOOD', 'SecretAccessKey': 'SECRET-KEY-456',\n"
+        "                  'Expiration': expires.strftime('%Y-%m-%dT%H:%M:%SZ')}))\n"
+    )
+    config_file = tmp_path / "aws-config"
+    config_file.write_text(f"[profile ops]\ncredential_process = {sys.executable} {process}\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config_file))
+    client = make_logs_client("us-east-1", "ops", aws_endpoint)
+    now = [clock.time()]  # the follower's own time, moved past each backoff; the expiry is real time
+    follower = Follower(client, GROUP, budget=RequestBudget(50), lookback_s=60, rng=random.Random(1), profile="ops",
+                        clock=lambda: now[0])
+    follower.poll()
+    assert follower.status().state == "ok"
+    flag.write_text("from now on the process prints cut-off JSON")
+    deadline = clock.monotonic() + 20
+    while follower.status().errors == 0:
+        assert clock.monotonic() < deadline, "the refresh never failed"
+        now[0] += max(follower.next_due(), 0.2)
+        follower.poll()
+    status = follower.status()
+    assert status.state == "error" and "AKIA" not in status.last_error and "SECRET" not in status.last_error
+    assert status.last_error.startswith("no usable AWS credentials: the credential provider failed")
+    assert "--profile ops" in status.last_error
+
+
+def test_an_unexpected_failure_of_the_start_up_check_is_one_line(aws_endpoint, tmp_path, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise AttributeError("'int' object has no attribute 'get'")
+
+    monkeypatch.setattr("tui.sources.preflight.probe_log_group", broken)
+    assert main(["watch", "-c", write_config(tmp_path, endpoint=aws_endpoint), "--headless"]) == 2
+    assert one_error_line(capsys) == f"{GROUP}: the start-up check failed (AttributeError)"
