@@ -63,7 +63,22 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(text_tables(answer))
     sys.stdout.flush()
+    _fill_cache(engine)
     return 0
+
+
+def _fill_cache(engine: Any) -> None:
+    """After the answer is out: convert the files a first answer scanned for its subject (the local
+    engine), so that the next question reads the Parquet cache. Ctrl-C skips it (exit 0)."""
+    count = getattr(engine, "uncached", 0)
+    if not count:
+        return
+    sys.stderr.write(f"caching {count} file{'s' if count != 1 else ''} for the next question (ctrl+c skips)\n")
+    sys.stderr.flush()
+    try:
+        _in_worker(lambda cancel: engine.fill_cache(cancel))
+    except KeyboardInterrupt:
+        return
 
 
 def _question(args: argparse.Namespace) -> Any:
@@ -121,12 +136,17 @@ def _approve(engine: Any, question: Any, yes: bool) -> None:
 
 def _answer(engine: Any, question: Any) -> Any:
     """Run the question in a worker thread, so that Ctrl-C cancels it (StopQuery where it runs)."""
+    return _in_worker(lambda cancel: engine.run(question, None, cancel))
+
+
+def _in_worker(job: Any) -> Any:
+    """``job(cancel)`` in a worker thread; Ctrl-C sets ``cancel``, waits for the worker and re-raises."""
     cancel = threading.Event()
     result: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            result["answer"] = engine.run(question, None, cancel)
+            result["value"] = job(cancel)
         except BaseException as error:  # handed to the main thread
             result["error"] = error
 
@@ -141,4 +161,4 @@ def _answer(engine: Any, question: Any) -> Any:
         raise
     if "error" in result:
         raise result["error"]
-    return result["answer"]
+    return result["value"]
