@@ -85,3 +85,36 @@ def test_a_cidr_and_a_port_convert_the_files_first(tmp_path):
     for subject in ("10.0.0.0/8", "port:22"):
         answer = local.run(Question(Subject.parse(subject), ALWAYS, bin_seconds=BIN))
         assert local.uncached == 0 and not any("not yet in the cache" in note for note in answer.notes)
+
+
+def test_the_app_caches_through_history_access_after_the_answer(tmp_path):
+    """tui.run.history.HistoryAccess.fill_cache: what the History screen's worker calls after the
+    answer; a cancelled one leaves the files uncached, a failure is kept as a note."""
+    import threading
+
+    from tui.history.model import HistoryError
+    from tui.run.history import HistoryAccess
+
+    path = write_file(tmp_path / "a.log", [line(DEFAULT_FORMAT, random.Random(4)) for _ in range(30)])
+    local = LocalEngine([str(path)], DEFAULT_FORMAT, ParquetCache(tmp_path / "cache", 10**9), workers=1)
+    access = HistoryAccess({"local": lambda: local})
+    question = Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN)
+    first = access.run("local", question)
+    cancelled = threading.Event()
+    cancelled.set()
+    access.fill_cache("local", cancelled)
+    assert local.uncached == 1 and not list((tmp_path / "cache").rglob("meta.json"))
+    access.fill_cache("local")
+    assert local.uncached == 0
+    again = access.run("local", question)
+    assert "1 from the cache" in again.notes[0] and observed(again) == observed(first)
+
+    class Failing:
+        name = "local"
+
+        def fill_cache(self, cancel=None):
+            raise HistoryError("disk full")
+
+    failing = HistoryAccess({"local": Failing})  # type: ignore[dict-item]
+    failing.fill_cache("local")
+    assert failing.notes == ("History cache: disk full",)

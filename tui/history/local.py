@@ -328,7 +328,8 @@ class LocalEngine:
             parts, converted, records, malformed = self._prepare(
                 [s for s in sources if s not in scanned_files], note, cancel
             )
-            notes = [f"{len(sources)} files: {converted} converted to Parquet, {len(sources) - converted} from the cache"]
+            cached = len(sources) - converted
+            notes = [f"{len(sources)} files: {converted} converted to Parquet, {cached} from the cache"]
             self.uncached = 0
             if scanned_files:
                 staging = self.cache.staging()
@@ -336,7 +337,7 @@ class LocalEngine:
                 parts.extend(scanned_parts)
                 self.uncached = len(scanned_files) - whole
                 notes[0] = (f"{len(sources)} files: {converted + whole} converted to Parquet, "
-                            f"{len(sources) - converted - len(scanned_files)} from the cache, {self.uncached} "
+                            f"{cached - len(scanned_files)} from the cache, {self.uncached} "
                             f"scanned for {question.subject.value} (not yet in the cache)")
                 malformed = 0  # the scanned files' malformed lines are not known: no partial count
             return self._answer(question, sources, parts, notes, malformed, note, cancel, elapsed)

@@ -62,7 +62,10 @@ def candidates(path: str, needle: str, target: Path, connection: Any) -> bool:
     if first is None:
         return False
     size, gz = _text_size(path)
-    kept = f"contains(line, {literal(needle)}) OR contains(line, '\\') OR NOT (contains(line, '.') OR contains(line, ':'))"
+    kept = (
+        f"contains(line, {literal(needle)}) OR contains(line, '\\') "
+        "OR NOT (contains(line, '.') OR contains(line, ':'))"
+    )
     lines = (
         f"read_csv({literal(path)}, columns={{'line': 'VARCHAR'}}, delim='\\x01', header=false, quote='', "
         "escape='', auto_detect=false, strict_mode=true, skip=1, new_line='\\n', "
