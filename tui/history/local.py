@@ -362,7 +362,7 @@ class LocalEngine:
         ``staging``, the number of files converted whole into the cache instead: those DuckDB
         cannot read as lines)."""
         from tui.history.duck import connect
-        from tui.history.prefilter import prefiltered
+        from tui.history.prefilter import prefiltered, to_parquet
 
         count = max(1, min(self.workers, len(files)))
         connections: queue.Queue[Any] = queue.Queue()
@@ -381,7 +381,7 @@ class LocalEngine:
             finally:
                 connections.put(connection)
 
-        parts: list[str] = []
+        layouts: dict[FlowFormat, list[Path]] = {}
         whole: list[Source] = []
         pool = concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="history-scan")
         try:
@@ -397,7 +397,13 @@ class LocalEngine:
                 if result is None:
                     whole.append(futures[future])
                 else:
-                    parts.extend(result.parts)
+                    for layout, text in result.items():
+                        layouts.setdefault(layout, []).append(text)
+            try:
+                parts = to_parquet(layouts, staging, every[0])
+            except Exception:
+                check_cancel(cancel)
+                raise
         finally:
             done.set()
             pool.shutdown(wait=True, cancel_futures=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.flowlog import FlowFormat
-from tui.history.ingest import Converted, convert_exact
+from tui.history.ingest import copy_records, split_layouts
 from tui.history.sql import literal
 from tui.sources.files import ensure_readable, open_input
 
@@ -92,13 +92,27 @@ def candidates(path: str, needle: str, target: Path, connection: Any) -> bool:
     return total % 2**32 == size or (total - 1) % 2**32 == size  # -1: the last line had no newline
 
 
-def prefiltered(path: str, needle: str, fmt: FlowFormat, staging: Path, connection: Any) -> Converted | None:
-    """The Parquet parts of the records among ``path``'s candidate lines (in ``staging``); None when
-    the file cannot be prefiltered (convert it whole). ``records`` counts candidates, not the file."""
+def prefiltered(
+    path: str, needle: str, fmt: FlowFormat, staging: Path, connection: Any
+) -> dict[FlowFormat, Path] | None:
+    """The records among ``path``'s candidate lines as text, one file per layout in ``staging``
+    (:func:`tui.history.ingest.split_layouts`; then :func:`to_parquet`); None when the file cannot
+    be prefiltered (convert it whole)."""
     text = staging / "candidates.txt"
     try:
         if not candidates(path, needle, text, connection):
             return None
-        return convert_exact(str(text), fmt, staging, connection)
+        return split_layouts(str(text), fmt, staging)[0]
     finally:
         text.unlink(missing_ok=True)
+
+
+def to_parquet(layouts: dict[FlowFormat, list[Path]], staging: Path, connection: Any) -> list[str]:
+    """The records of every file's candidates, one Parquet part per layout (one statement each:
+    a part per file costs more than the scan that found them)."""
+    parts = []
+    for index, (layout, texts) in enumerate(layouts.items()):
+        part = staging / f"candidates-{index}.parquet"
+        copy_records(connection, [str(text) for text in texts], layout, part)
+        parts.append(str(part))
+    return parts
