@@ -5,6 +5,7 @@ CloudWatch Logs Insights."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -62,23 +63,22 @@ def run(args: argparse.Namespace) -> int:
         from tui.history.render import text_tables
 
         sys.stdout.write(text_tables(answer))
-    sys.stdout.flush()
-    _fill_cache(engine)
+    # Once the answer is out, ctrl+c skips the caching and exits 0 (from the final flush on).
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.stdout.flush()
+        _fill_cache(engine)
     return 0
 
 
 def _fill_cache(engine: Any) -> None:
     """After the answer is out: convert the files a first answer scanned for its subject (the local
-    engine), so that the next question reads the Parquet cache. Ctrl-C skips it (exit 0)."""
+    engine), so that the next question reads the Parquet cache. Ctrl-C (KeyboardInterrupt) stops it."""
     count = getattr(engine, "uncached", 0)
     if not count:
         return
     sys.stderr.write(f"caching {count} file{'s' if count != 1 else ''} for the next question (ctrl+c skips)\n")
     sys.stderr.flush()
-    try:
-        _in_worker(lambda cancel: engine.fill_cache(cancel))
-    except KeyboardInterrupt:
-        return
+    _in_worker(lambda cancel: engine.fill_cache(cancel))
 
 
 def _question(args: argparse.Namespace) -> Any:
