@@ -33,7 +33,7 @@ def test_json_lines_are_the_contract(capsys, flows):
     path, lines = flows
     status, out, err = run(capsys, "10.0.0.1", str(path), "--since", SINCE, "--until", "2023-11-15T00:00:00Z",
                            "--json", "--records", "3", "--bin", "10m")
-    assert status == 0 and err == ""
+    assert status == 0 and err == "caching 1 file for the next question (ctrl+c skips)\n"
     objects = [json.loads(text) for text in out.splitlines()]
     kinds = [item["type"] for item in objects]
     assert kinds == sorted(kinds, key=["timeline", "peer", "record", "summary"].index) and kinds[-1] == "summary"
@@ -122,7 +122,36 @@ def test_an_empty_answer_says_its_range_and_how_to_change_it(capsys, flows):
     path, _ = flows
     status, out, err = run(capsys, "10.0.0.1", str(path), "--since", "1h")
     assert status == 0 and "(none)" in out
-    [said] = err.strip().splitlines()
+    [said] = [line for line in err.splitlines() if not line.startswith("caching ")]
     assert said.startswith("flowtail: no record of 10.0.0.1 from ") and "--since and --until" in said
     status, out, err = run(capsys, "10.0.0.1", str(path), "--since", SINCE, "--until", "2023-11-15T00:00:00Z")
     assert status == 0 and err == ""  # records found: nothing more said
+
+
+def test_the_first_answer_is_printed_then_the_files_are_cached(capsys, flows):
+    """An address's first answer scans the files; they are converted after it, and the same question
+    again reads the cache and gives the same answer."""
+    path, _ = flows
+    argv = ("10.0.0.1", str(path), "--since", SINCE, "--json")
+    status, first, err = run(capsys, *argv)
+    assert status == 0 and err == "caching 1 file for the next question (ctrl+c skips)\n"
+    status, again, err = run(capsys, *argv)
+    assert status == 0 and err == ""
+    strip = [json.loads(text) for text in again.splitlines()]
+    assert [item for item in strip if item["type"] != "summary"] == [
+        json.loads(text) for text in first.splitlines() if json.loads(text)["type"] != "summary"
+    ]
+    assert strip[-1]["records"] == json.loads(first.splitlines()[-1])["records"] > 0
+
+
+def test_ctrl_c_while_caching_exits_0_with_the_answer_printed(capsys, flows, monkeypatch):
+    from tui.history.local import LocalEngine
+
+    def interrupted(self, cancel=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LocalEngine, "fill_cache", interrupted)
+    path, _ = flows
+    status, out, err = run(capsys, "10.0.0.1", str(path), "--since", SINCE, "--json")
+    assert status == 0 and json.loads(out.splitlines()[-1])["type"] == "summary"
+    assert err == "caching 1 file for the next question (ctrl+c skips)\n"

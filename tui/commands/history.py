@@ -5,6 +5,7 @@ CloudWatch Logs Insights."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -62,14 +63,28 @@ def run(args: argparse.Namespace) -> int:
         from tui.history.render import text_tables
 
         sys.stdout.write(text_tables(answer))
-    sys.stdout.flush()
-    if answer.records_matched == 0 and answer.complete:
-        span = answer.question.time_range
-        sys.stderr.write(
-            f"flowtail: no record of {args.subject} from {span.start:%Y-%m-%dT%H:%M:%SZ} to "
-            f"{span.end:%Y-%m-%dT%H:%M:%SZ}; --since and --until set the range (default: the last 24 hours)\n"
-        )
+    # Once the answer is out, ctrl+c skips the caching and exits 0 (from the final flush on).
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.stdout.flush()
+        if answer.records_matched == 0 and answer.complete:
+            span = answer.question.time_range
+            sys.stderr.write(
+                f"flowtail: no record of {args.subject} from {span.start:%Y-%m-%dT%H:%M:%SZ} to "
+                f"{span.end:%Y-%m-%dT%H:%M:%SZ}; --since and --until set the range (default: the last 24 hours)\n"
+            )
+        _fill_cache(engine)
     return 0
+
+
+def _fill_cache(engine: Any) -> None:
+    """After the answer is out: convert the files a first answer scanned for its subject (the local
+    engine), so that the next question reads the Parquet cache. Ctrl-C (KeyboardInterrupt) stops it."""
+    count = getattr(engine, "uncached", 0)
+    if not count:
+        return
+    sys.stderr.write(f"caching {count} file{'s' if count != 1 else ''} for the next question (ctrl+c skips)\n")
+    sys.stderr.flush()
+    _in_worker(lambda cancel: engine.fill_cache(cancel))
 
 
 def _question(args: argparse.Namespace) -> Any:
@@ -127,12 +142,17 @@ def _approve(engine: Any, question: Any, yes: bool) -> None:
 
 def _answer(engine: Any, question: Any) -> Any:
     """Run the question in a worker thread, so that Ctrl-C cancels it (StopQuery where it runs)."""
+    return _in_worker(lambda cancel: engine.run(question, None, cancel))
+
+
+def _in_worker(job: Any) -> Any:
+    """``job(cancel)`` in a worker thread; Ctrl-C sets ``cancel``, waits for the worker and re-raises."""
     cancel = threading.Event()
     result: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            result["answer"] = engine.run(question, None, cancel)
+            result["value"] = job(cancel)
         except BaseException as error:  # handed to the main thread
             result["error"] = error
 
@@ -147,4 +167,4 @@ def _answer(engine: Any, question: Any) -> Any:
         raise
     if "error" in result:
         raise result["error"]
-    return result["answer"]
+    return result["value"]

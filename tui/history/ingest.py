@@ -49,7 +49,7 @@ def _typed(field: str, raw: str, checked: bool) -> str:
     return number
 
 
-def _split_layouts(path: str, fmt: FlowFormat, staging: Path) -> tuple[dict[FlowFormat, Path], int, int]:
+def split_layouts(path: str, fmt: FlowFormat, staging: Path) -> tuple[dict[FlowFormat, Path], int, int]:
     """The file's records as text, one file per layout (tokens joined by one space); (files, records, malformed)."""
     outputs: dict[FlowFormat, tuple[Path, TextIO]] = {}
     records = malformed = 0
@@ -125,12 +125,14 @@ def _first_line(path: str) -> tuple[str, bool]:
 CHECKED = "flowtail_simple"  # the fast path's column: the line is a simple record (see convert_fast)
 
 
-def _copy(
-    connection: Any, source: str, layout: FlowFormat, part: Path, skip: int = 0, gz: bool = False,
+def copy_records(
+    connection: Any, source: str | list[str], layout: FlowFormat, part: Path, skip: int = 0, gz: bool = False,
     check: bool = False,
 ) -> None:
-    """COPY the single-space-separated records of ``layout`` in ``source`` to Parquet ``part``;
-    ``check`` adds the column :data:`CHECKED` (and types numbers as only checked lines allow)."""
+    """COPY the single-space-separated records of ``layout`` in ``source`` (a file or several) to
+    Parquet ``part``; ``check`` adds the column :data:`CHECKED` (and types numbers as only checked
+    lines allow)."""
+    files = literal(source) if isinstance(source, str) else f"[{', '.join(literal(name) for name in source)}]"
     raw = {name: f"c{i}" for i, name in enumerate(layout.names)}
     columns = "{" + ", ".join(f"{literal(raw[name])}: 'VARCHAR'" for name in layout.names) + "}"
     message = f"concat_ws(' ', {', '.join(raw.values())})"
@@ -139,7 +141,7 @@ def _copy(
     if check:
         select.append(f"regexp_full_match({message}, {literal(_simple_record(layout))}) AS {CHECKED}")
     connection.execute(
-        f"COPY (SELECT {', '.join(select)} FROM read_csv({literal(source)}, delim=' ', header=false, quote='', "
+        f"COPY (SELECT {', '.join(select)} FROM read_csv({files}, delim=' ', header=false, quote='', "
         f"escape='', auto_detect=false, strict_mode=true, skip={skip}, columns={columns}, new_line='\\n', "
         f"compression='{'gzip' if gz else 'none'}')) "
         # Snappy, not zstd: conversion costs a sixth less CPU and a scan a third less, for a cache
@@ -160,7 +162,7 @@ def convert_fast(path: str, fmt: FlowFormat, staging: Path, connection: Any) -> 
     layout, skip = (header, 1) if header is not None else (fmt, 0)
     part = staging / "part-0.parquet"
     try:
-        _copy(connection, path, layout, part, skip, gz, check=True)
+        copy_records(connection, path, layout, part, skip, gz, check=True)
         row = connection.execute(
             f"SELECT count(*), count(*) FILTER (WHERE NOT {CHECKED}) FROM read_parquet({literal(str(part))})"
         ).fetchone()
@@ -179,11 +181,11 @@ def convert_exact(path: str, fmt: FlowFormat, staging: Path, connection: Any | N
         from tui.history.duck import connect
 
         connection = connect()
-    layouts, records, malformed = _split_layouts(path, fmt, staging)
+    layouts, records, malformed = split_layouts(path, fmt, staging)
     parts = []
     for index, (layout, text_path) in enumerate(layouts.items()):
         part = staging / f"part-{index}.parquet"
-        _copy(connection, str(text_path), layout, part)
+        copy_records(connection, str(text_path), layout, part)
         os.unlink(text_path)
         parts.append(str(part))
     return Converted(parts, records, malformed)

@@ -31,6 +31,7 @@ from tui.history.model import (
     Subject,
     check_cancel,
 )
+from tui.history.prefilter import prefilterable
 from tui.history.sql import (
     DUCKDB,
     V6_MATCHES,
@@ -106,6 +107,7 @@ class LocalEngine:
         self._s3_factory = s3_client
         self._s3: Any = None
         self.workers = workers or min(4, os.cpu_count() or 1)
+        self.uncached = 0  # files the last answer scanned for its subject instead of reading the cache
 
     def estimate(self, question: Question) -> int | None:
         """The local engine costs nothing: no estimate."""
@@ -318,8 +320,103 @@ class LocalEngine:
                 progress(Answer(self.name, question, elapsed_ms=elapsed(), complete=False, notes=(text,)))
 
         sources = self.sources(cancel)
-        parts, converted, records, malformed = self._prepare(sources, note, cancel)
-        notes = [f"{len(sources)} files: {converted} converted to Parquet, {len(sources) - converted} from the cache"]
+        staging: Path | None = None
+        try:
+            scanned_files: list[Source] = []
+            if prefilterable(question.subject.kind):
+                scanned_files = [s for s in sources if s.key and s.path is not None and self.cache.get(s.key) is None]
+            parts, converted, records, malformed = self._prepare(
+                [s for s in sources if s not in scanned_files], note, cancel
+            )
+            cached = len(sources) - converted
+            notes = [f"{len(sources)} files: {converted} converted to Parquet, {cached} from the cache"]
+            self.uncached = 0
+            if scanned_files:
+                staging = self.cache.staging()
+                scanned_parts, whole = self._prefilter(question.subject.value, scanned_files, staging, note, cancel)
+                parts.extend(scanned_parts)
+                self.uncached = len(scanned_files) - whole
+                notes[0] = (f"{len(sources)} files: {converted + whole} converted to Parquet, "
+                            f"{cached - len(scanned_files)} from the cache, {self.uncached} "
+                            f"scanned for {question.subject.value} (not yet in the cache)")
+                malformed = 0  # the scanned files' malformed lines are not known: no partial count
+            return self._answer(question, sources, parts, notes, malformed, note, cancel, elapsed)
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def fill_cache(self, cancel: threading.Event | None = None) -> int:
+        """Convert to the cache the files the last answer scanned instead (:attr:`uncached`), so
+        that the next question reads Parquet; the number converted."""
+        if not self.uncached:
+            return 0
+        _, converted, _, _ = self._prepare(self.sources(cancel), lambda _text: None, cancel)
+        self.uncached = 0
+        return converted
+
+    def _prefilter(
+        self, needle: str, files: list[Source], staging: Path, note: Callable[[str], None],
+        cancel: threading.Event | None,
+    ) -> tuple[list[str], int]:
+        """(the Parquet parts of each file's candidate records (:mod:`tui.history.prefilter`), in
+        ``staging``, the number of files converted whole into the cache instead: those DuckDB
+        cannot read as lines)."""
+        from tui.history.duck import connect
+        from tui.history.prefilter import prefiltered, to_parquet
+
+        count = max(1, min(self.workers, len(files)))
+        connections: queue.Queue[Any] = queue.Queue()
+        for _ in range(count):
+            connections.put(connect(temp_directory=str(self.cache.root / ".duckdb-tmp")))
+        every = list(connections.queue)
+        done = threading.Event()
+        threading.Thread(target=self._watch, args=(every, cancel, done), daemon=True).start()
+
+        def scan(index: int, source: Source) -> Any:
+            directory = staging / str(index)
+            directory.mkdir()
+            connection = connections.get()
+            try:
+                return prefiltered(source.path or "", needle, self.fmt, directory, connection)
+            finally:
+                connections.put(connection)
+
+        layouts: dict[FlowFormat, list[Path]] = {}
+        whole: list[Source] = []
+        pool = concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="history-scan")
+        try:
+            futures = {pool.submit(scan, index, source): source for index, source in enumerate(files)}
+            for finished, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+                try:
+                    result = future.result()
+                except Exception:
+                    check_cancel(cancel)  # an interrupted statement: cancelled
+                    raise
+                check_cancel(cancel)
+                note(f"scanned {finished} of {len(files)} files for {needle}")
+                if result is None:
+                    whole.append(futures[future])
+                else:
+                    for layout, text in result.items():
+                        layouts.setdefault(layout, []).append(text)
+            try:
+                parts = to_parquet(layouts, staging, every[0])
+            except Exception:
+                check_cancel(cancel)
+                raise
+        finally:
+            done.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for connection in every:
+                connection.close()
+        if whole:
+            parts.extend(self._prepare(whole, note, cancel)[0])
+        return parts, len(whole)
+
+    def _answer(
+        self, question: Question, sources: list[Source], parts: list[str], notes: list[str], malformed: int,
+        note: Callable[[str], None], cancel: threading.Event | None, elapsed: Callable[[], int],
+    ) -> Answer:
         if malformed:
             notes.append(f"{malformed} lines were no record of their layout (skipped)")
         held = self.cache.trim(keep=frozenset(source.key for source in sources if source.key))

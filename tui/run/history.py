@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Mapping, Sequence
 
-from tui.history.model import Answer, HistoryEngine, HistoryError, Progress, Question, Subject
+from tui.history.model import Answer, HistoryCancelled, HistoryEngine, HistoryError, Progress, Question, Subject
 
 EngineFactory = Callable[[], HistoryEngine]
 About = Callable[[Subject], "str | None"]
@@ -69,6 +69,20 @@ class HistoryAccess:
             cancel: threading.Event | None = None) -> Answer:
         """Answer ``question`` with engine ``name`` (blocks: call it from a worker thread)."""
         return self.engine(name).run(question, progress, cancel)
+
+    def fill_cache(self, name: str, cancel: threading.Event | None = None) -> None:
+        """After an answer: let engine ``name`` cache what it read the slow way (the local engine
+        converts the files its first answer scanned); blocks, stops when ``cancel`` is set. A
+        failure is kept as a note (the answer stands)."""
+        fill = getattr(self.engine(name), "fill_cache", None)
+        if fill is None:
+            return
+        try:
+            fill(cancel)
+        except HistoryCancelled:
+            return
+        except HistoryError as error:
+            self.note(f"History cache: {error}")
 
     def approve(self, name: str, question: Question) -> None:
         """The user agreed to a scan above ``history.max_scan`` (engines that ask have ``approve``)."""

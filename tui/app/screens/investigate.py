@@ -275,6 +275,7 @@ class InvestigateScreen(LiveModal[None]):
             self._from_thread(self._failed, HistoryError(f"{type(error).__name__}: {error}"), cancel)
             return
         self._from_thread(self._show, answer, cancel)
+        self.access.fill_cache(engine, cancel)  # the next question reads the cache (stops with the screen)
 
     def _from_thread(self, callback: Any, value: Any, cancel: threading.Event) -> None:
         """Run ``callback(value)`` on the UI thread unless the question was replaced or closed."""

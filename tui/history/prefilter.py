@@ -1,0 +1,118 @@
+"""The first answer about an address or an ENI over files not yet in the cache: only the lines that
+can be its records are parsed.
+
+A record concerns an address or an ENI only when the subject's text stands in it (the engines
+compare the fields' text with the subject's canonical text), so DuckDB reads each line of a file
+as one text column and keeps the candidates: the lines holding that text, plus every line that
+could change how the next ones read (a header line holds no ``.``) or hide the text (a JSON-wrapped
+line with a ``\\`` escape), plus the file's first line as it is. Those few lines are then read
+exactly as :func:`tui.history.ingest.convert_exact` reads a whole file (layouts, headers, torn and
+wrapped lines), so the answer is the one the converted file gives; only the counts of records and
+malformed lines of the whole file are not known.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from tui.flowlog import FlowFormat
+from tui.history.ingest import copy_records, split_layouts
+from tui.history.sql import literal
+from tui.sources.files import ensure_readable, open_input
+
+FETCH_ROWS = 10_000  # candidate lines fetched from DuckDB at a time (bounded memory)
+FIRST_LINE_MAX = 1 << 20
+
+
+def prefilterable(kind: str) -> bool:
+    """Subjects whose text is a necessary condition of a record concerning them."""
+    return kind in ("address", "eni")
+
+
+def _first_line(path: str) -> bytes | None:
+    """The file's first line (decompressed), with its newline; None when it is longer than
+    :data:`FIRST_LINE_MAX` or the file has no newline (the caller converts such a file whole)."""
+    with open_input(path) as stream:
+        line = stream.readline(FIRST_LINE_MAX)
+    return line if line.endswith(b"\n") else None
+
+
+def _text_size(path: str) -> tuple[int, bool]:
+    """(the file's decompressed size modulo 2**32, whether it is gzip): a gzip file's trailer gives
+    its last member's size (a file of several members then fails the check: converted whole)."""
+    with open(path, "rb") as raw:
+        gz = raw.read(2) == b"\x1f\x8b"
+        if not gz:
+            return os.fstat(raw.fileno()).st_size, False
+        raw.seek(-4, os.SEEK_END)
+        return int.from_bytes(raw.read(4), "little"), True
+
+
+def candidates(path: str, needle: str, target: Path, connection: Any) -> bool:
+    """Write the candidate lines of ``path`` (see the module) to ``target``, in the file's order.
+    False when DuckDB did not read the file as its lines (not UTF-8, a carriage return, a corrupt
+    gzip...): the caller converts that file whole, which says what is wrong. DuckDB's reader can
+    drop lines without an error (CRLF lines), so the lines' bytes read must add up to the file's."""
+    import duckdb
+
+    ensure_readable([path])  # a binary file: the one-line error a conversion gives
+    first = _first_line(path)
+    if first is None:
+        return False
+    size, gz = _text_size(path)
+    kept = (
+        f"contains(line, {literal(needle)}) OR contains(line, '\\') "
+        "OR NOT (contains(line, '.') OR contains(line, ':'))"
+    )
+    lines = (
+        f"read_csv({literal(path)}, columns={{'line': 'VARCHAR'}}, delim='\\x01', header=false, quote='', "
+        "escape='', auto_detect=false, strict_mode=true, skip=1, new_line='\\n', "
+        f"compression='{'gzip' if gz else 'none'}')"
+    )
+    # One scan: each kept line is its own group (by its line number), the others one group; every
+    # group adds up its lines' bytes.
+    try:
+        result = connection.execute(
+            f"SELECT CASE WHEN kept THEN number END AS key, any_value(line) FILTER (WHERE kept), "
+            f"sum(coalesce(strlen(line), 0) + 1) FROM (SELECT line, {kept} AS kept, row_number() OVER () AS number "
+            f"FROM {lines}) GROUP BY 1 ORDER BY 1 NULLS LAST"
+        )
+        total = len(first)
+        with open(target, "wb") as out:
+            out.write(first)
+            while rows := result.fetchmany(FETCH_ROWS):
+                for key, line, count in rows:
+                    total += count
+                    if key is not None:
+                        out.write(f"{line or ''}\n".encode())
+    except duckdb.Error:
+        return False
+    return total % 2**32 == size or (total - 1) % 2**32 == size  # -1: the last line had no newline
+
+
+def prefiltered(
+    path: str, needle: str, fmt: FlowFormat, staging: Path, connection: Any
+) -> dict[FlowFormat, Path] | None:
+    """The records among ``path``'s candidate lines as text, one file per layout in ``staging``
+    (:func:`tui.history.ingest.split_layouts`; then :func:`to_parquet`); None when the file cannot
+    be prefiltered (convert it whole)."""
+    text = staging / "candidates.txt"
+    try:
+        if not candidates(path, needle, text, connection):
+            return None
+        return split_layouts(str(text), fmt, staging)[0]
+    finally:
+        text.unlink(missing_ok=True)
+
+
+def to_parquet(layouts: dict[FlowFormat, list[Path]], staging: Path, connection: Any) -> list[str]:
+    """The records of every file's candidates, one Parquet part per layout (one statement each:
+    a part per file costs more than the scan that found them)."""
+    parts = []
+    for index, (layout, texts) in enumerate(layouts.items()):
+        part = staging / f"candidates-{index}.parquet"
+        copy_records(connection, [str(text) for text in texts], layout, part)
+        parts.append(str(part))
+    return parts
