@@ -224,9 +224,17 @@ def test_from_config_uses_the_aws_section(tmp_path, aws_endpoint, vpc):
     assert info is not None and info.eni_id == vpc["elb"]
 
 
-def test_without_a_region_the_context_is_off_with_one_note(monkeypatch):
+def test_without_a_region_the_context_is_off_and_says_nothing(monkeypatch):
+    """A replay of files with no AWS set up: no context, and no error to list for it."""
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     notes: list[str] = []
     assert EniDirectory.from_settings(on_note=notes.append) is None
-    assert len(notes) == 1 and notes[0].startswith("ENI context off: no EC2 client (")
+    assert notes == []
+
+
+def test_an_unknown_profile_turns_the_context_off_with_one_note(monkeypatch):
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    notes: list[str] = []
+    assert EniDirectory.from_settings(region="us-east-1", profile="nope", on_note=notes.append) is None
+    assert len(notes) == 1 and notes[0].startswith("ENI context off: no EC2 client (") and "nope" in notes[0]

@@ -151,14 +151,17 @@ class EniDirectory:
         **options: Any,
     ) -> EniDirectory | None:
         """A directory with its own EC2 client, made as the sources make theirs; None when no client
-        can be made (no region, an unknown profile): the context is optional, and ``on_note`` says why."""
+        can be made (no region, an unknown profile): the context is optional, and ``on_note`` says why,
+        except for no region at all (a replay of files with no AWS set up: nothing to say)."""
+        from botocore.exceptions import NoRegionError
+
         from tui.sources.clients import make_client
 
         try:
             client = make_client("ec2", region=region, profile=profile, endpoint_url=endpoint_url)
         except Exception as error:  # botocore's: unknown profile, no region
             note = options.get("on_note")
-            if note is not None:
+            if note is not None and not isinstance(error, NoRegionError):
                 note(f"ENI context off: no EC2 client ({str(error).splitlines()[0]})")
             return None
         return cls(client, **options)
