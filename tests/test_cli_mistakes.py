@@ -160,3 +160,15 @@ def test_replay_refuses_a_nonsense_number_in_one_line(option, said, headless, ca
     argv = ["replay", str(REPO / "examples" / "flows.log"), *option, *(["--headless"] if headless else [])]
     assert main(argv) == 2
     assert said in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("command", ["discover", "import"])
+def test_a_missing_region_says_how_to_give_one(command, monkeypatch, tmp_path, capsys):
+    """discover and import said only botocore's "You must specify a region."; they say what watch says."""
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    assert main([command]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().endswith("no AWS region: set aws.region in the config, --region, or AWS_REGION")
+    assert len(err.strip().splitlines()) == 1

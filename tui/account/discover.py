@@ -109,14 +109,17 @@ def read_flow_logs(
 ) -> tuple[list[FlowLog], list[str]]:
     """(the flow logs of each region, the regions read) (None: the default region), with one EC2
     client per region."""
-    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import BotoCoreError, NoRegionError
 
+    from tui.sources.aws_setup import NO_REGION
     from tui.sources.clients import make_client
 
     result, read = [], []
     for region in regions:
         try:
             client = make_client("ec2", region, profile, endpoint_url)
+        except NoRegionError:
+            raise FlowtailError(NO_REGION) from None
         except BotoCoreError as error:
             raise FlowtailError(f"cannot create the EC2 client: {error}") from None
         read.append(client.meta.region_name)

@@ -18,8 +18,9 @@ def import_alarms(log_groups: list[str], region: str | None, profile: str | None
                   format_of: Callable[[list[str]], FlowFormat] | None = None) -> Found:
     """Read the account (see tui.account.alarms); AWS problems become one FlowtailError line.
     With ``fmt`` None, ``format_of(the filters' log groups)`` gives the format the patterns are read in."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
+    from tui.sources.aws_setup import NO_REGION
     from tui.sources.clients import make_client
 
     try:
@@ -35,6 +36,8 @@ def import_alarms(log_groups: list[str], region: str | None, profile: str | None
         info = error.response.get("Error", {})
         raise FlowtailError(f"import: {info.get('Code', 'error')}: {info.get('Message', error)} "
                             f"(IAM actions needed: {IAM_ACTIONS})") from None
+    except NoRegionError:
+        raise FlowtailError(f"import: {NO_REGION}") from None
     except BotoCoreError as error:
         raise FlowtailError(f"import: {error}") from None
 

@@ -202,7 +202,9 @@ def _aws_client(make: Callable[..., Any], aws: Any) -> Any:
     except ProfileNotFound:
         raise FlowtailError(f"AWS profile {aws.profile!r} not found: check ~/.aws/config or use --profile") from None
     except NoRegionError:
-        raise FlowtailError("no AWS region: set aws.region in the config, --region, or AWS_REGION") from None
+        from tui.sources.aws_setup import NO_REGION
+
+        raise FlowtailError(NO_REGION) from None
     except CredentialRetrievalError as error:  # resolved at creation: a credential_process failed
         from tui.sources.aws_errors import CallContext, classify
 

@@ -9,6 +9,9 @@ import difflib
 import os
 from typing import Any
 
+# What to do when botocore finds no region: every command that makes a client says the same.
+NO_REGION = "no AWS region: set aws.region in the config, --region, or AWS_REGION"
+
 
 def resolve_region(region: str | None) -> str | None:
     """``region`` when given, else ``AWS_REGION`` (what Lambda, ECS and CloudShell set, and what the
