@@ -172,3 +172,11 @@ def test_a_missing_region_says_how_to_give_one(command, monkeypatch, tmp_path, c
     err = capsys.readouterr().err
     assert err.strip().endswith("no AWS region: set aws.region in the config, --region, or AWS_REGION")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_an_output_file_that_cannot_be_written_is_one_line(tmp_path, capsys):
+    """-o into a missing folder: one line naming the file, exit 2 (export, import and discover share it)."""
+    target = tmp_path / "missing" / "out.json"
+    assert main(["export", "-c", "config.example.yaml", "-o", str(target)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"flowtail: error: export: cannot write {target}: No such file or directory"

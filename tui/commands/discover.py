@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tui.commands.output import write_document
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -42,15 +44,9 @@ def run(args: argparse.Namespace) -> int:
     document = plan_document(found, aws)
     config_from_document(document)  # what is printed is a configuration flowtail accepts
     text = render(document, notes, found.s3_urls if "history" not in document else [])
+    write_document(text, args.output or None, "discover")
     if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as file:
-                file.write(text)
-        except OSError as error:
-            raise FlowtailError(f"{args.output}: cannot write: {error.strerror or error}") from None
         print(f"flowtail: wrote {args.output}; try it with flowtail check {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
     return 0
 
 

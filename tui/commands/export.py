@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tui.commands.output import write_document
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--config", required=True, help="YAML configuration file")
@@ -21,18 +23,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tui.account.export import cloudformation, plan, terraform
     from tui.config import load_config
-    from tui.errors import FlowtailError
 
     result = plan(load_config(args.config))
     text = cloudformation(result) if args.format == "cloudformation" else terraform(result)
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            with open(args.output, "w", encoding="utf-8") as out:
-                out.write(text)
-        except OSError as error:
-            raise FlowtailError(f"export: cannot write {args.output}: {error.strerror}") from None
+    write_document(text, args.output, "export")
     for rule, why in result.refused:
         print(f"flowtail: not exported: rule {rule!r}: {why}", file=sys.stderr)
     for note in result.notes:

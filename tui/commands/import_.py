@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tui.commands.output import write_document
+
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-group", action="append", default=[], metavar="GROUP",
@@ -26,7 +28,6 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tui.account.importer import config_text, import_alarms, misfits
     from tui.commands.quickstart import account_format_or_default
-    from tui.errors import FlowtailError
     from tui.flowlog import FlowFormat
 
     fmt = None if args.flow_format is None else FlowFormat.parse(args.flow_format)
@@ -37,14 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     found = import_alarms(args.log_group, args.region, args.profile, fmt=fmt, format_of=format_of)
     text = config_text(found, args.region)
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            with open(args.output, "w", encoding="utf-8") as out:
-                out.write(text)
-        except OSError as error:
-            raise FlowtailError(f"import: cannot write {args.output}: {error.strerror}") from None
+    write_document(text, args.output, "import")
     for why in found.skipped:
         print(f"flowtail: not imported: {why}", file=sys.stderr)
     for warning in misfits(found):

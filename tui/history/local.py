@@ -16,9 +16,10 @@ import queue
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from tui.flowlog import FlowFormat
 from tui.history.cache import Entry, ParquetCache, entry_key
@@ -235,29 +236,17 @@ class LocalEngine:
         worker processes (Python's share of that work is parallel only in processes)."""
         if not todo:
             return
-        from tui.history.duck import connect
         from tui.history.ingest import convert_fast
 
         # Each file is one DuckDB statement, mostly on one thread (gzip is sequential): one connection
         # per worker thread converts several files at once.
-        count = max(1, min(self.workers, len(todo)))
-        connections: queue.Queue[Any] = queue.Queue()
-        for _ in range(count):
-            connections.put(connect(temp_directory=str(self.cache.root / ".duckdb-tmp")))
-        every = list(connections.queue)
-        done = threading.Event()
-        threading.Thread(target=self._watch, args=(every, cancel, done), daemon=True).start()
-
-        def fast(path: str, staging: Path) -> Any:
-            connection = connections.get()
-            try:
-                return convert_fast(path, self.fmt, Path(staging), connection)
-            finally:
-                connections.put(connection)
-
         exact = []
-        pool = concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="history-convert")
-        try:
+        with self._duckdb_threads(len(todo), cancel, "history-convert") as (pool, borrow, _):
+
+            def fast(path: str, staging: Path) -> Any:
+                with borrow() as connection:
+                    return convert_fast(path, self.fmt, Path(staging), connection)
+
             futures = {pool.submit(fast, path, staging): (source, staging, path) for source, staging, path in todo}
             for future in concurrent.futures.as_completed(futures):
                 converted = future.result()
@@ -267,11 +256,6 @@ class LocalEngine:
                     exact.append((source, staging, path))
                 else:
                     yield source, staging, (converted.parts, converted.records, converted.malformed)
-        finally:
-            done.set()
-            pool.shutdown(wait=True, cancel_futures=True)
-            for connection in every:
-                connection.close()
         yield from self._convert_exact(exact, cancel)
 
     def _convert_exact(self, todo: list[tuple[Source, Path, str]], cancel: threading.Event | None) -> Any:
@@ -361,30 +345,18 @@ class LocalEngine:
         """(the Parquet parts of each file's candidate records (:mod:`tui.history.prefilter`), in
         ``staging``, the number of files converted whole into the cache instead: those DuckDB
         cannot read as lines)."""
-        from tui.history.duck import connect
         from tui.history.prefilter import prefiltered, to_parquet
-
-        count = max(1, min(self.workers, len(files)))
-        connections: queue.Queue[Any] = queue.Queue()
-        for _ in range(count):
-            connections.put(connect(temp_directory=str(self.cache.root / ".duckdb-tmp")))
-        every = list(connections.queue)
-        done = threading.Event()
-        threading.Thread(target=self._watch, args=(every, cancel, done), daemon=True).start()
-
-        def scan(index: int, source: Source) -> Any:
-            directory = staging / str(index)
-            directory.mkdir()
-            connection = connections.get()
-            try:
-                return prefiltered(source.path or "", needle, self.fmt, directory, connection)
-            finally:
-                connections.put(connection)
 
         layouts: dict[FlowFormat, list[Path]] = {}
         whole: list[Source] = []
-        pool = concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix="history-scan")
-        try:
+        with self._duckdb_threads(len(files), cancel, "history-scan") as (pool, borrow, every):
+
+            def scan(index: int, source: Source) -> Any:
+                directory = staging / str(index)
+                directory.mkdir()
+                with borrow() as connection:
+                    return prefiltered(source.path or "", needle, self.fmt, directory, connection)
+
             futures = {pool.submit(scan, index, source): source for index, source in enumerate(files)}
             for finished, future in enumerate(concurrent.futures.as_completed(futures), start=1):
                 try:
@@ -404,11 +376,6 @@ class LocalEngine:
             except Exception:
                 check_cancel(cancel)
                 raise
-        finally:
-            done.set()
-            pool.shutdown(wait=True, cancel_futures=True)
-            for connection in every:
-                connection.close()
         if whole:
             parts.extend(self._prepare(whole, note, cancel)[0])
         return parts, len(whole)
@@ -494,6 +461,38 @@ class LocalEngine:
         connection.execute(f"CREATE TEMP TABLE {V6_MATCHES} (address VARCHAR)")
         if inside:
             connection.executemany(f"INSERT INTO {V6_MATCHES} VALUES (?)", inside)
+
+    @contextmanager
+    def _duckdb_threads(self, jobs: int, cancel: threading.Event | None, name: str) -> Iterator[Any]:
+        """(a thread pool, ``borrow()`` lending one of its DuckDB connections, the connections): one
+        connection per thread, up to ``self.workers`` for ``jobs``; every running statement is
+        interrupted when ``cancel`` is set, and the pool and connections are closed on exit."""
+        from tui.history.duck import connect
+
+        count = max(1, min(self.workers, jobs))
+        connections: queue.Queue[Any] = queue.Queue()
+        for _ in range(count):
+            connections.put(connect(temp_directory=str(self.cache.root / ".duckdb-tmp")))
+        every = list(connections.queue)
+        done = threading.Event()
+        threading.Thread(target=self._watch, args=(every, cancel, done), daemon=True).start()
+
+        @contextmanager
+        def borrow() -> Iterator[Any]:
+            connection = connections.get()
+            try:
+                yield connection
+            finally:
+                connections.put(connection)
+
+        pool = concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix=name)
+        try:
+            yield pool, borrow, every
+        finally:
+            done.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for connection in every:
+                connection.close()
 
     @staticmethod
     def _watch(connections: list[Any], cancel: threading.Event | None, done: threading.Event) -> None:
