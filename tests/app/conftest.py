@@ -11,6 +11,7 @@ import dataclasses
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Iterable, Sequence
 
+import pytest
 from textual import events
 from textual.content import Content
 from textual.pilot import Pilot
@@ -134,3 +135,12 @@ def rendered(widget: Any) -> str:
 
 # positions in the default format
 SRCADDR, SRCPORT = 3, 5
+
+
+@pytest.fixture(params=[False, True], ids=["colour", "no-color"])
+def no_color(request, monkeypatch):
+    """Each test twice: with colour, and with ``NO_COLOR=1 TERM=xterm``."""
+    if request.param:
+        monkeypatch.setenv("NO_COLOR", "1")
+        monkeypatch.setenv("TERM", "xterm")
+    return request.param

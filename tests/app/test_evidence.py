@@ -20,14 +20,6 @@ from tests.app.conftest import ALL_LINES, END, build_app, feed, rendered, rows, 
 SIZES = [(80, 24), (120, 40)]
 
 
-@pytest.fixture(params=[False, True], ids=["colour", "no-color"])
-def no_color(request, monkeypatch):
-    if request.param:
-        monkeypatch.setenv("NO_COLOR", "1")
-        monkeypatch.setenv("TERM", "xterm")
-    return request.param
-
-
 async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()

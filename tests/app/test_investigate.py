@@ -36,14 +36,6 @@ from tests.app.conftest import ALL_LINES, END, build_app, feed, rows, screen_tex
 SIZES = [(80, 24), (120, 40)]
 
 
-@pytest.fixture(params=[False, True], ids=["colour", "no-color"])
-def no_color(request, monkeypatch):
-    if request.param:
-        monkeypatch.setenv("NO_COLOR", "1")
-        monkeypatch.setenv("TERM", "xterm")
-    return request.param
-
-
 @pytest.fixture
 def local_app(tmp_path, monkeypatch):
     """An app over the sample whose History is the local engine over the same records in a file."""
