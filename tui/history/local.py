@@ -345,9 +345,9 @@ class LocalEngine:
         """(the Parquet parts of each file's candidate records (:mod:`tui.history.prefilter`), in
         ``staging``, the number of files converted whole into the cache instead: those DuckDB
         cannot read as lines)."""
-        from tui.history.prefilter import prefiltered, to_parquet
+        from tui.history.prefilter import gather, prefiltered, to_parquet
 
-        layouts: dict[FlowFormat, list[Path]] = {}
+        layouts: dict[FlowFormat, Path] = {}
         whole: list[Source] = []
         with self._duckdb_threads(len(files), cancel, "history-scan") as (pool, borrow, every):
 
@@ -369,8 +369,7 @@ class LocalEngine:
                 if result is None:
                     whole.append(futures[future])
                 else:
-                    for layout, text in result.items():
-                        layouts.setdefault(layout, []).append(text)
+                    gather(result, layouts, staging)
             try:
                 parts = to_parquet(layouts, staging, every[0])
             except Exception:
@@ -465,14 +464,14 @@ class LocalEngine:
     @contextmanager
     def _duckdb_threads(self, jobs: int, cancel: threading.Event | None, name: str) -> Iterator[Any]:
         """(a thread pool, ``borrow()`` lending one of its DuckDB connections, the connections): one
-        connection per thread, up to ``self.workers`` for ``jobs``; every running statement is
+        single-threaded connection per thread, up to ``self.workers`` for ``jobs``; every running statement is
         interrupted when ``cancel`` is set, and the pool and connections are closed on exit."""
         from tui.history.duck import connect
 
         count = max(1, min(self.workers, jobs))
         connections: queue.Queue[Any] = queue.Queue()
         for _ in range(count):
-            connections.put(connect(temp_directory=str(self.cache.root / ".duckdb-tmp")))
+            connections.put(connect(temp_directory=str(self.cache.root / ".duckdb-tmp"), threads=1))
         every = list(connections.queue)
         done = threading.Event()
         threading.Thread(target=self._watch, args=(every, cancel, done), daemon=True).start()

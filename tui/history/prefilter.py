@@ -14,6 +14,7 @@ malformed lines of the whole file are not known.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -107,12 +108,23 @@ def prefiltered(
         text.unlink(missing_ok=True)
 
 
-def to_parquet(layouts: dict[FlowFormat, list[Path]], staging: Path, connection: Any) -> list[str]:
-    """The records of every file's candidates, one Parquet part per layout (one statement each:
-    a part per file costs more than the scan that found them)."""
+def gather(found: dict[FlowFormat, Path], into: dict[FlowFormat, Path], staging: Path) -> None:
+    """Append one file's candidate records (:func:`prefiltered`) to the text of their layout in
+    ``into`` (one text per layout for every file: DuckDB reads one file much faster than hundreds)."""
+    for layout, text in found.items():
+        target = into.get(layout)
+        if target is None:
+            target = into[layout] = staging / f"candidates-{len(into)}.txt"
+        with open(target, "ab") as out, open(text, "rb") as part:
+            shutil.copyfileobj(part, out)
+        text.unlink()
+
+
+def to_parquet(layouts: dict[FlowFormat, Path], staging: Path, connection: Any) -> list[str]:
+    """The gathered candidate records, one Parquet part per layout."""
     parts = []
-    for index, (layout, texts) in enumerate(layouts.items()):
+    for index, (layout, text) in enumerate(layouts.items()):
         part = staging / f"candidates-{index}.parquet"
-        copy_records(connection, [str(text) for text in texts], layout, part)
+        copy_records(connection, str(text), layout, part)
         parts.append(str(part))
     return parts
