@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import signal
 import threading
 import time
 from pathlib import Path
@@ -215,3 +217,25 @@ def test_the_status_bar_shows_delivery_trouble_compactly_and_nothing_when_all_is
     text = delivery_status(trouble).plain
     assert text.startswith("SNS: 2 pending, 1 failing, 1 dead, 3 lost, last error: SNS publish denied")
     assert text.endswith("…") and len(text) < 130
+
+
+@pytest.fixture
+def lost_interrupt():
+    """A Ctrl-C whose KeyboardInterrupt library code swallowed, as ``except ImportError`` around a C
+    extension's import does when the interrupt lands inside it."""
+    from tui import interrupts
+
+    with contextlib.suppress(KeyboardInterrupt):
+        interrupts.on_sigint(signal.SIGINT, None)
+    yield
+    interrupts.forget()
+
+
+def test_a_ctrl_c_lost_during_the_start_up_still_stops_a_headless_watch(aws, tmp_path, lost_interrupt):
+    *_, config = aws
+    out = io.StringIO()
+    printer = Headless(JsonLines(out))
+    live = open_live(config, on_events=printer.on_events, journal=Journal(tmp_path / "alerts.jsonl"))
+    # Without the record of the Ctrl-C this follows for the whole hour.
+    assert printer.run(live, 3600) == 0
+    assert live.session.wait(0) and out.getvalue() == ""  # stopped before following began

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui import interrupts
 from tui.errors import FlowtailError
 from tui.flowlog import parse_record
 from tui.rules.alerts import DEGRADED, Alert, iso_utc
@@ -429,6 +430,8 @@ class Headless:
 
     def _loop(self, live: Live, duration_s: float | None) -> None:
         session = live.session
+        if interrupts.requested():  # a Ctrl-C during the start-up whose KeyboardInterrupt was lost
+            return
         live.start()
         deadline = None if duration_s is None else time.monotonic() + duration_s
         next_status = time.monotonic() + self.status_every_s
@@ -437,7 +440,7 @@ class Headless:
             if deadline is not None and now >= deadline:
                 return
             wait = min(next_status, now + PROBLEMS_EVERY_S, deadline if deadline is not None else next_status) - now
-            if session.wait(max(0.0, wait)):
+            if session.wait(max(0.0, wait)) or interrupts.requested():
                 return
             self.report_problems(session.sources)
             if time.monotonic() >= next_status:
