@@ -2,7 +2,8 @@
 
 Ctrl-C must never print a traceback, not even in the first milliseconds: until the command line is
 read, SIGINT keeps its default action (the process ends quietly, status 130); from then on it raises
-KeyboardInterrupt, which every command turns into an orderly stop; once the command has returned,
+KeyboardInterrupt, which every command turns into an orderly stop (and is recorded: see
+``tui/interrupts.py`` for why); once the command has returned,
 the default action is back for the interpreter's shutdown.
 """
 
@@ -40,8 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"flowtail: error: {problem}", file=sys.stderr)
         return 2
     from tui.cli import main as cli_main
+    from tui.interrupts import on_sigint
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, on_sigint)
     try:
         return cli_main(argv)
     finally:

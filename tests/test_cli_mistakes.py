@@ -180,3 +180,13 @@ def test_an_output_file_that_cannot_be_written_is_one_line(tmp_path, capsys):
     assert main(["export", "-c", "config.example.yaml", "-o", str(target)]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"flowtail: error: export: cannot write {target}: No such file or directory"
+
+
+@pytest.mark.parametrize("command", [["watch", "/vpc/flow-logs"], ["demo"]])
+@pytest.mark.parametrize(("value", "said"), [
+    ("0", "--status-every: must be more than zero, not '0'"),
+    ("soon", "--status-every: 'soon' is not a duration"),
+])
+def test_status_every_refuses_what_is_no_interval_before_anything_starts(command, value, said, capsys):
+    assert main([*command, "--headless", "--status-every", value]) == 2
+    assert said in one_error_line(capsys)

@@ -96,8 +96,11 @@ def test_follower_batches_in_any_order_give_the_reference_episodes(delivery):
 
 
 def test_real_follower_against_moto_out_of_order_across_streams(aws_endpoint, tmp_path):
-    """Events written to three ENI streams in shuffled batches, a third of them minutes late: the
-    engine behind the real follower ends with the reference episodes, whatever the shuffle."""
+    """Events written to three ENI streams in shuffled batches, stamped up to 105 s before they are
+    written (late for every rescan tier but the youngest): the engine behind the real follower ends
+    with the reference episodes, whatever the shuffle. With a 0.5 s poll the tiers are [0, 12 s]
+    every poll, [12, 36 s] every 3 s and [36, 108 s] every 9 s, so the test waits seconds, not the
+    minute the default tiers' oldest events would take."""
     logs = boto3.client("logs", endpoint_url=aws_endpoint, region_name="us-east-1")
     group = "/vpc/flow-logs"
     logs.create_log_group(logGroupName=group)
@@ -106,9 +109,9 @@ def test_real_follower_against_moto_out_of_order_across_streams(aws_endpoint, tm
         logs.create_log_stream(logGroupName=group, logStreamName=stream)
     now = int(time.time())
     rng = random.Random(3)
-    origin = now - 600
+    origin = now - 105
     records = [
-        (rng.randrange(0, 540), rng.choice(["10.0.0.1", "10.0.0.2", "10.9.9.9"]), rng.choice([22, 80, 443]), rng.randrange(0, 200))
+        (rng.randrange(0, 95), rng.choice(["10.0.0.1", "10.0.0.2", "10.9.9.9"]), rng.choice([22, 80, 443]), rng.randrange(0, 200))
         for _ in range(150)
     ]
     batches: list[tuple[str, list]] = []
@@ -161,7 +164,7 @@ aws:
 sources:
   - log_group: {group}
 follow:
-  poll_interval: 1s
+  poll_interval: 500ms
   lookback: 15m
 rules:
 {rules}"""

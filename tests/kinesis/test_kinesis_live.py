@@ -4,8 +4,6 @@ and the headless status lines say about it, and `flowtail demo --source kinesis`
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,8 @@ from tui.app.widgets.status_bar import source_status
 from tui.config import load_config
 from tui.run.live import open_live, status_line
 from tui.sources.kinesis import KinesisSource, KinesisStatus, ShardStatus
+
+from tests.headless_run import run_headless_until
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -90,16 +90,16 @@ def test_a_damaged_checkpoint_stops_watch_with_one_line(tmp_path, aws_endpoint):
 
 
 def test_demo_through_kinesis_alarms_and_reports_its_stream():
-    result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "demo", "--source", "kinesis", "--headless", "--duration", "25"],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
-    )
+    def reported(lines: list[dict]) -> bool:
+        rules = {line["rule"] for line in lines if line["type"] == "alert" and line["state"] == "ALARM"}
+        return len(rules) >= 3 and any(line["type"] == "status" and line["events"] > 0 for line in lines)
+
+    # Stopped with SIGINT once it has alarmed and reported events (the demo runs 25 s at most).
+    result = run_headless_until(["demo", "--source", "kinesis", "--headless", "--duration", "25"], reported, 25)
+    assert result.kept, result.lines[-3:]
     assert result.returncode == 0, result.stderr
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
-    rules = {line["rule"] for line in lines if line["type"] == "alert" and line["state"] == "ALARM"}
-    assert len(rules) >= 3, rules
-    statuses = [line for line in lines if line["type"] == "status"]
-    assert statuses and statuses[-1]["source"] == "kinesis" and statuses[-1]["stream"] == "flowtail-demo-flowlogs"
+    statuses = [line for line in result.lines if line["type"] == "status"]
+    assert statuses[-1]["source"] == "kinesis" and statuses[-1]["stream"] == "flowtail-demo-flowlogs"
     assert statuses[-1]["events"] > 0 and statuses[-1]["duplicates"] == 0 and len(statuses[-1]["shards"]) == 2
     assert "Traceback" not in result.stderr
 

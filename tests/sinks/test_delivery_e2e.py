@@ -139,7 +139,7 @@ class Watch:
 
     def __init__(self, config: Path, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui", "watch", "-c", str(config), "--headless", *args],
+            [sys.executable, "-m", "tui", "watch", "-c", str(config), "--headless", "--status-every", "1s", *args],
             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         self.lines: queue.Queue[dict] = queue.Queue()

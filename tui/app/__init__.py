@@ -13,6 +13,10 @@ from tui.app.app import FlowtailApp
 
 def run_app(live: Any, config: Any, *, duration_s: float | None = None) -> int:
     """Run the dashboard over ``live`` (a :class:`tui.run.live.Live`) until the user quits; returns the exit status."""
+    from tui import interrupts
+
+    if interrupts.requested():  # a Ctrl-C during the start-up whose KeyboardInterrupt was lost
+        return 130
     app = FlowtailApp(
         live.session, config, duration_s=duration_s,
         history=getattr(live, "history", None), delivery=getattr(live, "delivery", None),

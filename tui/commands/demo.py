@@ -8,6 +8,8 @@ import argparse
 
 
 def register(parser: argparse.ArgumentParser) -> None:
+    from tui.commands import status_every
+
     parser.add_argument(
         "-c", "--config", metavar="CONFIG",
         help="run this configuration's rules (and notifiers, display) over the demo's traffic; its SNS topic "
@@ -15,6 +17,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--headless", action="store_true", help="print JSON lines instead of the TUI")
     parser.add_argument("--records", action="store_true", help="with --headless, print every record too")
+    status_every.register(parser)
     parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     parser.add_argument(
         "--source", choices=("poll", "kinesis"), default="poll",
@@ -38,6 +41,9 @@ def require_demo_extra() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tui.commands import status_every
+
+    every_s = status_every.seconds(args)
     rules_from = user_config(args.config) if args.config else None
     if not args.headless:
         from tui.commands.terminal import require_terminal
@@ -48,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
     return run_demo(
         headless=args.headless, duration_s=args.duration, records=args.records, source=args.source,
-        rules_from=rules_from,
+        rules_from=rules_from, status_every_s=every_s,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    from tui.commands import quickstart
+    from tui.commands import quickstart, status_every
 
     parser.add_argument("-c", "--config", help="YAML configuration file (instead of LOG_GROUP... or --discover)")
     quickstart.register(parser)
@@ -24,6 +24,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", help="AWS region")
     parser.add_argument("--headless", action="store_true", help="print JSON lines instead of the TUI")
     parser.add_argument("--records", action="store_true", help="with --headless, print every record too")
+    status_every.register(parser)
     parser.add_argument(
         "--import", dest="import_alarms", action="store_true",
         help="also run the account's alarms on the log groups' metric filters, evaluated as CloudWatch "
@@ -45,7 +46,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tui.commands import quickstart
+    from tui.commands import quickstart, status_every
     from tui.commands.terminal import require_terminal
     from tui.config import load_config
     from tui.config.pattern_fit import field_count_warnings
@@ -54,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from tui.run.live import Headless, open_live
     from tui.sinks.jsonl import JsonLines
 
+    every_s = status_every.seconds(args)  # its mistake before any other work
     from_args = quickstart.wanted(args)
     if not args.headless:
         require_terminal("watch")
@@ -78,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
             since_s = check_since(parse_since(args.since, time.time()), time.time())
         except ValueError as error:
             raise FlowtailError(f"--since: {error}") from None
-    printer = Headless(JsonLines(sys.stdout), records=args.records) if args.headless else None
+    printer = None
+    if args.headless:
+        printer = Headless(JsonLines(sys.stdout), records=args.records, status_every_s=every_s)
     live = open_live(config, since_s=since_s, on_events=None if printer is None else printer.on_events)
     said = check_sources(config, wait=args.wait)
     check_notifiers(live, wait=args.wait)

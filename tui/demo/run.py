@@ -106,7 +106,8 @@ def demo_world(source: str = "poll", rules_from: Any = None) -> Iterator[DemoWor
 
 
 def run_demo(
-    *, headless: bool, duration_s: float | None, records: bool = False, source: str = "poll", rules_from: Any = None
+    *, headless: bool, duration_s: float | None, records: bool = False, source: str = "poll", rules_from: Any = None,
+    status_every_s: float | None = None,
 ) -> int:
     from tui.run.live import Headless
     from tui.sinks.jsonl import JsonLines
@@ -120,7 +121,7 @@ def run_demo(
         sys.stderr.write(f"flowtail demo: local AWS at {world.environment.endpoint}; follow it from another "
                          f"terminal with: {world.environment.watch_command()}\n")
         sys.stderr.flush()
-        printer = Headless(JsonLines(sys.stdout), records=records)
+        printer = Headless(JsonLines(sys.stdout), records=records, status_every_s=status_every_s)
         code = printer.run(world.open(printer.on_events), duration_s)
         alarms = {(a.rule, a.group_label) for a in printer.alerts if a.state == "ALARM"}
         sys.stderr.write(

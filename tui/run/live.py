@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui import interrupts
 from tui.errors import FlowtailError
 from tui.flowlog import parse_record
 from tui.rules.alerts import DEGRADED, Alert, iso_utc
@@ -347,19 +348,19 @@ def _stop_signals() -> Iterator[Callable[[], None]]:
 
 class Headless:
     """Prints alert transitions (and records, with ``records``) as JSON lines, and the followers'
-    status at most every ``status_every_s`` seconds, until the duration ends, Ctrl-C, SIGTERM or
-    SIGHUP; each of those stops the same way (followers stopped, delivery drained for up to a few
-    seconds, journal flushed) and the run ends with status 0.
+    status at most every ``status_every_s`` seconds (:data:`STATUS_EVERY_S` by default), until the
+    duration ends, Ctrl-C, SIGTERM or SIGHUP; each of those stops the same way (followers stopped,
+    delivery drained for up to a few seconds, journal flushed) and the run ends with status 0.
 
     With an alert delivery (a journal), alert lines go through it as the notifier ``stdout``: a
     transition already journaled by an earlier run is not printed again. Delivery problems go to
     stderr, one line per change of state."""
 
-    def __init__(self, out: JsonLines, *, records: bool = False, status_every_s: float = STATUS_EVERY_S,
+    def __init__(self, out: JsonLines, *, records: bool = False, status_every_s: float | None = None,
                  errors: Any = None) -> None:
         self.out = out
         self.records = records
-        self.status_every_s = status_every_s
+        self.status_every_s = STATUS_EVERY_S if status_every_s is None else status_every_s
         self.errors = errors if errors is not None else sys.stderr
         self.fmt: Any = None
         self._lock = threading.Lock()  # alerts come from the feeding thread, status from this one
@@ -429,6 +430,8 @@ class Headless:
 
     def _loop(self, live: Live, duration_s: float | None) -> None:
         session = live.session
+        if interrupts.requested():  # a Ctrl-C during the start-up whose KeyboardInterrupt was lost
+            return
         live.start()
         deadline = None if duration_s is None else time.monotonic() + duration_s
         next_status = time.monotonic() + self.status_every_s
@@ -437,7 +440,7 @@ class Headless:
             if deadline is not None and now >= deadline:
                 return
             wait = min(next_status, now + PROBLEMS_EVERY_S, deadline if deadline is not None else next_status) - now
-            if session.wait(max(0.0, wait)):
+            if session.wait(max(0.0, wait)) or interrupts.requested():
                 return
             self.report_problems(session.sources)
             if time.monotonic() >= next_status:
