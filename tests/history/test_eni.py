@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from tui.demo.environment import IMAGE  # an id moto accepts without listing its 1,366 images (seconds)
 from tui.history.eni import EniDirectory, lookup_key
 from tui.sources.clients import make_client
 
@@ -31,9 +32,8 @@ def vpc(ec2) -> dict[str, Any]:
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName="web-sg", Description="web", VpcId=vpc_id)["GroupId"]
-    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     instance = ec2.run_instances(
-        ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet, SecurityGroupIds=[group],
+        ImageId=IMAGE, MinCount=1, MaxCount=1, SubnetId=subnet, SecurityGroupIds=[group],
         PrivateIpAddress="10.0.1.10",
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "bastion-1"}]}],
     )["Instances"][0]
