@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 def _fill_cache(engine: Any) -> None:
     """After the answer is out: convert the files a first answer scanned for its subject (the local
     engine), so that the next question reads the Parquet cache. Ctrl-C (KeyboardInterrupt) stops it."""
-    count = getattr(engine, "uncached", 0)
+    count = getattr(engine, "cache_work", 0)
     if not count:
         return
     sys.stderr.write(f"caching {count} file{'s' if count != 1 else ''} for the next question (ctrl+c skips)\n")

@@ -33,12 +33,12 @@ from tui.history.model import (
     check_cancel,
 )
 from tui.history.prefilter import prefilterable
+from tui.history.relation import Reads
 from tui.history.sql import (
     DUCKDB,
     V6_MATCHES,
     HistorySql,
     column,
-    literal,
     peer_rows,
     quoted,
     record_rows,
@@ -79,12 +79,6 @@ def _convert_worker(path: str, fmt_text: str, staging: str) -> tuple[list[str], 
     return converted.parts, converted.records, converted.malformed
 
 
-def _parquet(files: Sequence[str]) -> str:
-    """The Parquet files as one relation."""
-    names = ", ".join(literal(name) for name in files)
-    return f"read_parquet([{names}], union_by_name=true)"
-
-
 class LocalEngine:
     """DuckDB over ``locations``; records without a header line read in ``fmt``.
 
@@ -109,6 +103,7 @@ class LocalEngine:
         self._s3: Any = None
         self.workers = workers or min(4, os.cpu_count() or 1)
         self.uncached = 0  # files the last answer scanned for its subject instead of reading the cache
+        self.unpacked: list[Entry] = []  # entries the last answer read from parts of their own
 
     def estimate(self, question: Question) -> int | None:
         """The local engine costs nothing: no estimate."""
@@ -186,16 +181,17 @@ class LocalEngine:
 
     def _prepare(
         self, sources: list[Source], progress: Callable[[str], None], cancel: threading.Event | None
-    ) -> tuple[list[str], int, int, int]:
-        """The Parquet parts answering over ``sources``: (parts, converted, records, malformed)."""
-        parts: list[str] = []
+    ) -> tuple[Reads, int, int, int]:
+        """The Parquet answering over ``sources``: (reads, converted, records, malformed); the
+        entries with parts of their own are noted in :attr:`unpacked`."""
+        reads = Reads()
         entries: dict[str, Entry] = {}
         todo: list[tuple[Source, Path, str]] = []  # (source, staging directory, local text file)
         try:
             for source in sources:
                 check_cancel(cancel)
                 if not source.key:
-                    parts.append(source.path or "")
+                    reads.files.append(source.path or "")
                     continue
                 entry = self.cache.get(source.key)
                 if entry is not None:
@@ -223,10 +219,11 @@ class LocalEngine:
             for _, staging, _ in todo:
                 shutil.rmtree(staging, ignore_errors=True)  # what was not committed (a committed one moved)
         for entry in entries.values():
-            parts.extend(entry.parts)
+            reads.add(entry)
+        self.unpacked.extend(entry for entry in entries.values() if entry.pack is None)
         records = sum(entry.records for entry in entries.values())
         malformed = sum(entry.malformed for entry in entries.values())
-        return parts, len(todo), records, malformed
+        return reads, len(todo), records, malformed
 
     def _convert(
         self, todo: list[tuple[Source, Path, str]], cancel: threading.Event | None
@@ -305,11 +302,12 @@ class LocalEngine:
 
         sources = self.sources(cancel)
         staging: Path | None = None
+        self.unpacked = []
         try:
             scanned_files: list[Source] = []
             if prefilterable(question.subject.kind):
                 scanned_files = [s for s in sources if s.key and s.path is not None and self.cache.get(s.key) is None]
-            parts, converted, records, malformed = self._prepare(
+            reads, converted, records, malformed = self._prepare(
                 [s for s in sources if s not in scanned_files], note, cancel
             )
             cached = len(sources) - converted
@@ -317,34 +315,56 @@ class LocalEngine:
             self.uncached = 0
             if scanned_files:
                 staging = self.cache.staging()
-                scanned_parts, whole = self._prefilter(question.subject.value, scanned_files, staging, note, cancel)
-                parts.extend(scanned_parts)
+                whole = self._prefilter(question.subject.value, scanned_files, staging, reads, note, cancel)
                 self.uncached = len(scanned_files) - whole
                 notes[0] = (f"{len(sources)} files: {converted + whole} converted to Parquet, "
                             f"{cached - len(scanned_files)} from the cache, {self.uncached} "
                             f"scanned for {question.subject.value} (not yet in the cache)")
                 malformed = 0  # the scanned files' malformed lines are not known: no partial count
-            return self._answer(question, sources, parts, notes, malformed, note, cancel, elapsed)
+            return self._answer(question, sources, reads, notes, malformed, note, cancel, elapsed)
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)
 
     def fill_cache(self, cancel: threading.Event | None = None) -> int:
-        """Convert to the cache the files the last answer scanned instead (:attr:`uncached`), so
-        that the next question reads Parquet; the number converted."""
-        if not self.uncached:
-            return 0
-        _, converted, _, _ = self._prepare(self.sources(cancel), lambda _text: None, cancel)
-        self.uncached = 0
+        """Make the next question read the cache alone, from one file where it can: convert the
+        files the last answer scanned instead (:attr:`uncached`), then pack the entries it read that
+        have parts of their own (:meth:`ParquetCache.pack`); the number of files converted."""
+        from tui.history.duck import connect
+
+        converted = 0
+        if self.uncached:
+            _, converted, _, _ = self._prepare(self.sources(cancel), lambda _text: None, cancel)
+            self.uncached = 0
+        if len(self.unpacked) >= 2:
+            check_cancel(cancel)
+            connection = connect(temp_directory=str(self.cache.root / ".duckdb-tmp"))
+            done = threading.Event()
+            threading.Thread(target=self._watch, args=([connection], cancel, done), daemon=True).start()
+            try:
+                self.cache.pack(self.unpacked, connection)
+            except Exception as error:  # the entries stay as they were: the answer stands
+                check_cancel(cancel)  # an interrupted COPY: cancelled
+                raise HistoryError(f"packing the cache failed: {str(error).splitlines()[0]}") from None
+            finally:
+                done.set()
+                connection.close()
+            self.cache.trim(keep=frozenset(entry.key for entry in self.unpacked))  # packs counted once
+        self.unpacked = []
         return converted
 
+    @property
+    def cache_work(self) -> int:
+        """Files to convert and entries to pack after the last answer (:meth:`fill_cache`)."""
+        return self.uncached + (len(self.unpacked) if len(self.unpacked) >= 2 else 0)
+
     def _prefilter(
-        self, needle: str, files: list[Source], staging: Path, note: Callable[[str], None],
+        self, needle: str, files: list[Source], staging: Path, reads: Reads, note: Callable[[str], None],
         cancel: threading.Event | None,
-    ) -> tuple[list[str], int]:
-        """(the Parquet parts of each file's candidate records (:mod:`tui.history.prefilter`), in
-        ``staging``, the number of files converted whole into the cache instead: those DuckDB
-        cannot read as lines)."""
+    ) -> int:
+        """Add to ``reads`` the Parquet of each file's candidate records (:mod:`tui.history.prefilter`),
+        written in ``staging``; the number of files converted whole into the cache instead (those
+        DuckDB cannot read as lines), which ``reads`` gets as cache entries."""
         from tui.history.prefilter import gather, prefiltered, to_parquet
 
         layouts: dict[FlowFormat, Path] = {}
@@ -371,16 +391,16 @@ class LocalEngine:
                 else:
                     gather(result, layouts, staging)
             try:
-                parts = to_parquet(layouts, staging, every[0])
+                reads.files.extend(to_parquet(layouts, staging, every[0]))
             except Exception:
                 check_cancel(cancel)
                 raise
         if whole:
-            parts.extend(self._prepare(whole, note, cancel)[0])
-        return parts, len(whole)
+            reads.merge(self._prepare(whole, note, cancel)[0])
+        return len(whole)
 
     def _answer(
-        self, question: Question, sources: list[Source], parts: list[str], notes: list[str], malformed: int,
+        self, question: Question, sources: list[Source], reads: Reads, notes: list[str], malformed: int,
         note: Callable[[str], None], cancel: threading.Event | None, elapsed: Callable[[], int],
     ) -> Answer:
         if malformed:
@@ -389,11 +409,11 @@ class LocalEngine:
         if held > self.cache.max_bytes:
             notes.append(f"this question's Parquet ({held} bytes) is over history.cache_size: older entries removed")
         note("querying")
-        answer = self._query(question, parts, cancel) if parts else Answer(self.name, question)
-        scanned = sum(os.path.getsize(part) for part in parts)
+        answer = self._query(question, reads, cancel) if reads else Answer(self.name, question)
+        scanned = reads.bytes()
         return replace(answer, bytes_scanned=scanned, elapsed_ms=elapsed(), notes=(*answer.notes, *notes))
 
-    def _query(self, question: Question, parts: list[str], cancel: threading.Event | None) -> Answer:
+    def _query(self, question: Question, reads: Reads, cancel: threading.Event | None) -> Answer:
         from tui.history.duck import connect
 
         connection = connect(temp_directory=str(self.cache.root / ".duckdb-tmp"))
@@ -401,7 +421,7 @@ class LocalEngine:
         watcher = threading.Thread(target=self._watch, args=([connection], cancel, done), daemon=True)
         watcher.start()
         try:
-            connection.execute(f"CREATE VIEW flows AS SELECT * FROM {_parquet(parts)}")
+            connection.execute(f"CREATE VIEW flows AS {reads.relation()}")
             columns = [row[0] for row in connection.execute("DESCRIBE flows").fetchall()]
             fields = table_fields(columns)
             layout = "layout" if "layout" in columns else None
