@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import boto3
@@ -14,15 +16,20 @@ import pytest
 
 from tui.cli import main
 
+from tests.loopback import LoopbackServer
+
 GROUP = "/vpc/setup-flows"
 
 
-def write_config(tmp_path: Path, *, endpoint: str | None, region: str | None = "us-east-1") -> str:
+def write_config(tmp_path: Path, *, endpoint: str | None, region: str | None = "us-east-1",
+                 allow_unknown_region: object = None) -> str:
     lines = ["aws:"]
     if region:
         lines.append(f"  region: {region}")
     if endpoint:
         lines.append(f"  endpoint_url: {endpoint}")
+    if allow_unknown_region is not None:
+        lines.append(f"  allow_unknown_region: {json.dumps(allow_unknown_region)}")
     if len(lines) == 1:
         lines = []
     lines += ["sources:", f"  - log_group: {GROUP}", "rules:", "  - name: rejects",
@@ -63,7 +70,7 @@ def test_a_mistyped_region_is_refused_with_a_did_you_mean(tmp_path, capsys):
     assert main(["watch", "-c", write_config(tmp_path, endpoint=None), "--headless", "--region", "eu-wst-1"]) == 2
     assert one_error_line(capsys) == (
         "unknown AWS region 'eu-wst-1': did you mean eu-west-1? (if it is newer than the installed botocore, "
-        "pass --unknown-region-ok)"
+        "pass --unknown-region-ok or set aws.allow_unknown_region: true)"
     )
 
 
@@ -75,6 +82,78 @@ def test_an_unknown_region_is_accepted_when_asked_or_with_an_endpoint(tmp_path):
     assert settle_aws(config, unknown_region_ok=True).aws.region == "xx-future-9"
     with_endpoint = load_config(write_config(tmp_path, endpoint="http://127.0.0.1:9", region="xx-future-9"))
     assert settle_aws(with_endpoint, unknown_region_ok=False).aws.region == "xx-future-9"
+
+
+class _NoSuchGroup(LoopbackServer):
+    """An endpoint on 127.0.0.1 that answers every call "log group not found" (as AWS would in a region
+    where it does not exist), and keeps the region each request was signed for. moto refuses a
+    region it does not know, so it cannot stand in for one newer than botocore."""
+
+    def __init__(self) -> None:
+        self.regions: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                scope = self.headers.get("Authorization", "").partition("Credential=")[2].split("/")
+                server.regions.append(scope[2] if len(scope) > 2 else "")
+                body = json.dumps({"__type": "ResourceNotFoundException",
+                                   "message": "The specified log group does not exist."}).encode()
+                self.send_response(400)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        super().__init__(Handler)
+
+
+@pytest.fixture
+def no_such_group(monkeypatch) -> Iterator[_NoSuchGroup]:
+    """The endpoint above, given as AWS_ENDPOINT_URL: aws.endpoint_url would itself accept any region."""
+    server = _NoSuchGroup().start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("allowed", "flag"), [(True, []), (None, ["--unknown-region-ok"]), (False, ["--unknown-region-ok"])],
+    ids=["config-key", "flag", "flag-over-key-false"],
+)
+def test_an_unknown_region_is_used_when_the_config_key_or_the_flag_allows_it(
+    no_such_group, tmp_path, capsys, allowed, flag
+):
+    """``aws.allow_unknown_region: true`` does what ``--unknown-region-ok`` does: the calls go to that
+    region (the start-up check then finds the group missing there: exit 2)."""
+    path = write_config(tmp_path, endpoint=None, region="xx-future-9", allow_unknown_region=allowed)
+    assert main(["watch", "-c", path, "--headless", *flag]) == 2
+    assert one_error_line(capsys).startswith(f"log group {GROUP} not found in xx-future-9")
+    assert no_such_group.regions and set(no_such_group.regions) == {"xx-future-9"}
+
+
+@pytest.mark.parametrize("allowed", [None, False])
+def test_without_the_key_or_the_flag_an_unknown_region_is_refused(no_such_group, tmp_path, capsys, allowed):
+    path = write_config(tmp_path, endpoint=None, region="xx-future-9", allow_unknown_region=allowed)
+    assert main(["watch", "-c", path, "--headless"]) == 2
+    assert one_error_line(capsys) == (
+        "unknown AWS region 'xx-future-9' (if it is newer than the installed botocore, pass --unknown-region-ok "
+        "or set aws.allow_unknown_region: true)"
+    )
+    assert no_such_group.regions == []  # refused before any call
+
+
+def test_the_config_key_takes_only_true_or_false(tmp_path, capsys):
+    path = write_config(tmp_path, endpoint=None, allow_unknown_region="yes")
+    assert main(["check", "-c", path]) == 2
+    assert capsys.readouterr().err == f"{path}:3: aws.allow_unknown_region: must be true or false, got the text 'yes'\n"
 
 
 @pytest.mark.parametrize(

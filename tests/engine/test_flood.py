@@ -1,6 +1,8 @@
 """A flood of attacker-made group keys (issue 17, section 1): 60,000 REJECTs from distinct spoofed
 sources over 60 s must not hide three REJECTs from one real attacker, and when the memory budget is
-really exhausted the rule says so (a DEGRADED alert in every output) rather than going blind.
+really exhausted the rule says so (a DEGRADED alert in every output) rather than going blind. A rule
+evaluated as CloudWatch evaluates its alarm (``evaluate: cloudwatch``) says so the same way when its
+series outgrow their cap.
 
 Everything goes through the live path: flow-log messages with CloudWatch event times, in the batches
 a follower delivers (Engine.ingest, as Session.ingest calls it), and the headless loop."""
@@ -12,6 +14,7 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +52,10 @@ def flood(distinct: int = 60_000, seconds: int = 60) -> list[tuple[int, str]]:
     return sorted(events, key=lambda event: event[0])
 
 
-def config_file(folder: Path, limits: str = "") -> Path:
+CLOUDWATCH = "    evaluate: cloudwatch\n"  # period: the window (60 s)
+
+
+def config_file(folder: Path, limits: str = "", rule_keys: str = "") -> Path:
     path = folder / "flood.yaml"
     path.write_text(f"""
 rules:
@@ -58,7 +64,7 @@ rules:
     threshold: 3
     window: 60s
     group_by: [srcaddr]
-{limits}""")
+{rule_keys}{limits}""")
     return path
 
 
@@ -168,18 +174,24 @@ def _follower_status() -> FollowerStatus:
     return FollowerStatus("/vpc/flow-logs", "ok", None, 0.0, None, None, 0, 0, 1.0, None, 0, 1)
 
 
-def _headless_run(tmp_path: Path, delivery: Delivery | None) -> tuple[list[dict], str]:
-    """The flood through a watch session's headless loop; returns its stdout objects and stderr."""
-    engine = engine_from_config(load_config(config_file(tmp_path, "limits: {rule_memory: 6MB}")), event_times=True)
+def _headless_run(
+    tmp_path: Path, delivery: Delivery | None, config: Path | None = None, events: list[tuple[int, str]] | None = None,
+) -> tuple[list[dict], str]:
+    """The flood (``events``) through a watch session's headless loop, the rules of ``config`` (default:
+    a 6 MB budget); returns its stdout objects and stderr."""
+    config = config or config_file(tmp_path, "limits: {rule_memory: 6MB}")
+    engine = engine_from_config(load_config(config), event_times=True)
     out, errors = _Lines(), io.StringIO()
+    events = flood() if events is None else events
 
     def feeder(session: Session, stop: threading.Event) -> None:
         session.set_sources([_follower_status()])
-        events = flood()
         for start in range(0, len(events), PAGE):
             batch = events[start:start + PAGE]
             session.ingest([line(s, src) for s, src in batch], [(BASE + s) * S for s, _ in batch])
-        out.status.wait(30)  # until the loop printed a status line after the flood (no sleep)
+        for _ in range(2):  # until the loop printed a status line after the flood (no sleep): the
+            out.status.clear()  # first one written from here may hold a snapshot taken just before
+            out.status.wait(30)
 
     session = Session(engine, feeder, "watch")
     if delivery is not None:
@@ -226,6 +238,53 @@ def test_the_degraded_alert_is_journaled_and_delivered_once_per_episode(tmp_path
     finally:
         restarted.stop()
     assert again == [] and restarted.status().duplicates == 2 and restarted.status().sent == 0
+
+
+@pytest.mark.parametrize(
+    ("limits", "series_cap", "evicted_by"),
+    [("limits: {max_groups_per_rule: 3000}", None, "limits.max_groups_per_rule"),
+     ("", 3_000, "the 3,000-series cap")],
+    ids=["max_groups_per_rule", "series-cap"],
+)
+def test_a_cloudwatch_rule_that_evicts_series_raises_degraded(tmp_path, monkeypatch, limits, series_cap, evicted_by):
+    """A rule with ``evaluate: cloudwatch`` keeps one series per group, at most max_groups_per_rule
+    (SERIES_CAP without it): evicting one could hide an alarm, so the first eviction is a DEGRADED
+    alert of the rule, as a sliding rule's budget eviction is, and the rule's status counts the
+    alarm's series and evictions (the status bar, banner, rule view and headless status read it)."""
+    if series_cap is not None:
+        monkeypatch.setattr("tui.rules.cloudwatch_alarm.SERIES_CAP", series_cap)
+    engine = engine_from_config(load_config(config_file(tmp_path, limits, CLOUDWATCH)), event_times=True)
+    alerts = feed(engine, flood(6_000), page=1_000)
+    assert [(a.state, a.group, a.evaluation) for a in alerts] == [(DEGRADED, {}, "cloudwatch")]
+    degraded = alerts[0]
+    status = engine.snapshot().rules[0]
+    assert status.groups == 3_000 and status.evicted_by == evicted_by
+    assert 0 < degraded.value <= status.evicted_groups == status.degraded_evicted
+    assert status.evicted_groups >= 6_000 - 3_000 and status.degraded_since_ms == degraded.time_ms
+    line_ = degraded.to_json()
+    assert line_["state"] == "DEGRADED" and line_["evaluation"] == "cloudwatch" and line_["evicted"] == degraded.value
+    assert line_["message"].startswith(f"rule reject-by-src: detection degraded, {int(degraded.value):,} groups evicted since ")
+
+
+def test_a_cloudwatch_rules_degraded_alert_reaches_every_output_once(tmp_path):
+    """Through the headless watch loop with a journal and a notifier (as SNS): the CloudWatch-evaluated
+    rule's DEGRADED is on stdout and stderr, journaled, sent once, and the status lines' rules array
+    counts the alarm's evictions."""
+    journal_path = tmp_path / "alerts.jsonl"
+    delivery = Delivery(Journal(str(journal_path)), {})
+    sent: list = []
+    delivery.add_notifier("pager", AlertLines(sent.append), every_rule=True)  # as SNS: states ALARM, OK
+    config = config_file(tmp_path, "limits: {max_groups_per_rule: 3000}", CLOUDWATCH)
+    objects, errors = _headless_run(tmp_path, delivery, config, flood(6_000))
+    assert [(a.state, a.group, a.evaluation) for a in sent] == [(DEGRADED, {}, "cloudwatch")]
+    alerts = [o for o in objects if o["type"] == "alert"]
+    assert [(o["state"], o["group"]) for o in alerts] == [("DEGRADED", {})]
+    assert f"flowtail: {alerts[0]['message']}" in errors
+    journaled = [json.loads(text) for text in journal_path.read_text().splitlines()]
+    assert [entry["state"] for entry in journaled if entry.get("type") == "alert"] == ["DEGRADED"]
+    (rule,) = [o for o in objects if o["type"] == "status"][-1]["rules"]
+    assert rule["groups"] == 3_000 and rule["evicted"] == rule["evictedSinceDegraded"] >= 3_000
+    assert rule["degradedSince"] == alerts[0]["since"]
 
 
 def test_real_follower_against_moto_keeps_the_attacker_and_reports_the_evictions(aws_endpoint, tmp_path):

@@ -11,8 +11,9 @@ botocore's own parser reads it: first an ``initial-response`` event (botocore re
 protocol streams), then ``sessionStart``, then ``sessionUpdate`` events. The test scripts the stream
 through ``actions`` (a FIFO shared by all sessions, so a script spans reconnections): updates (sampled
 or not), a pause (nothing sent, as when the server's buffer is full and it drops updates), a
-``SessionTimeoutException`` or ``SessionStreamingException`` and the end of the stream, or an abrupt
-close. With no action queued the server sends an empty update every ``heartbeat_s``, as AWS sends one
+``SessionTimeoutException`` or ``SessionStreamingException`` and the end of the stream, an abrupt
+close, or a hold (nothing sent, the connection open, until the test releases it). ``hang`` keeps an
+operation from being answered at all (not even its headers) until released. With no action queued the server sends an empty update every ``heartbeat_s``, as AWS sends one
 every second.
 """
 
@@ -85,6 +86,7 @@ class LiveTailServer(LoopbackServer):
         self.actions: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self.requests: list[dict[str, Any]] = []  # StartLiveTail request bodies, one per session
         self.targets: Counter[str] = Counter()  # every X-Amz-Target received, forwarded or not
+        self.hung: dict[str, threading.Event] = {}  # operation -> released: unanswered until set
         self._open: list[queue.Queue[tuple[Any, ...]]] = []  # each open session's own updates
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -133,6 +135,23 @@ class LiveTailServer(LoopbackServer):
         """Drop the connection mid-stream, without the terminating chunk."""
         self.actions.put(("close",))
 
+    def hold(self) -> threading.Event:
+        """Send nothing, not even the heartbeat, with the connection open, until the returned event
+        is set; then go on with the script."""
+        released = threading.Event()
+        self.actions.put(("hold", released))
+        return released
+
+    def hang(self, operation: str) -> threading.Event:
+        """Answer nothing to ``operation`` (e.g. ``"StartLiveTail"``), not even the response headers,
+        until the returned event is set; then answer as usual."""
+        released = self.hung[operation] = threading.Event()
+        return released
+
+    def _wait(self, released: threading.Event) -> None:
+        while not released.wait(0.05) and not self._closing.is_set():
+            pass
+
     # -- HTTP --------------------------------------------------------------------------------------
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -150,6 +169,9 @@ class LiveTailServer(LoopbackServer):
                 target = self.headers.get("X-Amz-Target", "")
                 with server._lock:
                     server.targets[target] += 1
+                hung = server.hung.get(target.rpartition(".")[2])
+                if hung is not None:
+                    server._wait(hung)
                 refusal = server.refuse.get(target.rpartition(".")[2])
                 if refusal is not None:
                     status, code, message = refusal
@@ -225,6 +247,8 @@ class LiveTailServer(LoopbackServer):
                         self._chunk(event_frame("sessionUpdate", update))
                     elif kind == "pause":
                         server._closing.wait(action[1])
+                    elif kind == "hold":
+                        server._wait(action[1])
                     elif kind == "raw":
                         self._chunk(action[1])
                     elif kind == "exception":

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.engine.batch import Buckets
+from tui.rules.alerts import DEGRADED
 from tui.rules.cloudwatch_alarm import (
     ALARM,
     INSUFFICIENT_DATA,
@@ -175,6 +176,31 @@ def test_groups_are_capped():
     alarm = CloudWatchAlarm(0, AlarmSpec(period_s=60, threshold=100), count_measure=True, max_groups=2)
     alarm.add([((str(i), _ms("12:00:00")), 1.0) for i in range(5)], None)
     assert len(alarm.series) == 2 and alarm.evicted_groups == 3
+
+
+def test_an_evicted_series_is_a_degradation_said_once_per_episode():
+    """As a sliding rule's budget (tests/rules/test_budget.py): the first eviction of an episode is one
+    DEGRADED transition; the episode ends once the watermark is the evaluation range (N + 2 periods,
+    180 s here) and max_delay past the last eviction; the next eviction starts a new one."""
+    alarm = CloudWatchAlarm(0, AlarmSpec(period_s=60, threshold=100), count_measure=True, max_groups=1,
+                            max_delay_ms=100_000)
+    start = _ms("12:00:00")
+
+    def batch(group: str, second: int) -> list[AlarmTransition]:
+        out: list[AlarmTransition] = []
+        alarm.now = start + second * 1000  # the engine's watermark, this batch's record included
+        alarm.add([((group, alarm.now), 1.0)], None)
+        alarm.advance(alarm.now, out)
+        alarm.report_degraded(alarm.now, out)
+        return out
+
+    assert batch("a", 0) == []
+    since = start + 10_000
+    assert batch("b", 10) == [AlarmTransition(0, None, DEGRADED, since, 1, None, None, since, 1, False, DEGRADED)]
+    assert batch("b", 289) == [] and alarm.degraded_since == since  # "a" could still count until 290
+    assert batch("b", 290) == [] and alarm.degraded_since is None and alarm.degraded_evicted == 0
+    assert [(t.state, t.time_ms, t.value) for t in batch("c", 300)] == [(DEGRADED, start + 300_000, 1)]
+    assert alarm.evicted_groups == 2 and alarm.evicted_by == "the 1-series cap"
 
 
 # -- the property of DESIGN.md section 9 ---------------------------------------------------------

@@ -40,7 +40,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--unknown-region-ok",
         action="store_true",
         help="accept a region the installed botocore does not list (a region newer than it); "
-        "by default such a region is refused as a likely typo",
+        "by default such a region is refused as a likely typo (config: aws.allow_unknown_region: true)",
     )
     parser.set_defaults(run=run)
 
@@ -113,8 +113,8 @@ def check_since(since_s: float, now: float) -> float:
 def settle_aws(config: Any, *, unknown_region_ok: bool) -> Any:
     """``config`` with its region settled (``AWS_REGION`` honoured), after refusing what would only
     fail later, one line each: a profile that is not configured (named, also from ``AWS_PROFILE``),
-    and a region botocore does not list (with a did-you-mean) unless ``aws.endpoint_url`` is set or
-    ``unknown_region_ok``."""
+    and a region botocore does not list (with a did-you-mean) unless ``aws.endpoint_url`` is set,
+    ``aws.allow_unknown_region`` or ``unknown_region_ok`` (``--unknown-region-ok``)."""
     from tui.config import KinesisSourceConfig
     from tui.errors import FlowtailError
     from tui.sources.aws_setup import profile_problem, region_problem, session_region
@@ -126,7 +126,7 @@ def settle_aws(config: Any, *, unknown_region_ok: bool) -> Any:
     region = session_region(aws.profile, aws.region)
     if region != aws.region:
         config = dataclasses.replace(config, aws=dataclasses.replace(aws, region=region))
-    if aws.endpoint_url or unknown_region_ok:
+    if aws.endpoint_url or aws.allow_unknown_region or unknown_region_ok:
         return config
     checks = [(region, "logs")] + [(source.region, "kinesis") for source in config.sources
                                    if isinstance(source, KinesisSourceConfig)]

@@ -37,6 +37,8 @@ class AwsConfig:
     profile: str | None = None  # None: the standard boto3 chain (env, SSO, instance role)
     region: str | None = None
     endpoint_url: str | None = None
+    # accept a region the installed botocore does not list (one newer than it), as --unknown-region-ok
+    allow_unknown_region: bool = False
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ _AWS = {
     "profile": ("profile", convert.text),
     "region": ("region", convert.region),
     "endpoint_url": ("endpoint_url", convert.endpoint_url),
+    "allow_unknown_region": ("allow_unknown_region", convert.boolean),
 }
 _FOLLOW = {
     "poll_interval": ("poll_interval_s", convert.positive_duration),

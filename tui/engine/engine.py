@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Hashable, Mapping, Sequence
 
 from tui.engine.batch import BatchResult
@@ -159,7 +159,7 @@ class Engine:
         widest_ms = max((int(r.window_s * 1000) for r in self.rule_defs), default=0)
         self.held = HeldRecords(held_records, int(max_delay_s * 1000) + widest_ms)
         # evaluate: cloudwatch rules: their alarms, and their sliding episodes (shown beside, not alerted)
-        self.cloudwatch: dict[int, CloudWatchAlarm] = alarms_for(self.rule_defs, max_groups)
+        self.cloudwatch: dict[int, CloudWatchAlarm] = alarms_for(self.rule_defs, max_groups, int(max_delay_s * 1000))
         self.shadow: deque[Alert] = deque(maxlen=ALERT_HISTORY)
         self._now_ms = 0  # the wall clock of the live batch being ingested (0: a file's, none)
         self._set_format(fmt)
@@ -273,10 +273,22 @@ class Engine:
             tuple(self.malformed_samples),
             watermark,
             self.stats.snapshot(minutes, top_n),
-            tuple(rule.status(watermark) for rule in self.rules.rules),
+            tuple(self._rule_status(index, rule, watermark) for index, rule in enumerate(self.rules.rules)),
             tuple(self.recent),
             tuple(self.alerts),
             verdicts(self.cloudwatch, self.rule_defs, self.shadow, self.alerts, self.group_dict),
+        )
+
+    def _rule_status(self, index: int, rule: Any, watermark: int | None) -> RuleStatus:
+        """A rule's status; for a cloudwatch rule, the groups and evictions are its alarm's series
+        (what it alerts on), not those of the sliding episodes shown beside it."""
+        status: RuleStatus = rule.status(watermark)
+        alarm = self.cloudwatch.get(index)
+        if alarm is None:
+            return status
+        return replace(
+            status, groups=len(alarm.series), evicted_groups=alarm.evicted_groups, evicted_by=alarm.evicted_by,
+            degraded_since_ms=alarm.degraded_since, degraded_evicted=alarm.degraded_evicted,
         )
 
     def group_dict(self, rule_index: int, key: Hashable) -> dict[str, Any]:
@@ -332,11 +344,14 @@ class Engine:
         watermark = self.rules.watermark
         clock = watermark if not self._now_ms else max(self._now_ms, watermark or 0)
         for index, alarm in self.cloudwatch.items():
+            if watermark is not None:
+                alarm.now = watermark  # the time an eviction in this batch is reported at
             if batch.buckets and batch.buckets[index]:
                 alarm.add(batch.buckets[index].items(), floor)
             alarm.saw(batch.minutes, floor)
             if clock is not None:
                 alarm.advance(clock, found)
+            alarm.report_degraded(watermark, found)
         return kept + found
 
     def _alert(self, transition: Transition | AlarmTransition, samples: Sequence[str]) -> Alert:

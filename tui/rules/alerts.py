@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-# Not a group's state: the rule evicted groups to stay within limits.rule_memory, so an alarm may have
-# been missed. One per degradation episode: ``group`` is {}, ``value`` the groups evicted when it was
-# found, ``time`` (and ``episodeStart``) the event time of the first eviction.
+# Not a group's state: the rule evicted groups to stay within limits.rule_memory (a rule evaluated as
+# CloudWatch does: series over its cap), so an alarm may have been missed. One per degradation
+# episode: ``group`` is {}, ``value`` the groups evicted when it was found, ``time`` (and
+# ``episodeStart``) the event time of the first eviction.
 DEGRADED = "DEGRADED"
 
 

@@ -1,4 +1,5 @@
-"""What a rule's groups cost in memory, and how many fit a budget (``limits.rule_memory``).
+"""What a rule's groups cost in memory, how many fit a budget (``limits.rule_memory``), and what a
+rule says when it has to evict some (:class:`Evictions`).
 
 Group keys are attacker-controlled (a spoofed or distributed scan brings a new source address with
 every record), so the groups a rule tracks are bounded by a memory budget, not by a guess at a count.
@@ -48,3 +49,43 @@ def window_bytes(buckets: int) -> int:
 def singles_held(memory_bytes: int) -> int:
     """How many single-record groups fit ``memory_bytes``."""
     return memory_bytes // SINGLE_BYTES
+
+
+class Evictions:
+    """The groups a rule evicted to stay within its limits, and its *degradation episodes*: no
+    eviction is silent. The first eviction of an episode is reported once, after its batch, as a
+    ``DEGRADED`` transition (tui.rules.alerts); the episode ends once nothing evicted could still
+    count. Shared by the sliding rules (tui.rules.ruleset, evicting for ``limits.rule_memory``) and
+    the rules evaluated as CloudWatch does (tui.rules.cloudwatch_alarm, evicting series over their
+    cap), so that both say it the same way, through the same outputs."""
+
+    evicted_by = "limits.rule_memory"  # the limit that evicts, as the dashboard names it
+
+    def __init__(self) -> None:
+        self.evicted_groups = 0
+        self.now = 0  # the newest event time, this batch's included (set before each batch)
+        self.degraded_since: int | None = None  # event time of the first eviction of the current episode
+        self.degraded_evicted = 0  # groups evicted since then
+        self._last_eviction = 0  # ``now`` at the latest eviction
+        self._announce = False  # a degradation episode began in this batch: report it at its end
+
+    def _evicted(self) -> None:
+        """Count an eviction; the first one of a degradation episode is reported at the batch's end."""
+        self.evicted_groups += 1
+        self.degraded_evicted += 1
+        self._last_eviction = self.now
+        if self.degraded_since is None:
+            self.degraded_since = self.now
+            self._announce = True
+
+    def _degradation(self, watermark: int | None, reach_ms: int) -> tuple[int, int] | None:
+        """After a batch: ``(since, evicted)`` when a degradation episode began in it (to report as
+        DEGRADED); else None, and the episode ends once the watermark is ``reach_ms`` past the latest
+        eviction (how far an evicted record could still combine with one accepted now)."""
+        if self._announce:
+            self._announce = False
+            return self.degraded_since or 0, self.degraded_evicted
+        if self.degraded_since is not None and watermark is not None and watermark >= self._last_eviction + reach_ms:
+            self.degraded_since = None
+            self.degraded_evicted = 0
+        return None

@@ -31,6 +31,11 @@ What the CloudWatch user guide defines ("Evaluating an alarm", "Alarm evaluation
 
 The states are OK, ALARM and INSUFFICIENT_DATA (a new alarm's state). Transitions into and out of
 ALARM are reported; an alarm that leaves ALARM ends its episode, whatever state it goes to.
+
+Series are capped (``max_groups_per_rule``, else ``SERIES_CAP``): a new group beyond the cap evicts
+the oldest series not in ALARM. An evicted series loses its datapoints, so an alarm may be missed:
+the first eviction of a degradation episode is a ``DEGRADED`` transition of the rule, as a sliding
+rule's budget eviction is (tui.rules.budget.Evictions).
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from time import gmtime, strftime
 from typing import Any, NamedTuple
+
+from tui.rules.alerts import DEGRADED
+from tui.rules.budget import Evictions
 
 OK = "OK"
 ALARM = "ALARM"
@@ -193,7 +201,8 @@ def combine(into: Any, partial: Any) -> Any:
 class AlarmTransition(NamedTuple):
     """A change of one (rule, group)'s alarm into or out of ALARM (fields as ruleset.Transition's,
     plus the CloudWatch state it went to). ``state`` is ALARM or OK (the episode's end, for sinks);
-    ``alarm_state`` is what CloudWatch says: ALARM, OK or INSUFFICIENT_DATA."""
+    ``alarm_state`` is what CloudWatch says: ALARM, OK or INSUFFICIENT_DATA. A degradation (series
+    evicted) is ``DEGRADED`` in both, with group None, as ruleset.Transition's."""
 
     rule: int
     group: Hashable
@@ -251,20 +260,27 @@ class SeriesView:
     alarm_since_ms: int | None
 
 
-class CloudWatchAlarm:
-    """The alarm of one rule, one series per group; fed the rule's buckets and the watermark."""
+class CloudWatchAlarm(Evictions):
+    """The alarm of one rule, one series per group; fed the rule's buckets and the watermark.
+
+    At most ``max_groups`` series; ``evicted_by`` names that cap for the dashboard. ``max_delay_ms``
+    is how late a record may still be accepted: with the evaluation range, how long an evicted
+    series could still have counted (the degradation episode). ``now`` is set by the engine before
+    each batch (the watermark, that batch included)."""
 
     def __init__(
         self, index: int, spec: AlarmSpec, *, count_measure: bool, dimension_key: Hashable | None = None,
-        max_groups: int = 10_000,
+        max_groups: int = 10_000, max_delay_ms: int = 20 * 60_000, evicted_by: str | None = None,
     ) -> None:
+        super().__init__()
         self.index = index
         self.spec = spec
         self.count_measure = count_measure  # metric value 1 per event (else a $field)
         self.dimension_key = dimension_key  # the one group an alarm with dimensions watches
         self.max_groups = max_groups
+        self.max_delay_ms = max_delay_ms
+        self.evicted_by = f"the {max_groups:,}-series cap" if evicted_by is None else evicted_by
         self.series: dict[Hashable, _Series] = {}
-        self.evicted_groups = 0
         self.late_buckets = 0
         self.evaluated_to: int | None = None  # the last evaluation time
         # With a default value: the event-time minutes in which records arrived (matching or not),
@@ -319,7 +335,7 @@ class CloudWatchAlarm:
             if victim is None:
                 victim = next(iter(self.series))
             del self.series[victim]
-            self.evicted_groups += 1
+            self._evicted()
         series = self.series[key] = _Series()
         return series
 
@@ -352,6 +368,16 @@ class CloudWatchAlarm:
             oldest = (now - span) // 60_000 - 1
             self.seen_minutes = {minute for minute in self.seen_minutes if minute >= oldest}
         self._forget_idle()
+
+    def report_degraded(self, watermark: int | None, out: list[AlarmTransition]) -> None:
+        """After a batch: a ``DEGRADED`` transition when a degradation episode began in it; the episode
+        ends once no evicted datapoint could still be in an evaluation range with a record accepted
+        now (the watermark the range and ``max_delay`` past the last eviction)."""
+        found = self._degradation(watermark, self.spec.range_points * self.spec.period_ms + self.max_delay_ms)
+        if found is not None:
+            since, evicted = found
+            out.append(AlarmTransition(self.index, None, DEGRADED, since, evicted, None, None, since, evicted, False,
+                                       DEGRADED))
 
     def _newest(self, key: Hashable, series: _Series) -> int | None:
         """The newest time with something to report: a matching event, or records seen (default value)."""
@@ -490,9 +516,9 @@ def shadow_threshold(spec: AlarmSpec | None, threshold: float, measure: str = "c
 SERIES_CAP = 100_000
 
 
-def alarms_for(rules: Sequence[Any], max_groups: int | None) -> dict[int, CloudWatchAlarm]:
+def alarms_for(rules: Sequence[Any], max_groups: int | None, max_delay_ms: int) -> dict[int, CloudWatchAlarm]:
     """The alarms of the rules (engine RuleDefs) with ``evaluate: cloudwatch``, by rule index; each
-    keeps at most ``max_groups`` series (``SERIES_CAP`` when None)."""
+    keeps at most ``max_groups`` series (``limits.max_groups_per_rule``; ``SERIES_CAP`` when None)."""
     alarms = {}
     for index, rule in enumerate(rules):
         spec = rule.alarm
@@ -502,8 +528,11 @@ def alarms_for(rules: Sequence[Any], max_groups: int | None) -> dict[int, CloudW
         if spec.dimensions:
             values = tuple(value for _, value in spec.dimensions)
             key = values[0] if len(values) == 1 else values
-        alarms[index] = CloudWatchAlarm(index, spec, count_measure=rule.measure == "count", dimension_key=key,
-                                        max_groups=SERIES_CAP if max_groups is None else max_groups)
+        alarms[index] = CloudWatchAlarm(
+            index, spec, count_measure=rule.measure == "count", dimension_key=key,
+            max_groups=SERIES_CAP if max_groups is None else max_groups, max_delay_ms=max_delay_ms,
+            evicted_by=None if max_groups is None else "limits.max_groups_per_rule",
+        )
     return alarms
 
 

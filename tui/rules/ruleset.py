@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, cast
 
 from tui.engine.batch import Buckets
 from tui.rules.alerts import DEGRADED
-from tui.rules.budget import DEFAULT_RULE_MEMORY, SINGLE_BYTES, WINDOW_BYTES, MemoryPool, window_bytes
+from tui.rules.budget import DEFAULT_RULE_MEMORY, SINGLE_BYTES, WINDOW_BYTES, Evictions, MemoryPool, window_bytes
 from tui.rules.measures import Measure, SumAccumulator
 from tui.rules.window import ALARM, OK, Episode, GroupWindow, Stretch
 
@@ -64,9 +64,10 @@ class RuleStatus:
     late_buckets: int
     degraded_since_ms: int | None = None  # event time of the first eviction of the current episode
     degraded_evicted: int = 0  # groups evicted since then
+    evicted_by: str = Evictions.evicted_by  # the limit that evicted them, as the dashboard names it
 
 
-class RuleState:
+class RuleState(Evictions):
     """The groups of one rule.
 
     A group that has seen a single record (below the threshold) is kept in ``singles`` as its bare
@@ -76,12 +77,13 @@ class RuleState:
     evicts (and a rule whose groups reach ``max_groups``, when set, evicts its own): the oldest single
     goes first (its one record is the least able to reach the threshold), then the oldest window not
     alarming, then alarming ones; every eviction is counted and a degradation episode reported
-    (:data:`DEGRADED`) until nothing evicted could still matter.
+    (:data:`DEGRADED`, :class:`Evictions`) until nothing evicted could still matter.
     """
 
     def __init__(
         self, index: int, spec: RuleSpec, max_groups: int | None, max_delay_ms: int, pool: MemoryPool | None = None,
     ) -> None:
+        super().__init__()
         self.index = index
         self.spec = spec
         self.max_groups = max_groups
@@ -97,16 +99,10 @@ class RuleState:
         self._window_cost = WINDOW_BYTES  # estimated bytes per window, refreshed at each prune
         self._times: dict[int, int] = {}  # one int object per bucket time for the singles (32 bytes each)
         self.alarming: dict[Hashable, GroupWindow] = {}
-        self.evicted_groups = 0
         self.late_buckets = 0
         # Transitions at event times before this are marked late: their whole window lies behind the
         # watermark (set by RuleSet before each batch).
         self.late_before: int = -(2**63)
-        self.now = 0  # the newest event time, this batch's included (set by RuleSet)
-        self.degraded_since: int | None = None  # see RuleStatus
-        self.degraded_evicted = 0
-        self._last_eviction = 0  # ``now`` at the latest eviction
-        self._announce = False  # a degradation episode began in this batch: report it at its end
 
     @property
     def group_count(self) -> int:
@@ -395,7 +391,7 @@ class RuleState:
                 top_key, top_value = key, value
         return RuleStatus(
             self.spec.name, len(self.alarming), top_key, top_value, self.group_count,
-            self.evicted_groups, self.late_buckets, self.degraded_since, self.degraded_evicted,
+            self.evicted_groups, self.late_buckets, self.degraded_since, self.degraded_evicted, self.evicted_by,
         )
 
     # -- the budget ------------------------------------------------------------------------------
@@ -473,29 +469,14 @@ class RuleState:
         del groups[victim]
         self._evicted()
 
-    def _evicted(self) -> None:
-        """Count an eviction; the first one of a degradation episode is reported at the batch's end."""
-        self.evicted_groups += 1
-        self.degraded_evicted += 1
-        self._last_eviction = self.now
-        if self.degraded_since is None:
-            self.degraded_since = self.now
-            self._announce = True
-
     def report_degraded(self, watermark: int | None, out: list[Transition]) -> None:
         """After a batch: a :data:`DEGRADED` transition when a degradation episode began in it; the
         episode ends once nothing evicted could still combine with an acceptable record (the watermark
         a window and ``max_delay`` past the latest eviction)."""
-        if self._announce:
-            self._announce = False
-            since, evicted = self.degraded_since or 0, self.degraded_evicted
+        found = self._degradation(watermark, self.spec.window_ms + self.max_delay_ms)
+        if found is not None:
+            since, evicted = found
             out.append(Transition(self.index, None, DEGRADED, since, evicted, None, None, since, evicted, False))
-        elif (
-            self.degraded_since is not None and watermark is not None
-            and watermark >= self._last_eviction + self.spec.window_ms + self.max_delay_ms
-        ):
-            self.degraded_since = None
-            self.degraded_evicted = 0
 
     def _open(self, key: Hashable, window: GroupWindow, time: int, value: float, out: list[Transition]) -> None:
         episode = Episode(time, None, value, [time])

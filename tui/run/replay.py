@@ -95,7 +95,7 @@ class Replay:
             dropped = "".join(
                 f", {count:,} {what}" for count, what in (
                     (status.late_buckets, "too late (older than max_delay), dropped"),
-                    (status.evicted_groups, "groups evicted (limits.rule_memory)"),
+                    (status.evicted_groups, f"groups evicted ({status.evicted_by})"),
                 ) if count
             )
             stream.write(

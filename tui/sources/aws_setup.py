@@ -61,7 +61,7 @@ def region_problem(region: str, service: str) -> str | None:
     close = difflib.get_close_matches(region, sorted(regions), n=1, cutoff=0.6)
     hint = f": did you mean {close[0]}?" if close else ""
     return (f"unknown AWS region {region!r}{hint} (if it is newer than the installed botocore, "
-            "pass --unknown-region-ok)")
+            "pass --unknown-region-ok or set aws.allow_unknown_region: true)")
 
 
 def usable_credentials(session: Any) -> None:

@@ -27,6 +27,7 @@ from tui.sources.loggroup import LogGroupRef, check_stream_prefix
 from tui.sources.recent import RecentEvents
 from tui.sources.rescan import RangeQuery, RescanSchedule, Tier, plan_tiers
 from tui.sources.source import LogEvent
+from tui.sources.stall import STALLED, stalled_reason
 
 _BACKOFF = {
     FaultKind.THROTTLED: Backoff(base_s=0.5, cap_s=20.0),
@@ -223,9 +224,10 @@ class Follower:
         now = self._clock()
         p50, p95 = self._recent.lag_percentiles(0.50, 0.95, now=now)
         state, last_error = self._state, self._last_error
-        if state in ("starting", "polling") and now - self._progress_at > self._stall_after_s:
-            state = "stalled"  # the message stays the same while it lasts: said once on stderr
-            last_error = f"stalled: no answer for over {self._stall_after_s:g} s (the call waits for its deadline)"
+        waiting = self._progress_at if state in ("starting", "polling") else None  # else backing off, or done
+        stalled = stalled_reason(waiting, now, self._stall_after_s)
+        if stalled is not None:
+            state, last_error = STALLED, stalled
         return FollowerStatus(
             log_group=self.ref.label,
             state=state,

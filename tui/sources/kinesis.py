@@ -47,6 +47,7 @@ from tui.sources.dedup import RecentIds
 from tui.sources.kinesis_payload import decode
 from tui.sources.recent import RecentEvents
 from tui.sources.source import Deliver, LogEvent, StatusChanged
+from tui.sources.stall import STALLED, stalled_reason
 
 STALL_AFTER_S = 45.0  # a call without an answer for this long (the read timeout is 30 s): stalled
 PER_SHARD_CALLS_PER_S = 5  # GetRecords, per shard (AWS documented limit)
@@ -263,11 +264,10 @@ class KinesisSource:
                   if s.state not in ("closed", "waiting") and s.millis_behind is not None]
         states = {s.state for s in shards}
         last_error = self._last_error
-        calling_since = self._calling_since
-        if calling_since is not None and self._monotonic() - calling_since > STALL_AFTER_S:
-            # the call waits for its deadline (answers.py): the stream is not being read meanwhile
-            state = "stalled"
-            last_error = f"stalled: no answer for over {STALL_AFTER_S:g} s (the call waits for its deadline)"
+        # a call waiting for its deadline (answers.py): the stream is not being read meanwhile
+        stalled = stalled_reason(self._calling_since, self._monotonic(), STALL_AFTER_S)
+        if stalled is not None:
+            state, last_error = STALLED, stalled
         elif self._checkpoint_error is not None:  # reading on, but a restart would lose the position
             state = "error"
             last_error = "; ".join(text for text in (self._checkpoint_error, last_error) if text)

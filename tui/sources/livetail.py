@@ -29,7 +29,9 @@ and opens a gap), and a worker that delivers queued updates and runs backfills, 
 between updates. A silence longer than ``stall_s`` between updates (AWS sends one every second, empty
 or not) also opens a gap: the server may have dropped what it buffered meanwhile; so does an update
 whose events reach us ``stall_s`` later than usual after their ingestion (a reader slower than the
-stream falls behind without ever falling silent).
+stream falls behind without ever falling silent). While such a silence lasts, or a reconnect has had
+no answer for ``stall_s``, the source is blind and its status reads ``stalled`` (``stall.py``, as
+for the other sources); not while it backs off between attempts, which its error already says.
 """
 
 from __future__ import annotations
@@ -53,9 +55,11 @@ from tui.sources.budget import Backoff, RequestBudget
 from tui.sources.follower import FollowerStatus, LogEvent
 from tui.sources.loggroup import LogGroupRef, check_stream_prefix
 from tui.sources.recent import RecentEvents
+from tui.sources.stall import CALL_WAITS, STALLED, stalled_reason
 from tui.sources.tail_keys import DeliveredKeys, content_key
 
 SESSION_TIMEOUT = "SessionTimeoutException"
+STALL_S = 8.0  # no update for this long (one comes every second): a gap, and the source is stalled meanwhile
 MARGIN_MS = 60_000  # clock skew between this host and CloudWatch, and the update's own delay
 BACKFILL_EVERY_S = 60.0  # while every update is sampled, backfill this often instead of never
 MIN_SESSION_S = 60.0  # a session that timed out sooner is not a normal end: reconnect with backoff
@@ -141,8 +145,9 @@ class LiveTailSource:
     ARNs). ``deliver`` receives every new event once, in batches, from the worker thread.
     ``lookback_s`` is backfilled at the start (0: only new events); ``max_delay_s`` is how late an
     event may be ingested after its timestamp and still be recovered by a backfill. ``stop`` ends
-    ``run()``. ``stall_s``, ``queue_updates`` and ``backfill_every_s`` are the gap detectors'
-    thresholds (see the module docstring); a session that times out after ``min_session_s`` is
+    ``run()``. ``stall_s`` (default ``STALL_S``), ``queue_updates`` and ``backfill_every_s`` are the
+    gap detectors' thresholds (see the module docstring; ``stall_s`` is also when the source reads
+    ``stalled``); a session that times out after ``min_session_s`` is
     renewed at once, a shorter one with backoff. ``clock`` is epoch seconds.
     """
 
@@ -157,7 +162,7 @@ class LiveTailSource:
         stream_prefix: str | None = None,
         lookback_s: float = 900,
         max_delay_s: float = 1200,
-        stall_s: float = 8.0,
+        stall_s: float | None = None,
         queue_updates: int = 64,
         backfill_every_s: float = BACKFILL_EVERY_S,
         min_session_s: float = MIN_SESSION_S,
@@ -176,6 +181,7 @@ class LiveTailSource:
             raise ValueError(f"page limit must be 1 to 10000, not {page_limit!r}")
         if lookback_s < 0 or max_delay_s < 0:
             raise ValueError("lookback and max_delay must not be negative")
+        stall_s = STALL_S if stall_s is None else stall_s
         if stall_s <= 0 or queue_updates < 1:
             raise ValueError("stall_s must be positive and queue_updates at least 1")
         self.stop_event = stop or threading.Event()
@@ -209,6 +215,7 @@ class LiveTailSource:
         self._state = "starting"
         self._last_error: str | None = None
         self._last_update: float | None = None
+        self._heard_at = clock()  # the last frame of any session, or the start of the current attempt
         self._last_sid = 0
         self._current_sid = 0  # the session whose end is a gap (the newest one started)
         self._renewing = False  # a successor session is being opened
@@ -266,9 +273,16 @@ class LiveTailSource:
     def status(self) -> LiveTailStatus:
         now = self._clock()
         p50, p95 = self._recent.lag_percentiles(0.50, 0.95, now=now)
+        state, last_error = self._state, self._last_error
+        # Blind while waiting for a frame or an answer; not while backing off (the error says why)
+        waiting = None if self._retry_at is not None or self.stop_event.is_set() else self._heard_at
+        why = "Live Tail sends an update every second" if self._connected else CALL_WAITS
+        stalled = stalled_reason(waiting, now, self._stall_s, why)
+        if stalled is not None:
+            state, last_error = STALLED, stalled
         return LiveTailStatus(
             log_group=self.ref.label,
-            state=self._state,
+            state=state,
             last_poll=self._last_update,
             events_per_s=self._recent.rate(now),
             lag_p50_ms=p50,
@@ -276,7 +290,7 @@ class LiveTailSource:
             throttled=self._throttled,
             errors=self._errors,
             reread_ratio=(self._received_tail + self._received_backfill) / max(1, self._delivered),
-            last_error=self._last_error,
+            last_error=last_error,
             dedup_size=len(self._keys),
             calls=self._calls_tail + self._calls_backfill,
             events=self._delivered,
@@ -301,6 +315,8 @@ class LiveTailSource:
         Once its session starts it is the reader, and the old one closes after ``overlap_s``.
         """
         failures = 0
+        if not successor:
+            self._heard_at = self._clock()
         while not self.stop_event.is_set():
             step = "describe"
             sid = self._new_session_id()
@@ -320,6 +336,7 @@ class LiveTailSource:
                     for event in stream:
                         if self.stop_event.is_set():
                             return
+                        self._heard_at = self._clock()
                         if "sessionStart" in event:
                             started = self._clock()
                             self._on_session_start(sid)
@@ -346,6 +363,7 @@ class LiveTailSource:
                 failures += 1
                 self._retry_at = self._clock() + delay
                 self.stop_event.wait(delay)
+                self._heard_at = self._clock()  # the next attempt: stalled if it is not answered either
                 self._retry_at = None
 
     def _resolve_arn(self, client: Any) -> str:

@@ -81,7 +81,8 @@ class GroupsTable(KeyedTable):
 
 def evictions_line(status: Any, utc: bool) -> tuple[Any, ...]:
     """``evicted  12,345 groups (limits.rule_memory); detection degraded since 14:05:09``, as parts of
-    the definition's text; nothing when the rule never evicted a group."""
+    the definition's text (a cloudwatch rule names its series cap instead); nothing when the rule
+    never evicted a group."""
     if not status.evicted_groups:
         return ()
     since = status.degraded_since_ms
@@ -89,7 +90,7 @@ def evictions_line(status: Any, utc: bool) -> tuple[Any, ...]:
         "" if since is None
         else f"; detection degraded since {clock_time(since / 1000, utc)} ({status.degraded_evicted:,} since then)"
     )
-    evicted = f"{status.evicted_groups:,} groups (limits.rule_memory){degraded}"
+    evicted = f"{status.evicted_groups:,} groups ({status.evicted_by}){degraded}"
     return ("\n", ("evicted  ", "bold"), (evicted, "$warning"))
 
 

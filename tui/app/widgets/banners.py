@@ -41,13 +41,14 @@ class AlertBanner(Static):
 
 def degraded_line(degraded: Sequence[Any]) -> Content:
     """`` ⚠ DEGRADED   rule reject-by-src: detection degraded, 12,345 groups evicted
-    (limits.rule_memory)  +1 more``: the budget was full, so an alarm may have been missed."""
+    (limits.rule_memory)  +1 more``: the budget (or a cloudwatch rule's series cap, which the
+    parentheses name then) was full, so an alarm may have been missed."""
     first = degraded[0]
     return Content.assemble(
         (" ⚠ DEGRADED ", "reverse bold $warning"),
         "  rule ",
         (safe_text(first.name, 60), "bold"),
-        f": detection degraded, {first.degraded_evicted:,} groups evicted (limits.rule_memory)",
+        f": detection degraded, {first.degraded_evicted:,} groups evicted ({first.evicted_by})",
         (f"  +{len(degraded) - 1} more", "bold") if len(degraded) > 1 else "",
     )
 
