@@ -47,6 +47,8 @@ class Watch:
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
+            if not line.endswith("\n"):
+                break  # the last line, torn by the SIGKILL
             obj = json.loads(line)
             if obj["type"] == "record":
                 with self._changed:
