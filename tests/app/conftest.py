@@ -89,6 +89,19 @@ def screen_lines(app: FlowtailApp) -> list[str]:
     return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
 
 
+async def footer_line(pilot: Pilot, showing: str = "", rounds: int = 200) -> str:
+    """The screen's last row once its footer has drawn its keys (and ``showing``, a key the test
+    expects): Textual's footer recomposes a refresh after the screen's bindings change, later on a
+    loaded machine, and a test that read it at once saw a blank row. Each round waits for the app
+    to be idle again (no timers); after the last, the row as it is, for the test to judge."""
+    for _ in range(rounds):
+        line = screen_lines(pilot.app)[-1]
+        if line.strip() and showing in line:
+            return line
+        await pilot.pause()
+    return screen_lines(pilot.app)[-1]
+
+
 def screen_text(app: FlowtailApp) -> str:
     return "\n".join(screen_lines(app))
 

@@ -29,6 +29,7 @@ from tests.app.conftest import (
     NORMAL_LINES,
     build_app,
     feed,
+    footer_line,
     paste,
     rendered,
     rule,
@@ -159,7 +160,7 @@ async def test_the_80_column_footer_keeps_quit_with_a_filter_set(view):
         assert app.screen.query_one("#flows").pattern_text == "REJECT"
         [quit_key] = [key for key in app.screen.query(FooterKey) if key.action == "quit"]
         assert app.screen.region.contains_region(quit_key.region)
-        assert "q Quit" in screen_lines(app)[-1]
+        assert "q Quit" in await footer_line(pilot, "q Quit")
 
 
 @pytest.mark.parametrize("where", ["dashboard", "history", "filter input"])

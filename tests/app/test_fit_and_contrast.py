@@ -27,6 +27,7 @@ from tests.app.conftest import (
     END,
     build_app,
     feed,
+    footer_line,
     row_dict,
     rule,
     screen_lines,
@@ -274,7 +275,7 @@ async def test_the_dashboard_footer_shows_every_key_whole(view):
     app = build_app()
     async with app.run_test(size=size) as pilot:
         await feed(pilot, ALL_LINES)
-        footer = screen_lines(app)[-1]
+        footer = await footer_line(pilot, "? Keys")
         for key in ("q Quit", "/ Filter", "h Alerts", "i History", "e Errors", "o Order", "? Keys"):
             assert key in footer, (key, footer)
         assert footer.rstrip().endswith("? Keys")

@@ -9,7 +9,7 @@ from textual.widgets._footer import FooterKey
 
 from tui.app.widgets.footer import KeysFooter
 
-from tests.app.conftest import ALL_LINES, build_app, feed, paste, screen_lines
+from tests.app.conftest import ALL_LINES, build_app, feed, footer_line, paste
 
 
 def footer_labels(app) -> list[tuple[str, bool]]:
@@ -28,7 +28,7 @@ async def test_every_footer_key_is_whole_or_hidden(size, with_filter):
             await paste(pilot, "REJECT")
             await pilot.press("enter")
         await pilot.pause()
-        line = screen_lines(app)[-1]
+        line = await footer_line(pilot, "? Keys")
         labels = footer_labels(app)
         assert line.startswith("q Quit") and line.rstrip().endswith("? Keys"), line
         for label, shown in labels:
@@ -49,11 +49,11 @@ async def test_the_footer_names_what_enter_opens(size):
         await feed(pilot, ALL_LINES)
         app.screen.query_one(RulesPanel).focus()
         await pilot.press("enter")
-        assert "⏎ Evidence" in screen_lines(app)[-1]
+        assert "⏎ Evidence" in await footer_line(pilot, "⏎ Evidence")
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "⏎ Record" in screen_lines(app)[-1]
+        assert "⏎ Record" in await footer_line(pilot, "⏎ Record")
         await pilot.press("escape", "escape", "h")
         await pilot.pause()
-        assert "⏎ Evidence" in screen_lines(app)[-1]
+        assert "⏎ Evidence" in await footer_line(pilot, "⏎ Evidence")
