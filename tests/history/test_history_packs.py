@@ -10,6 +10,7 @@ import random
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tui.flowlog import DEFAULT_FORMAT
@@ -59,8 +60,12 @@ def test_packed_entries_answer_as_before_and_as_the_reference(tmp_path, subject)
     local = engine([path for path, _ in made], tmp_path / "cache")
     first = local.run(question)
     local.fill_cache()  # converts what an address's first answer scanned, then packs everything
-    assert len(packs(tmp_path / "cache")) == 1
+    [pack] = packs(tmp_path / "cache")
     assert all("pack" in meta for meta in metas(tmp_path / "cache"))
+    # every entry's rows once: an entry listed twice (converted by the answer, then by the filling)
+    # was packed twice, and its records counted twice
+    rows = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{pack / 'data.parquet'}')").fetchone()
+    assert rows == (sum(meta["records"] for meta in metas(tmp_path / "cache")),)
     assert not [path for path in (tmp_path / "cache").rglob("part-*.parquet")]  # the parts went into the pack
     again = local.run(question)
     assert f"0 converted to Parquet, {len(made)} from the cache" in again.notes[0]
@@ -121,3 +126,22 @@ def test_the_cap_counts_a_pack_once_and_removes_it_with_its_last_entry(tmp_path)
     again = engine(paths[3:], cache_root).run(question)
     assert "0 converted to Parquet, 3 from the cache" in again.notes[0]
     assert observed(again) == expected(question, [record for _, records in made[3:] for record in records])
+
+
+def test_entries_cached_before_a_scanned_answer_are_packed_once(tmp_path):
+    """A file already in the cache (loose) and three scanned for an address: the filling converts the
+    three and packs all four, each once (the cached one was listed by the answer and by the filling,
+    and went into the pack twice: its records counted twice)."""
+    made = files(tmp_path)
+    paths = [path for path, _ in made]
+    cache_root = tmp_path / "cache"
+    engine(paths[:1], cache_root).run(Question(Subject.parse("10.0.0.0/8"), ALWAYS, bin_seconds=BIN))
+    question = Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN, records_limit=500)
+    local = engine(paths, cache_root)
+    scanned = local.run(question)
+    local.fill_cache()
+    [pack] = packs(cache_root)
+    rows = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{pack / 'data.parquet'}')").fetchone()
+    assert rows == (sum(len(records) for _, records in made),)
+    cached = local.run(question)
+    assert observed(cached) == observed(scanned) == expected(question, [r for _, records in made for r in records])

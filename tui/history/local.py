@@ -103,7 +103,7 @@ class LocalEngine:
         self._s3: Any = None
         self.workers = workers or min(4, os.cpu_count() or 1)
         self.uncached = 0  # files the last answer scanned for its subject instead of reading the cache
-        self.unpacked: list[Entry] = []  # entries the last answer read from parts of their own
+        self.unpacked: dict[str, Entry] = {}  # entries the last answer read from parts of their own, by key
 
     def estimate(self, question: Question) -> int | None:
         """The local engine costs nothing: no estimate."""
@@ -220,7 +220,7 @@ class LocalEngine:
                 shutil.rmtree(staging, ignore_errors=True)  # what was not committed (a committed one moved)
         for entry in entries.values():
             reads.add(entry)
-        self.unpacked.extend(entry for entry in entries.values() if entry.pack is None)
+        self.unpacked.update((key, entry) for key, entry in entries.items() if entry.pack is None)
         records = sum(entry.records for entry in entries.values())
         malformed = sum(entry.malformed for entry in entries.values())
         return reads, len(todo), records, malformed
@@ -302,7 +302,7 @@ class LocalEngine:
 
         sources = self.sources(cancel)
         staging: Path | None = None
-        self.unpacked = []
+        self.unpacked = {}
         try:
             scanned_files: list[Source] = []
             if prefilterable(question.subject.kind):
@@ -342,15 +342,15 @@ class LocalEngine:
             done = threading.Event()
             threading.Thread(target=self._watch, args=([connection], cancel, done), daemon=True).start()
             try:
-                self.cache.pack(self.unpacked, connection)
+                self.cache.pack(list(self.unpacked.values()), connection)
             except Exception as error:  # the entries stay as they were: the answer stands
                 check_cancel(cancel)  # an interrupted COPY: cancelled
                 raise HistoryError(f"packing the cache failed: {str(error).splitlines()[0]}") from None
             finally:
                 done.set()
                 connection.close()
-            self.cache.trim(keep=frozenset(entry.key for entry in self.unpacked))  # packs counted once
-        self.unpacked = []
+            self.cache.trim(keep=frozenset(self.unpacked))  # packs counted once
+        self.unpacked = {}
         return converted
 
     @property
