@@ -118,3 +118,23 @@ def test_the_app_caches_through_history_access_after_the_answer(tmp_path):
     failing = HistoryAccess({"local": Failing})  # type: ignore[dict-item]
     failing.fill_cache("local")
     assert failing.notes == ("History cache: disk full",)
+
+
+@pytest.mark.parametrize("ends", [
+    pytest.param(["\r\n"] * 30, id="every-line-crlf"),  # DuckDB reads nothing at all, without an error
+    pytest.param(["\n"] + ["\r\n"] * 29, id="crlf-after-the-first"),
+    pytest.param(["\n"] * 20 + ["\r\n"] + ["\n"] * 9, id="one-crlf-further-on"),
+    pytest.param(["\n"] * 29 + ["\r"], id="a-cr-at-the-end"),
+])
+def test_carriage_returns_anywhere_convert_the_file_whole(tmp_path, ends):
+    """A file with CRLF lines is never scanned: its answer is the converted file's, as replay reads it."""
+    rng = random.Random(31)
+    path = tmp_path / "cr.log"
+    path.write_bytes("".join(f"{line(DEFAULT_FORMAT, rng)}{end}" for end in ends).encode())
+    question = Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN, records_limit=100)
+    local = LocalEngine([str(path)], DEFAULT_FORMAT, ParquetCache(tmp_path / "cache", 10**9), workers=1)
+    scanned = local.run(question)
+    assert local.uncached == 0  # converted whole, not scanned
+    converted = LocalEngine([str(path)], DEFAULT_FORMAT, ParquetCache(tmp_path / "other", 10**9), workers=1).run(
+        Question(Subject.parse("10.0.0.1/32"), ALWAYS, bin_seconds=BIN, records_limit=100))
+    assert observed(scanned) == observed(converted)

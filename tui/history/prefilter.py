@@ -13,7 +13,6 @@ malformed lines of the whole file are not known.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -40,57 +39,45 @@ def _first_line(path: str) -> bytes | None:
     return line if line.endswith(b"\n") else None
 
 
-def _text_size(path: str) -> tuple[int, bool]:
-    """(the file's decompressed size modulo 2**32, whether it is gzip): a gzip file's trailer gives
-    its last member's size (a file of several members then fails the check: converted whole)."""
+def _gzip(path: str) -> bool:
     with open(path, "rb") as raw:
-        gz = raw.read(2) == b"\x1f\x8b"
-        if not gz:
-            return os.fstat(raw.fileno()).st_size, False
-        raw.seek(-4, os.SEEK_END)
-        return int.from_bytes(raw.read(4), "little"), True
+        return raw.read(2) == b"\x1f\x8b"
 
 
 def candidates(path: str, needle: str, target: Path, connection: Any) -> bool:
     """Write the candidate lines of ``path`` (see the module) to ``target``, in the file's order.
     False when DuckDB did not read the file as its lines (not UTF-8, a carriage return, a corrupt
-    gzip...): the caller converts that file whole, which says what is wrong. DuckDB's reader can
-    drop lines without an error (CRLF lines), so the lines' bytes read must add up to the file's."""
+    gzip...): the caller converts that file whole, which says what is wrong.
+
+    A line is one column whose delimiter is the carriage return, so a CR further on is an error
+    instead of a line dropped without one; a file whose first line ends in CRLF, which DuckDB's reader
+    reads as nothing at all, is not scanned. NUL and other control bytes, blank lines and gzip files
+    of several members read as they are."""
     import duckdb
 
     ensure_readable([path])  # a binary file: the one-line error a conversion gives
     first = _first_line(path)
-    if first is None:
+    if first is None or first.endswith(b"\r\n"):  # a CRLF first line: DuckDB drops every CRLF line
         return False
-    size, gz = _text_size(path)
     kept = (
         f"contains(line, {literal(needle)}) OR contains(line, '\\') "
         "OR NOT (contains(line, '.') OR contains(line, ':'))"
     )
     lines = (
-        f"read_csv({literal(path)}, columns={{'line': 'VARCHAR'}}, delim='\\x01', header=false, quote='', "
+        f"read_csv({literal(path)}, columns={{'line': 'VARCHAR'}}, delim='\\r', header=false, quote='', "
         "escape='', auto_detect=false, strict_mode=true, skip=1, new_line='\\n', "
-        f"compression='{'gzip' if gz else 'none'}')"
+        f"compression='{'gzip' if _gzip(path) else 'none'}')"
     )
-    # One scan: each kept line is its own group (by its line number), the others one group; every
-    # group adds up its lines' bytes.
     try:
-        result = connection.execute(
-            f"SELECT CASE WHEN kept THEN number END AS key, any_value(line) FILTER (WHERE kept), "
-            f"sum(coalesce(strlen(line), 0) + 1) FROM (SELECT line, {kept} AS kept, row_number() OVER () AS number "
-            f"FROM {lines}) GROUP BY 1 ORDER BY 1 NULLS LAST"
-        )
-        total = len(first)
+        # A filtered scan keeps the insertion order (DuckDB's default): the kept lines come in the file's order.
+        result = connection.execute(f"SELECT line FROM {lines} WHERE {kept}")
         with open(target, "wb") as out:
             out.write(first)
             while rows := result.fetchmany(FETCH_ROWS):
-                for key, line, count in rows:
-                    total += count
-                    if key is not None:
-                        out.write(f"{line or ''}\n".encode())
+                out.write("".join(f"{line or ''}\n" for (line,) in rows).encode())
     except duckdb.Error:
         return False
-    return total % 2**32 == size or (total - 1) % 2**32 == size  # -1: the last line had no newline
+    return True
 
 
 def prefiltered(
