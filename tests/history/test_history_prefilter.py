@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tui.errors import FlowtailError
 from tui.flowlog import DEFAULT_FORMAT
 from tui.history.cache import ParquetCache
 from tui.history.local import LocalEngine
@@ -40,7 +41,7 @@ def _files(directory: Path) -> list[Path]:
     torn.insert(20, "")
     plain = write_file(directory / "torn.log", torn)
     first = write_file(directory / "first.log", v5[80:120])  # no header: the default layout, records malformed
-    crlf = directory / "crlf.log"  # DuckDB does not read these as lines: converted whole
+    crlf = directory / "crlf.log"  # scanned as bytes: the exact reader judges the CRs, as in a conversion
     crlf.write_bytes("".join(f"{text}\r\n" for text in default[:40]).encode())
     bad = directory / "bad-utf8.log"
     bad.write_bytes("".join(f"{text}\n" for text in default[40:60]).encode() + b"10.0.0.1 \xff\xfe torn\n")
@@ -57,10 +58,10 @@ def test_the_scanned_answer_is_the_converted_one(tmp_path, subject):
                         workers=2)
     question = Question(Subject.parse(subject), ALWAYS, bin_seconds=BIN, records_limit=1000)
     scanned = local.run(question)
-    assert local.uncached == len(files) - 2  # the CRLF and the non-UTF-8 files: converted whole
+    assert local.uncached == len(files)  # every one scanned, the CRLF and the non-UTF-8 files too
     assert any("not yet in the cache" in note for note in scanned.notes)
     assert not any("were no record" in note for note in scanned.notes)  # not known for the scanned files
-    assert local.fill_cache() == len(files) - 2 and local.uncached == 0
+    assert local.fill_cache() == len(files) and local.uncached == 0
     cached = local.run(question)
     assert f"0 converted to Parquet, {len(files)} from the cache" in cached.notes[0]
     assert cached.records_matched > 0
@@ -126,15 +127,59 @@ def test_the_app_caches_through_history_access_after_the_answer(tmp_path):
     pytest.param(["\n"] * 20 + ["\r\n"] + ["\n"] * 9, id="one-crlf-further-on"),
     pytest.param(["\n"] * 29 + ["\r"], id="a-cr-at-the-end"),
 ])
-def test_carriage_returns_anywhere_convert_the_file_whole(tmp_path, ends):
-    """A file with CRLF lines is never scanned: its answer is the converted file's, as replay reads it."""
+def test_carriage_returns_anywhere_read_as_the_converted_file_reads_them(tmp_path, ends):
+    """A file with CRs, wherever they are, is scanned as its bytes are (DuckDB's line reader, once
+    the scanner, read a file whose first line ended in CRLF as nothing at all): its answer is the
+    converted file's, as replay reads it."""
     rng = random.Random(31)
     path = tmp_path / "cr.log"
     path.write_bytes("".join(f"{line(DEFAULT_FORMAT, rng)}{end}" for end in ends).encode())
     question = Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN, records_limit=100)
     local = LocalEngine([str(path)], DEFAULT_FORMAT, ParquetCache(tmp_path / "cache", 10**9), workers=1)
     scanned = local.run(question)
-    assert local.uncached == 0  # converted whole, not scanned
+    assert local.uncached == 1  # scanned
     converted = LocalEngine([str(path)], DEFAULT_FORMAT, ParquetCache(tmp_path / "other", 10**9), workers=1).run(
         Question(Subject.parse("10.0.0.1/32"), ALWAYS, bin_seconds=BIN, records_limit=100))
     assert observed(scanned) == observed(converted)
+
+
+def _scanned_and_converted(paths: list[Path], tmp_path: Path, subject: str = "10.0.0.1") -> tuple[dict, dict, int]:
+    question = Question(Subject.parse(subject), ALWAYS, bin_seconds=BIN, records_limit=1000)
+    local = LocalEngine([str(path) for path in paths], DEFAULT_FORMAT, ParquetCache(tmp_path / "scan", 10**9),
+                        workers=2)
+    scanned = local.run(question)
+    wide = f"{subject}/{128 if ':' in subject else 32}"
+    converted = LocalEngine([str(path) for path in paths], DEFAULT_FORMAT, ParquetCache(tmp_path / "conv", 10**9),
+                            workers=1).run(Question(Subject.parse(wide), ALWAYS, bin_seconds=BIN, records_limit=1000))
+    return observed(scanned), observed(converted), local.uncached
+
+
+@pytest.mark.parametrize(("out_bytes", "in_bytes"), [(7, 5), (64, 3), (4096, 100), (1 << 20, 1 << 16)])
+@pytest.mark.parametrize("inflate", ["isal", "zlib"])
+def test_any_block_sizes_and_either_inflater_give_the_converted_answer(tmp_path, monkeypatch, out_bytes, in_bytes,
+                                                                      inflate):
+    """Lines, candidates and gzip members cut across every block boundary: the same answer."""
+    import zlib
+
+    from tui.history import prefilter
+
+    monkeypatch.setattr(prefilter, "INFLATE_OUT", out_bytes)
+    monkeypatch.setattr(prefilter, "READ_IN", in_bytes)
+    if inflate == "zlib":
+        monkeypatch.setattr(prefilter, "_inflate", lambda: zlib)
+    files = _files(tmp_path)
+    members = tmp_path / "members.log.gz"  # cat a.gz b.gz: two gzip members in one file
+    members.write_bytes(gzip.compress(files[1].read_bytes()) + gzip.compress(files[5].read_bytes()))
+    scanned, converted, uncached = _scanned_and_converted([*files, members], tmp_path)
+    assert uncached == len(files) + 1
+    assert scanned == converted and converted["matched"] > 0
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupt"])
+def test_a_damaged_gzip_is_converted_whole_and_says_so(tmp_path, damage):
+    data = gzip.compress("".join(f"{line(DEFAULT_FORMAT, random.Random(4))}\n" for _ in range(200)).encode())
+    path = tmp_path / "damaged.log.gz"
+    path.write_bytes(data[: len(data) // 2] if damage == "truncated" else data[:20] + b"\x00" * 40 + data[60:])
+    question = Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN)
+    with pytest.raises(FlowtailError, match="damaged.log.gz"):
+        LocalEngine([str(path)], DEFAULT_FORMAT, ParquetCache(tmp_path / "cache", 10**9), workers=1).run(question)

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from tui.flowlog import FIELDS, FlowFormat, detect_header
 from tui.history.sql import column, literal, quoted
-from tui.sources.files import read_chunks
+from tui.sources.files import GZIP_ERRORS, read_chunks
 
 MILLISECONDS_ABOVE = 10**11  # as tui.flowlog.values: epoch values above this are milliseconds
 
@@ -157,7 +157,10 @@ def convert_fast(path: str, fmt: FlowFormat, staging: Path, connection: Any) -> 
     number that is no 64-bit integer): the exact path reads that file."""
     import duckdb
 
-    first, gz = _first_line(path)
+    try:
+        first, gz = _first_line(path)
+    except GZIP_ERRORS:  # a corrupt or truncated gzip: the exact path's reader says so in one line
+        return None
     header = detect_header(first.strip())
     layout, skip = (header, 1) if header is not None else (fmt, 0)
     part = staging / "part-0.parquet"

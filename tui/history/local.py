@@ -364,34 +364,35 @@ class LocalEngine:
     ) -> int:
         """Add to ``reads`` the Parquet of each file's candidate records (:mod:`tui.history.prefilter`),
         written in ``staging``; the number of files converted whole into the cache instead (those
-        DuckDB cannot read as lines), which ``reads`` gets as cache entries."""
+        that cannot be scanned as bytes), which ``reads`` gets as cache entries."""
         from tui.history.prefilter import gather, prefiltered, to_parquet
 
         layouts: dict[FlowFormat, Path] = {}
         whole: list[Source] = []
-        with self._duckdb_threads(len(files), cancel, "history-scan") as (pool, borrow, every):
 
-            def scan(index: int, source: Source) -> Any:
-                directory = staging / str(index)
-                directory.mkdir()
-                with borrow() as connection:
-                    return prefiltered(source.path or "", needle, self.fmt, directory, connection)
+        def scan(index: int, source: Source) -> Any:
+            directory = staging / str(index)
+            directory.mkdir()
+            return prefiltered(source.path or "", needle, self.fmt, directory, cancel)
 
+        # Threads: decompression (zlib's or ISA-L's) and bytes.find run without the GIL for the most part.
+        with concurrent.futures.ThreadPoolExecutor(max(1, min(self.workers, len(files))), "history-scan") as pool:
             futures = {pool.submit(scan, index, source): source for index, source in enumerate(files)}
-            for finished, future in enumerate(concurrent.futures.as_completed(futures), start=1):
-                try:
-                    result = future.result()
-                except Exception:
-                    check_cancel(cancel)  # an interrupted statement: cancelled
-                    raise
-                check_cancel(cancel)
-                note(f"scanned {finished} of {len(files)} files for {needle}")
-                if result is None:
-                    whole.append(futures[future])
-                else:
-                    gather(result, layouts, staging)
             try:
-                reads.files.extend(to_parquet(layouts, staging, every[0]))
+                for finished, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+                    result = future.result()  # HistoryCancelled when cancel was set
+                    check_cancel(cancel)
+                    note(f"scanned {finished} of {len(files)} files for {needle}")
+                    if result is None:
+                        whole.append(futures[future])
+                    else:
+                        gather(result, layouts, staging)
+            finally:
+                for future in futures:
+                    future.cancel()
+        with self._duckdb_threads(1, cancel, "history-candidates") as (_, _, (connection,)):
+            try:
+                reads.files.extend(to_parquet(layouts, staging, connection))
             except Exception:
                 check_cancel(cancel)
                 raise
