@@ -71,6 +71,15 @@ class Source:
         return self.label.endswith(PARQUET_SUFFIX)
 
 
+def _scan_worker(path: str, needle: str, fmt_text: str, staging: str) -> list[tuple[str, str]] | None:
+    """Process-pool entry: one file's candidate records (:func:`tui.history.prefilter.prefiltered`) as
+    (layout, text file) pairs; None when the file is to be converted whole."""
+    from tui.history.prefilter import prefiltered
+
+    found = prefiltered(path, needle, FlowFormat.parse(fmt_text), Path(staging))
+    return None if found is None else [(str(layout), str(text)) for layout, text in found.items()]
+
+
 def _convert_worker(path: str, fmt_text: str, staging: str) -> tuple[list[str], int, int]:
     """Process-pool entry: convert one file line by line (its own DuckDB connection)."""
     from tui.history.ingest import convert_exact
@@ -256,21 +265,26 @@ class LocalEngine:
         yield from self._convert_exact(exact, cancel)
 
     def _convert_exact(self, todo: list[tuple[Source, Path, str]], cancel: threading.Event | None) -> Any:
-        if not todo:
-            return
         fmt_text = str(self.fmt)
-        if self.workers <= 1 or len(todo) == 1:
-            for source, staging, path in todo:
+        jobs = {(source, staging): (path, fmt_text, str(staging)) for source, staging, path in todo}
+        for (source, staging), converted in self._in_processes(_convert_worker, jobs, cancel):
+            yield source, staging, converted
+
+    def _in_processes(self, work: Callable[..., Any], jobs: dict[Any, tuple[Any, ...]],
+                      cancel: threading.Event | None) -> Iterator[tuple[Any, Any]]:
+        """(key, ``work(*arguments)``) for each job, as they finish: in up to ``self.workers`` spawned
+        processes (Python's share of the work is parallel only there; spawned, not forked, from a
+        process holding DuckDB's threads), in this one for a single job or worker. ``cancel`` is
+        looked at between jobs; the running ones finish (each is one file)."""
+        if self.workers <= 1 or len(jobs) <= 1:
+            for key, arguments in jobs.items():
                 check_cancel(cancel)
-                yield source, staging, _convert_worker(path, fmt_text, str(staging))
+                yield key, work(*arguments)
             return
-        context = multiprocessing.get_context("spawn")  # no fork of a process holding DuckDB's threads
-        pool = concurrent.futures.ProcessPoolExecutor(min(self.workers, len(todo)), mp_context=context)
+        context = multiprocessing.get_context("spawn")
+        pool = concurrent.futures.ProcessPoolExecutor(min(self.workers, len(jobs)), mp_context=context)
         try:
-            futures = {
-                pool.submit(_convert_worker, path, fmt_text, str(staging)): (source, staging)
-                for source, staging, path in todo
-            }
+            futures = {pool.submit(work, *arguments): key for key, arguments in jobs.items()}
             pending = set(futures)
             while pending:
                 check_cancel(cancel)
@@ -278,8 +292,7 @@ class LocalEngine:
                     pending, timeout=INTERRUPT_POLL_S * 4, return_when=concurrent.futures.FIRST_COMPLETED
                 )
                 for future in finished:
-                    source, staging = futures[future]
-                    yield source, staging, future.result()
+                    yield futures[future], future.result()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -365,31 +378,23 @@ class LocalEngine:
         """Add to ``reads`` the Parquet of each file's candidate records (:mod:`tui.history.prefilter`),
         written in ``staging``; the number of files converted whole into the cache instead (those
         that cannot be scanned as bytes), which ``reads`` gets as cache entries."""
-        from tui.history.prefilter import gather, prefiltered, to_parquet
+        from tui.history.prefilter import gather, to_parquet
 
         layouts: dict[FlowFormat, Path] = {}
         whole: list[Source] = []
-
-        def scan(index: int, source: Source) -> Any:
+        jobs = {}
+        for index, source in enumerate(files):
             directory = staging / str(index)
             directory.mkdir()
-            return prefiltered(source.path or "", needle, self.fmt, directory, cancel)
-
-        # Threads: decompression (zlib's or ISA-L's) and bytes.find run without the GIL for the most part.
-        with concurrent.futures.ThreadPoolExecutor(max(1, min(self.workers, len(files))), "history-scan") as pool:
-            futures = {pool.submit(scan, index, source): source for index, source in enumerate(files)}
-            try:
-                for finished, future in enumerate(concurrent.futures.as_completed(futures), start=1):
-                    result = future.result()  # HistoryCancelled when cancel was set
-                    check_cancel(cancel)
-                    note(f"scanned {finished} of {len(files)} files for {needle}")
-                    if result is None:
-                        whole.append(futures[future])
-                    else:
-                        gather(result, layouts, staging)
-            finally:
-                for future in futures:
-                    future.cancel()
+            jobs[source] = (source.path or "", needle, str(self.fmt), str(directory))
+        # In processes: the scan's Python (bytes.find, a translate, the exact reading of the candidates)
+        # holds the GIL, and two threads of it ran on one core's worth of time.
+        for finished, (source, found) in enumerate(self._in_processes(_scan_worker, jobs, cancel), start=1):
+            note(f"scanned {finished} of {len(files)} files for {needle}")
+            if found is None:
+                whole.append(source)
+            else:
+                gather({FlowFormat.parse(layout): Path(text) for layout, text in found}, layouts, staging)
         with self._duckdb_threads(1, cancel, "history-candidates") as (_, _, (connection,)):
             try:
                 reads.files.extend(to_parquet(layouts, staging, connection))

@@ -15,14 +15,12 @@ malformed lines of the whole file are not known.
 from __future__ import annotations
 
 import shutil
-import threading
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, Iterator
 
 from tui.flowlog import FlowFormat
 from tui.history.ingest import copy_records, split_layouts
-from tui.history.model import check_cancel
 
 FIRST_LINE_MAX = 1 << 20
 
@@ -87,25 +85,27 @@ def _blocks(path: str) -> Iterator[bytes]:
 
 
 def _line_chunks(path: str) -> Iterator[bytes]:
-    """The file as chunks of whole lines (each ending in a newline, but maybe the file's last)."""
+    """The file as chunks of whole lines (each ending in a newline, but maybe the file's last); a
+    file that fits in one block is that block, not a copy of it."""
     pending = b""
     for block in _blocks(path):
-        data = pending + block
+        data = pending + block if pending else block
         cut = data.rfind(b"\n") + 1
-        pending = data[cut:]
+        pending = data[cut:] if cut < len(data) else b""
         if len(pending) > LINE_MAX:
             raise Unreadable(f"a line longer than {LINE_MAX} bytes")
         if cut:
-            yield data[:cut]
+            yield data if cut == len(data) else data[:cut]
     if pending:
         yield pending
 
 
-def _starts(chunk: bytes, needle: bytes) -> list[int]:
-    """Where the candidate lines of ``chunk`` (see the module) start, in order."""
+def _starts(chunk: bytes, needle: bytes, begin: int = 0) -> list[int]:
+    """Where the candidate lines of ``chunk`` (see the module) from offset ``begin`` (a line's start)
+    start, in order."""
     starts = set()
     for token in (needle, b"\\"):
-        found = chunk.find(token)
+        found = chunk.find(token, begin)
         while found >= 0:
             starts.add(chunk.rfind(b"\n", 0, found) + 1)
             end = chunk.find(b"\n", found)
@@ -116,20 +116,22 @@ def _starts(chunk: bytes, needle: bytes) -> list[int]:
     marks = b"\n" + chunk.translate(None, _MARKS)
     if not marks.endswith(b"\n"):
         marks += b"\n"
+    skipped = chunk.count(b"\n", 0, begin)  # the lines before ``begin``
     found = marks.find(b"\n\n")
-    if found >= 0:
-        lengths = list(accumulate(map(len, chunk.split(b"\n"))))  # line i starts at lengths[i-1] + i
-        line = counted = 0
-        while found >= 0:
-            line += marks.count(b"\n", counted, found + 1)  # the newlines up to this one: its line is next
-            counted = found + 1
-            index = line - 1
+    lengths: list[int] = []
+    line = counted = 0
+    while found >= 0:
+        line += marks.count(b"\n", counted, found + 1)  # the newlines up to this one: its line is next
+        counted = found + 1
+        index = line - 1
+        if index >= skipped:
+            lengths = lengths or list(accumulate(map(len, chunk.split(b"\n"))))  # line i: lengths[i-1] + i
             starts.add(lengths[index - 1] + index if index else 0)
-            found = marks.find(b"\n\n", found + 1)
+        found = marks.find(b"\n\n", found + 1)
     return sorted(starts)
 
 
-def candidates(path: str, needle: str, target: Path, cancel: threading.Event | None = None) -> bool:
+def candidates(path: str, needle: str, target: Path) -> bool:
     """Write the candidate lines of ``path`` (see the module) to ``target``, in the file's order and
     exactly as its bytes are (a CR, a NUL, invalid UTF-8 or a JSON escape is the exact reader's to
     judge, as it judges the whole file); False when the file cannot be read so (a corrupt or
@@ -140,15 +142,14 @@ def candidates(path: str, needle: str, target: Path, cancel: threading.Event | N
     try:
         with open(target, "wb") as out:
             for chunk in _line_chunks(path):
-                check_cancel(cancel)
+                begin = 0
                 if first:  # the first line as it is, whatever it holds (a header, a binary start)
                     first = False
-                    end = chunk.find(b"\n")
-                    if end < 0 or end >= FIRST_LINE_MAX:
+                    begin = chunk.find(b"\n") + 1
+                    if not begin or begin > FIRST_LINE_MAX:
                         return False
-                    out.write(chunk[: end + 1])
-                    chunk = chunk[end + 1:]
-                for start in _starts(chunk, text):
+                    out.write(chunk[:begin])
+                for start in _starts(chunk, text, begin):
                     end = chunk.find(b"\n", start)
                     out.write(chunk[start:] + b"\n" if end < 0 else chunk[start: end + 1])
     except (OSError, Unreadable):
@@ -156,15 +157,13 @@ def candidates(path: str, needle: str, target: Path, cancel: threading.Event | N
     return not first
 
 
-def prefiltered(
-    path: str, needle: str, fmt: FlowFormat, staging: Path, cancel: threading.Event | None = None
-) -> dict[FlowFormat, Path] | None:
+def prefiltered(path: str, needle: str, fmt: FlowFormat, staging: Path) -> dict[FlowFormat, Path] | None:
     """The records among ``path``'s candidate lines as text, one file per layout in ``staging``
     (:func:`tui.history.ingest.split_layouts`; then :func:`to_parquet`); None when the file cannot
     be prefiltered (convert it whole)."""
     text = staging / "candidates.txt"
     try:
-        if not candidates(path, needle, text, cancel):
+        if not candidates(path, needle, text):
             return None
         return split_layouts(str(text), fmt, staging)[0]
     finally:
