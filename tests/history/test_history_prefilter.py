@@ -183,3 +183,19 @@ def test_a_damaged_gzip_is_converted_whole_and_says_so(tmp_path, damage):
     question = Question(Subject.parse("10.0.0.1"), ALWAYS, bin_seconds=BIN)
     with pytest.raises(FlowtailError, match="damaged.log.gz"):
         LocalEngine([str(path)], DEFAULT_FORMAT, ParquetCache(tmp_path / "cache", 10**9), workers=1).run(question)
+
+
+def _sigint_disposition(_: int) -> object:
+    import signal
+
+    return signal.getsignal(signal.SIGINT)
+
+
+def test_the_scanning_processes_leave_ctrl_c_to_the_command(tmp_path):
+    """Ctrl-C reaches every process of the terminal's group: a pool process that took it would print
+    a KeyboardInterrupt traceback under the command's one line."""
+    import signal
+
+    local = LocalEngine([], DEFAULT_FORMAT, ParquetCache(tmp_path / "cache", 10**9), workers=2)
+    results = dict(local._in_processes(_sigint_disposition, {index: (index,) for index in range(2)}, None))
+    assert set(results.values()) == {signal.SIG_IGN}

@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import queue
 import shutil
+import signal
 import threading
 import time
 from contextlib import contextmanager
@@ -69,6 +70,12 @@ class Source:
     @property
     def parquet(self) -> bool:
         return self.label.endswith(PARQUET_SUFFIX)
+
+
+def _leave_ctrl_c_to_the_parent() -> None:
+    """A pool process's start: Ctrl-C reaches every process of the terminal's group, and a worker's
+    KeyboardInterrupt would print its traceback; the parent cancels the pool instead."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _scan_worker(path: str, needle: str, fmt_text: str, staging: str) -> list[tuple[str, str]] | None:
@@ -282,7 +289,9 @@ class LocalEngine:
                 yield key, work(*arguments)
             return
         context = multiprocessing.get_context("spawn")
-        pool = concurrent.futures.ProcessPoolExecutor(min(self.workers, len(jobs)), mp_context=context)
+        pool = concurrent.futures.ProcessPoolExecutor(
+            min(self.workers, len(jobs)), mp_context=context, initializer=_leave_ctrl_c_to_the_parent
+        )
         try:
             futures = {pool.submit(work, *arguments): key for key, arguments in jobs.items()}
             pending = set(futures)
