@@ -40,7 +40,7 @@ def _inflate() -> Any:
     """zlib's module, or ISA-L's (``isal``, in the history extra: the same API, inflating two to three
     times as fast; decompression is most of a first answer's work). Both release the GIL."""
     try:
-        from isal import isal_zlib
+        from isal import isal_zlib  # type: ignore[import-not-found, unused-ignore]  # not on every machine
     except ImportError:
         import zlib
 
