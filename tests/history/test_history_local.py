@@ -270,3 +270,9 @@ def test_files_that_need_the_exact_path_are_read_by_worker_processes(tmp_path):
     answer = local.run(question)
     assert observed(answer) == expected(question, [(DEFAULT_FORMAT, text) for text in records])
     assert "2 converted to Parquet" in answer.notes[0]
+
+
+def test_the_files_note_counts_in_words(tmp_path):
+    path = write_file(tmp_path / "one.log", [line(DEFAULT_FORMAT, random.Random(2)) for _ in range(5)])
+    answer = engine([path], tmp_path).run(Question(Subject.parse("10.0.0.0/8"), ALWAYS, bin_seconds=BIN))
+    assert answer.notes[0].startswith("1 file: ")  # not "1 files"

@@ -46,6 +46,7 @@ from tui.history.sql import (
     table_fields,
     timeline_rows,
 )
+from tui.words import counted
 
 PARQUET_SUFFIX = ".parquet"
 MATCHED = "flowtail_matched"  # the records concerning the subject in the range (temporary tables)
@@ -333,13 +334,13 @@ class LocalEngine:
                 [s for s in sources if s not in scanned_files], note, cancel
             )
             cached = len(sources) - converted
-            notes = [f"{len(sources)} files: {converted} converted to Parquet, {cached} from the cache"]
+            notes = [f"{counted(len(sources), 'file')}: {converted} converted to Parquet, {cached} from the cache"]
             self.uncached = 0
             if scanned_files:
                 staging = self.cache.staging()
                 whole = self._prefilter(question.subject.value, scanned_files, staging, reads, note, cancel)
                 self.uncached = len(scanned_files) - whole
-                notes[0] = (f"{len(sources)} files: {converted + whole} converted to Parquet, "
+                notes[0] = (f"{counted(len(sources), 'file')}: {converted + whole} converted to Parquet, "
                             f"{cached - len(scanned_files)} from the cache, {self.uncached} "
                             f"scanned for {question.subject.value} (not yet in the cache)")
                 malformed = 0  # the scanned files' malformed lines are not known: no partial count
