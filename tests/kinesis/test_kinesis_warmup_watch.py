@@ -76,8 +76,7 @@ def test_an_attack_straddling_a_sigkill_alarms_and_pages_once(aws_endpoint, tmp_
         assert wait_until(lambda: checkpoint.exists()
                           and any(s["sequence"] for s in json.loads(checkpoint.read_text())["shards"].values()))
     finally:
-        first.process.kill()  # SIGKILL: no clean stop
-        first.process.communicate(timeout=30)
+        first.stop(signal.SIGKILL)  # no clean stop
     before = set(records(first))
     assert len(before) == 19 and first.alerts() == []  # 19 of 20: no alarm yet
 
