@@ -353,25 +353,18 @@ class LocalEngine:
         """Make the next question read the cache alone, from one file where it can: convert the
         files the last answer scanned instead (:attr:`uncached`), then pack the entries it read that
         have parts of their own (:meth:`ParquetCache.pack`); the number of files converted."""
-        from tui.history.duck import connect
-
         converted = 0
         if self.uncached:
             _, converted, _, _ = self._prepare(self.sources(cancel), lambda _text: None, cancel)
             self.uncached = 0
         if len(self.unpacked) >= 2:
             check_cancel(cancel)
-            connection = connect(temp_directory=str(self.cache.root / ".duckdb-tmp"))
-            done = threading.Event()
-            threading.Thread(target=self._watch, args=([connection], cancel, done), daemon=True).start()
-            try:
-                self.cache.pack(list(self.unpacked.values()), connection)
-            except Exception as error:  # the entries stay as they were: the answer stands
-                check_cancel(cancel)  # an interrupted COPY: cancelled
-                raise HistoryError(f"packing the cache failed: {str(error).splitlines()[0]}") from None
-            finally:
-                done.set()
-                connection.close()
+            with self._connections(cancel) as (connection,):
+                try:
+                    self.cache.pack(list(self.unpacked.values()), connection)
+                except Exception as error:  # the entries stay as they were: the answer stands
+                    check_cancel(cancel)  # an interrupted COPY: cancelled
+                    raise HistoryError(f"packing the cache failed: {str(error).splitlines()[0]}") from None
             self.cache.trim(keep=frozenset(self.unpacked))  # packs counted once
         self.unpacked = {}
         return converted
@@ -405,7 +398,7 @@ class LocalEngine:
                 whole.append(source)
             else:
                 gather({FlowFormat.parse(layout): Path(text) for layout, text in found}, layouts, staging)
-        with self._duckdb_threads(1, cancel, "history-candidates") as (_, _, (connection,)):
+        with self._connections(cancel) as (connection,):
             try:
                 reads.files.extend(to_parquet(layouts, staging, connection))
             except Exception:
@@ -430,12 +423,10 @@ class LocalEngine:
         return replace(answer, bytes_scanned=scanned, elapsed_ms=elapsed(), notes=(*answer.notes, *notes))
 
     def _query(self, question: Question, reads: Reads, cancel: threading.Event | None) -> Answer:
-        from tui.history.duck import connect
+        with self._connections(cancel) as (connection,):
+            return self._query_with(connection, question, reads, cancel)
 
-        connection = connect(temp_directory=str(self.cache.root / ".duckdb-tmp"))
-        done = threading.Event()
-        watcher = threading.Thread(target=self._watch, args=([connection], cancel, done), daemon=True)
-        watcher.start()
+    def _query_with(self, connection: Any, question: Question, reads: Reads, cancel: threading.Event | None) -> Answer:
         try:
             connection.execute(f"CREATE VIEW flows AS {reads.relation()}")
             columns = [row[0] for row in connection.execute("DESCRIBE flows").fetchall()]
@@ -457,9 +448,6 @@ class LocalEngine:
         except Exception as error:
             check_cancel(cancel)
             raise HistoryError(f"the local engine failed: {str(error).splitlines()[0]}") from None
-        finally:
-            done.set()
-            connection.close()
         check_cancel(cancel)
         return Answer(
             self.name, question, timeline, peers, records, records_matched=sum(row.flows for row in timeline)
@@ -502,30 +490,40 @@ class LocalEngine:
         """(a thread pool, ``borrow()`` lending one of its DuckDB connections, the connections): one
         single-threaded connection per thread, up to ``self.workers`` for ``jobs``; every running statement is
         interrupted when ``cancel`` is set, and the pool and connections are closed on exit."""
-        from tui.history.duck import connect
-
         count = max(1, min(self.workers, jobs))
-        connections: queue.Queue[Any] = queue.Queue()
-        for _ in range(count):
-            connections.put(connect(temp_directory=str(self.cache.root / ".duckdb-tmp"), threads=1))
-        every = list(connections.queue)
-        done = threading.Event()
-        threading.Thread(target=self._watch, args=(every, cancel, done), daemon=True).start()
-
-        @contextmanager
-        def borrow() -> Iterator[Any]:
-            connection = connections.get()
-            try:
-                yield connection
-            finally:
+        with self._connections(cancel, count, threads=1) as every:
+            connections: queue.Queue[Any] = queue.Queue()
+            for connection in every:
                 connections.put(connection)
 
-        pool = concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix=name)
+            @contextmanager
+            def borrow() -> Iterator[Any]:
+                connection = connections.get()
+                try:
+                    yield connection
+                finally:
+                    connections.put(connection)
+
+            pool = concurrent.futures.ThreadPoolExecutor(count, thread_name_prefix=name)
+            try:
+                yield pool, borrow, every
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    @contextmanager
+    def _connections(self, cancel: threading.Event | None, count: int = 1, threads: int | None = None) -> Iterator[Any]:
+        """``count`` DuckDB connections (a list), their running statements interrupted when ``cancel``
+        is set, closed on exit; ``threads`` each (default: :data:`tui.history.duck.THREADS`)."""
+        from tui.history.duck import THREADS, connect
+
+        every = [connect(temp_directory=str(self.cache.root / ".duckdb-tmp"), threads=threads or THREADS)
+                 for _ in range(count)]
+        done = threading.Event()
+        threading.Thread(target=self._watch, args=(every, cancel, done), daemon=True).start()
         try:
-            yield pool, borrow, every
+            yield every
         finally:
             done.set()
-            pool.shutdown(wait=True, cancel_futures=True)
             for connection in every:
                 connection.close()
 
