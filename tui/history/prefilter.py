@@ -66,18 +66,18 @@ def _blocks(path: str) -> Iterator[bytes]:
         member, fed = inflate.decompressobj(31), False
         try:
             while compressed := raw.read(READ_IN):
-                while compressed:
+                while True:
                     fed = True
                     out = member.decompress(compressed, INFLATE_OUT)
                     if out:
                         yield out
                     compressed = member.unconsumed_tail
-                    if member.eof:
+                    if member.eof:  # the bytes after it start the next member
                         compressed, member, fed = member.unused_data + compressed, inflate.decompressobj(31), False
-                    elif not compressed and len(out) == INFLATE_OUT:
-                        compressed = b""  # output was cut at the limit: flush what the stream holds
-                        while not member.eof and (out := member.decompress(b"", INFLATE_OUT)):
-                            yield out
+                        if not compressed:
+                            break
+                    elif not compressed and len(out) < INFLATE_OUT:
+                        break  # all taken, nothing held back (a full block may hide more: ask again)
         except (inflate.error, ValueError) as error:
             raise Unreadable(str(error)) from None
         if fed and not member.eof:
