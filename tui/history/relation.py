@@ -38,13 +38,10 @@ class Reads:
     def __bool__(self) -> bool:
         return bool(self.files or self.packs)
 
-    def paths(self) -> list[str]:
-        return [*self.files, *self.packs]
-
     def bytes(self) -> int:
         """The Parquet bytes read (a pack read in part counts whole: its other rows' pages are skipped
         by their statistics only when its entries' rows are apart)."""
-        return sum(os.path.getsize(path) for path in self.paths())
+        return sum(os.path.getsize(path) for path in [*self.files, *self.packs])
 
     def relation(self) -> str:
         """One SELECT over everything (``UNION ALL BY NAME``: layouts differ in their columns)."""
