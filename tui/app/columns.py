@@ -1,4 +1,5 @@
-"""Table columns that fit the width available: which to keep, and how wide each is."""
+"""Table columns that fit the width available: which to keep, and how wide each is; a table too
+narrow for all its columns ends its header with ``+N`` (N columns hidden) where it has the room."""
 
 from __future__ import annotations
 
@@ -18,7 +19,33 @@ class ColumnSpec(NamedTuple):
     grow: int = 0
 
 
-def fit_columns(specs: Sequence[ColumnSpec], width: int) -> tuple[tuple[ColumnSpec, int], ...]:
+Layout = tuple[tuple[ColumnSpec, int], ...]
+
+
+def fit_marked(specs: Sequence[ColumnSpec], width: int) -> Layout:
+    """:func:`fit_columns`; when some columns do not fit, the last shown column's label ends with
+    ``+N`` (``bytes +4``) where the width allows: in that column's own width, else in width no
+    column needs (what growable columns took beyond their narrowest). Never at a column's cost: a
+    table too tight for the mark shows its columns without it."""
+    plain = fit_columns(specs, width)
+    hidden = len(specs) - len(plain)
+    if not hidden:
+        return plain
+    label = f"{plain[-1][0].label} +{hidden}"
+    reserve = 0
+    while True:  # the width the label needs beyond the last column's, taken from the others' spare
+        layout = fit_columns(specs, width - reserve)
+        narrowest = sum(spec.width + 2 * CELL_PADDING for spec, _ in layout)
+        if [spec.key for spec, _ in layout] != [spec.key for spec, _ in plain] or narrowest > width - reserve:
+            return plain
+        last, last_width = layout[-1]
+        extra = max(0, len(label) - last_width)
+        if extra <= reserve:
+            return (*layout[:-1], (last._replace(label=label), last_width + extra))
+        reserve = extra
+
+
+def fit_columns(specs: Sequence[ColumnSpec], width: int) -> Layout:
     """The columns that fit in ``width`` cells, in their own order, with their widths: kept by
     priority, then the spare width shared among growable columns in proportion to ``grow``."""
     chosen: set[int] = set()

@@ -99,11 +99,11 @@ class PeersTable(KeyedTable):
         ColumnSpec("dir", "direction", 3),
         ColumnSpec("peer", "address", 15, grow=24),
         ColumnSpec("port", "port", 10, priority=2, grow=4),
-        ColumnSpec("proto", "protocol", 5, priority=3),
+        ColumnSpec("proto", "protocol", 5, priority=4),  # the port's service name mostly implies it
         ColumnSpec("flows", "flows", 6),
         ColumnSpec("bytes", "bytes", 8, priority=2),
         ColumnSpec("pkts", "packets", 6, priority=5),
-        ColumnSpec("last", "last", 8, priority=4),
+        ColumnSpec("last", "last", 8, priority=3),  # when: kept at 80 columns
     )
 
     def show_peers(self, peers: tuple[Peer, ...], utc: bool) -> None:

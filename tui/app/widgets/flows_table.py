@@ -22,13 +22,14 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.app.columns import CELL_PADDING, ColumnSpec, fit_columns
+from tui.app.columns import CELL_PADDING, ColumnSpec, fit_marked
 from tui.app.flows import COLUMNS, FlowBuffer, FlowRow, flow_row
 from tui.app.held_text import filter_scope
 from tui.app.safe import safe_text
 from tui.flowlog import parse_record
 
 PAD = " " * CELL_PADDING
+COLUMN_INDEX = {spec.key: index for index, spec in enumerate(COLUMNS)}  # a shown spec's label may carry +N
 
 
 class FlowsTable(ScrollView, can_focus=True):
@@ -221,7 +222,7 @@ class FlowsTable(ScrollView, can_focus=True):
     # -- drawing ---------------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        layout = fit_columns(COLUMNS, max(1, self.scrollable_content_region.width - 1))
+        layout = fit_marked(COLUMNS, max(1, self.scrollable_content_region.width - 1))
         if layout != self._layout:
             self._layout = layout
             self._strips.clear()
@@ -275,7 +276,7 @@ class FlowsTable(ScrollView, can_focus=True):
         reject = self.get_component_rich_style("flows--reject") if row.reject else None
         cells = []
         for spec, _ in self._layout:
-            cell = row.cells[COLUMNS.index(spec)]
+            cell = row.cells[COLUMN_INDEX[spec.key]]
             style = reject if spec.key == "action" and reject is not None else _style(cell.style)
             cells.append((cell.plain, style))
         return self._strip(cells)

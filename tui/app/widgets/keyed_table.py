@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import events
 from textual.widgets import DataTable
 
-from tui.app.columns import CELL_PADDING, ColumnSpec, fit_columns
+from tui.app.columns import CELL_PADDING, ColumnSpec, fit_marked
 
 
 class KeyedTable(DataTable):
@@ -16,11 +16,15 @@ class KeyedTable(DataTable):
 
     ``update_cell`` is O(1) and ``remove_row`` O(rows), so a tick costs the changes, not the table;
     when most rows are stale a ``clear()`` and re-add is cheaper than removing them one by one. Rows
-    carry a cell for every spec in ``COLUMNS``; only the columns that fit the width are shown, and a
-    resize that changes them rebuilds the table from the last rows.
+    carry a cell for every spec in ``COLUMNS``; only the columns that fit the width are shown (the
+    header then ends with ``+N``), and a resize that changes them rebuilds the table from the last rows.
     """
 
     COLUMNS: Sequence[ColumnSpec] = ()
+    # one cell of scrollbar, which the column widths leave free; no horizontal one: the columns fit
+    DEFAULT_CSS = """
+    KeyedTable { scrollbar-size-vertical: 1; scrollbar-size-horizontal: 0; }
+    """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False, cell_padding=CELL_PADDING)
@@ -54,9 +58,9 @@ class KeyedTable(DataTable):
         return specs
 
     def _fit(self, width: int) -> bool:
-        """Lay the columns out for ``width`` (one cell kept for the scrollbar); True if they changed."""
-        width = max(1, width - 1)
-        layout = fit_columns(self.column_specs(width), width)
+        """Lay the columns out for ``width`` (less the scrollbar's); True if they changed."""
+        width = max(1, width - self.styles.scrollbar_size_vertical)
+        layout = fit_marked(self.column_specs(width), width)
         if layout == self._layout:
             return False
         self._layout = layout
