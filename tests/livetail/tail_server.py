@@ -142,6 +142,13 @@ class LiveTailServer(LoopbackServer):
         self.actions.put(("hold", released))
         return released
 
+    def trickle(self) -> threading.Event:
+        """Send a frame's bytes one at a time, a heartbeat's interval apart, never finishing it, until
+        the returned event is set: the connection is never idle, yet no update arrives."""
+        released = threading.Event()
+        self.actions.put(("trickle", released))
+        return released
+
     def hang(self, operation: str) -> threading.Event:
         """Answer nothing to ``operation`` (e.g. ``"StartLiveTail"``), not even the response headers,
         until the returned event is set; then answer as usual."""
@@ -249,6 +256,13 @@ class LiveTailServer(LoopbackServer):
                         server._closing.wait(action[1])
                     elif kind == "hold":
                         server._wait(action[1])
+                    elif kind == "trickle":
+                        message = event_frame("sessionUpdate", {"sessionResults": [], "pad": "x" * 65536})
+                        for byte in message[:-1]:
+                            if action[1].wait(server.heartbeat_s) or server._closing.is_set():
+                                break
+                            self._chunk(bytes([byte]))
+                        return False
                     elif kind == "raw":
                         self._chunk(action[1])
                     elif kind == "exception":

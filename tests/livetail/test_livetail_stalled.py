@@ -10,6 +10,7 @@ import io
 import random
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,57 @@ def test_a_reconnect_that_gets_no_answer_reads_stalled(
         released.set()
     collector.wait_until(lambda: source.status().state == "live" and server.sessions == 2, "the new session")
     assert source.status().last_error is None and source.status().reconnects == 1
+
+
+def test_a_stream_that_trickles_bytes_without_a_frame_is_cut_and_its_silence_backfilled(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
+    """Bytes keep coming, so the read timeout never fires, but no update does: the session reads
+    stalled, is cut after ``cut_s``, and a new one streams; what was stored meanwhile is backfilled.
+    Without the cut the reader would wait on the trickle for as long as it lasts."""
+    source = source_for(cut_s=3 * STALL_S)
+    collector.wait_until(lambda: source.status().state == "live", "a live session")
+    released = server.trickle()
+    try:
+        collector.wait_until(lambda: source.status().state == "stalled", "the stall")
+        missed = scenario.put(3)  # stored while the session trickles: never streamed
+        collector.wait_until(lambda: server.sessions == 2, "the session cut and another opened")
+        collector.wait_until(lambda: source.status().state == "live", "live again")
+    finally:
+        released.set()
+    collector.wait_until(lambda: collector.messages() == Counter(e["message"] for e in missed), "the backfill")
+    status = source.status()
+    assert status.reconnects == 1 and status.gaps == 1 and status.errors == 1
+    assert status.last_error is None
+
+
+def test_the_cut_says_why_until_the_next_session_starts(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
+    source = source_for(cut_s=3 * STALL_S)
+    collector.wait_until(lambda: source.status().state == "live", "a live session")
+    released = server.trickle()
+    seen: list[Any] = []
+    try:
+        collector.wait_until(lambda: seen.append(source.status()) or seen[-1].state == "error", "the cut")
+    finally:
+        released.set()
+    assert seen[-1].last_error == f"no Live Tail update for over {3 * STALL_S:g} s: the session was cut; reconnecting"
+    assert seen[-1].errors == 1 and seen[-1].retry_in_s is not None  # backing off: an error, not a stall
+
+
+def test_stop_ends_a_reader_blocked_on_a_trickling_stream(
+    scenario: Scenario, collector: Collector, source_for, server: LiveTailServer
+) -> None:
+    source = source_for()  # the default cut, 30 s: longer than the test waits
+    collector.wait_until(lambda: source.status().state == "live", "a live session")
+    released = server.trickle()
+    try:
+        collector.wait_until(lambda: source.status().state == "stalled", "the stall")
+        source.stop(timeout=WAIT_S)
+        assert not source.running()
+    finally:
+        released.set()
 
 
 class _LongBackoff(random.Random):

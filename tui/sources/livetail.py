@@ -31,7 +31,10 @@ or not) also opens a gap: the server may have dropped what it buffered meanwhile
 whose events reach us ``stall_s`` later than usual after their ingestion (a reader slower than the
 stream falls behind without ever falling silent). While such a silence lasts, or a reconnect has had
 no answer for ``stall_s``, the source is blind and its status reads ``stalled`` (``stall.py``, as
-for the other sources); not while it backs off between attempts, which its error already says.
+for the other sources); not while it backs off between attempts, which its error already says. A
+session that has sent no frame for ``cut_s`` is cut (its socket shut, which ends a read blocked on
+a stream that trickles bytes without ever finishing a frame, where the read timeout never fires)
+and another opened; the silence is a gap like any other.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from tui.sources.tail_keys import DeliveredKeys, content_key
 
 SESSION_TIMEOUT = "SessionTimeoutException"
 STALL_S = 8.0  # no update for this long (one comes every second): a gap, and the source is stalled meanwhile
+CUT_S = 30.0  # no frame for this long: the session is cut and another opened (botocore's read timeout)
 MARGIN_MS = 60_000  # clock skew between this host and CloudWatch, and the update's own delay
 BACKFILL_EVERY_S = 60.0  # while every update is sampled, backfill this often instead of never
 MIN_SESSION_S = 60.0  # a session that timed out sooner is not a normal end: reconnect with backoff
@@ -147,8 +151,9 @@ class LiveTailSource:
     event may be ingested after its timestamp and still be recovered by a backfill. ``stop`` ends
     ``run()``. ``stall_s`` (default ``STALL_S``), ``queue_updates`` and ``backfill_every_s`` are the
     gap detectors' thresholds (see the module docstring; ``stall_s`` is also when the source reads
-    ``stalled``); a session that times out after ``min_session_s`` is
-    renewed at once, a shorter one with backoff. ``clock`` is epoch seconds.
+    ``stalled``); a session silent for ``cut_s`` (default ``CUT_S``) is cut and reconnected; a
+    session that times out after ``min_session_s`` is renewed at once, a shorter one with backoff.
+    ``clock`` is epoch seconds.
     """
 
     def __init__(
@@ -163,6 +168,7 @@ class LiveTailSource:
         lookback_s: float = 900,
         max_delay_s: float = 1200,
         stall_s: float | None = None,
+        cut_s: float = CUT_S,
         queue_updates: int = 64,
         backfill_every_s: float = BACKFILL_EVERY_S,
         min_session_s: float = MIN_SESSION_S,
@@ -182,8 +188,8 @@ class LiveTailSource:
         if lookback_s < 0 or max_delay_s < 0:
             raise ValueError("lookback and max_delay must not be negative")
         stall_s = STALL_S if stall_s is None else stall_s
-        if stall_s <= 0 or queue_updates < 1:
-            raise ValueError("stall_s must be positive and queue_updates at least 1")
+        if stall_s <= 0 or cut_s <= 0 or queue_updates < 1:
+            raise ValueError("stall_s and cut_s must be positive and queue_updates at least 1")
         self.stop_event = stop or threading.Event()
         self._factory = client_factory
         self._client: Any = None
@@ -194,6 +200,7 @@ class LiveTailSource:
         self._lookback_ms = int(lookback_s * 1000)
         self._max_delay_ms = int(max_delay_s * 1000)
         self._stall_s = stall_s
+        self._cut_s = cut_s
         self._backfill_every_s = backfill_every_s
         self._min_session_s = min_session_s
         self._renew_after_s = renew_after_s
@@ -224,6 +231,8 @@ class LiveTailSource:
         self._next_renewal_at = 0.0
         self._renewals = self._reconnects = 0
         self._readers: list[threading.Thread] = []
+        self._open_streams: dict[int, Any] = {}  # session id -> its response stream, while open
+        self._cut_sids: set[int] = set()  # the sessions cut for their silence
         self._delay_floor_ms: int | None = None  # least ingestion-to-arrival delay this session
         self._newest_ingested_ms: int | None = None  # the newest ingestion time streamed so far
         self._retry_at: float | None = None  # the reader's next attempt, while backing off
@@ -243,10 +252,11 @@ class LiveTailSource:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop and wait (up to ``timeout`` per thread) for the threads to end.
 
-        The reader notices at its next update (AWS sends one a second) or when its wait ends.
+        The reader's open sessions are shut, so that it ends even while a read blocks.
         """
         self.stop_event.set()
         self._queue_wake()
+        self._shut_streams()
         for thread in (self._worker, *self._readers):
             if thread is not None and thread is not threading.current_thread():
                 thread.join(timeout)
@@ -331,6 +341,8 @@ class LiveTailSource:
                     params["logStreamNamePrefixes"] = [self._prefix]
                 self._calls_tail += 1
                 stream = client.start_live_tail(**params)["responseStream"]
+                with self._lock:
+                    self._open_streams[sid] = stream
                 update_shape = _update_shape(client)
                 try:
                     for event in stream:
@@ -351,15 +363,18 @@ class LiveTailSource:
                         if self._superseded(sid):
                             return  # the successor streams everything from here on
                 finally:
+                    with self._lock:
+                        del self._open_streams[sid]
                     stream.close()
                 raise ConnectionError("the Live Tail stream ended")
             except Exception as error:
                 if self.stop_event.is_set():
                     return
+                failure = self._silent_session(sid) or error
                 if successor or (started is not None and sid != self._current_sid):
-                    self._side_session_failed(error, step, started is not None)
+                    self._side_session_failed(failure, step, started is not None)
                     return
-                delay = self._on_stream_failure(error, step, failures, started)
+                delay = self._on_stream_failure(failure, step, failures, started)
                 failures += 1
                 self._retry_at = self._clock() + delay
                 self.stop_event.wait(delay)
@@ -549,6 +564,8 @@ class LiveTailSource:
                     if self._state == "backfilling":
                         self._state = "live" if self._live else self._state
             self._keys.expire(self._horizon_ms())
+            if self._clock() - self._heard_at > self._cut_s:
+                self._shut_streams(silent=True)
             if self._on_status is not None:
                 self._on_status()
 
@@ -669,6 +686,27 @@ class LiveTailSource:
         with contextlib.suppress(queue.Full):  # a full queue wakes the worker anyway
             self._queue.put_nowait(_WAKE)
 
+    def _silent_session(self, sid: int) -> SilentSession | None:
+        """Why session ``sid`` failed when it was cut for its silence (what its reader then met is
+        only a closed socket), else None."""
+        with self._lock:
+            if sid not in self._cut_sids:
+                return None
+            self._cut_sids.discard(sid)
+        return SilentSession(f"no Live Tail update for over {self._cut_s:g} s: the session was cut; reconnecting")
+
+    def _shut_streams(self, silent: bool = False) -> None:
+        """Shut the socket of every open session (``silent``: counted as cut for their silence), so
+        that a reader blocked in a read returns: the read timeout alone never fires while bytes
+        trickle in, and closing the response from this thread would not end that read."""
+        with self._lock:
+            streams = dict(self._open_streams)
+            if silent:
+                streams = {sid: stream for sid, stream in streams.items() if sid not in self._cut_sids}
+                self._cut_sids.update(streams)
+        for stream in streams.values():
+            shut_socket(stream)
+
     def _client_now(self) -> Any:
         if self._client is None or self._renew:
             self._client = self._factory()
@@ -676,6 +714,8 @@ class LiveTailSource:
         return self._client
 
     def _fault(self, error: Exception, step: str) -> Fault:
+        if isinstance(error, SilentSession):  # what classify would call a dropped connection
+            return Fault(FaultKind.TRANSIENT, "SilentSession", str(error))
         region = None if self._client is None else self._client.meta.region_name
         fault = classify(error, CallContext(self._arn or self.ref.label, region, self._profile))
         if fault is None and step == "tail" and isinstance(error, _UNREADABLE_FRAME):
@@ -710,6 +750,18 @@ class LiveTailSource:
 
 
 _UNREADABLE_FRAME = (ValueError, TypeError, AttributeError, KeyError, RecursionError)
+
+
+class SilentSession(ConnectionError):
+    """A Live Tail session cut after ``cut_s`` without a frame."""
+
+
+def shut_socket(stream: Any) -> None:
+    """Shut the reading side of the socket under a botocore event stream (urllib3's
+    ``HTTPResponse.shutdown``): a read blocked on it, in another thread, returns at once."""
+    raw: Any = getattr(stream, "_raw_stream", None)  # botocore's EventStream keeps its urllib3 response here
+    with contextlib.suppress(Exception):  # already closed, or released: nothing is blocked on it
+        raw.shutdown()
 
 
 def _update_shape(client: Any) -> Any:
