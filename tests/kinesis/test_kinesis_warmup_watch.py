@@ -13,7 +13,8 @@ from collections import Counter
 import boto3
 
 from tests.kinesis.conftest import GROUPS, REGION, STREAM, Feed, wait_until
-from tests.sinks.test_delivery_e2e import Inbox, Watch
+from tests.sinks.test_delivery_e2e import Inbox
+from tests.watch_process import WatchProcess
 
 ATTACKER = "203.0.113.7"
 
@@ -56,10 +57,6 @@ def inbox(endpoint: str) -> tuple[str, Inbox]:
     return topic, Inbox({"sqs": sqs, "queue": queue})
 
 
-def records(watch: Watch) -> list[str]:
-    return [line["eventId"] for line in watch.seen if line["type"] == "record"]
-
-
 def test_an_attack_straddling_a_sigkill_alarms_and_pages_once(aws_endpoint, tmp_path, isolated_home):
     feed = Feed(aws_endpoint, shards=1)
     topic, pager = inbox(aws_endpoint)
@@ -70,18 +67,18 @@ def test_an_attack_straddling_a_sigkill_alarms_and_pages_once(aws_endpoint, tmp_
     stamp = int(time.time()) - 30
 
     put_rejects(feed, 0, 19, stamp)
-    first = Watch(config, "--records")
+    first = WatchProcess(config, "--records")
     try:
-        first.wait_for(lambda line: len(records(first)) >= 19)
+        assert first.wait_until(lambda: len(first.ids()) >= 19)
         assert wait_until(lambda: checkpoint.exists()
                           and any(s["sequence"] for s in json.loads(checkpoint.read_text())["shards"].values()))
     finally:
         first.stop(signal.SIGKILL)  # no clean stop
-    before = set(records(first))
+    before = set(first.ids())
     assert len(before) == 19 and first.alerts() == []  # 19 of 20: no alarm yet
 
     put_rejects(feed, 19, 3, stamp)
-    second = Watch(config, "--records")
+    second = WatchProcess(config, "--records")
     try:
         alarm = second.wait_for(lambda line: line["type"] == "alert")
         status = second.wait_for(lambda line: line["type"] == "status" and line["events"] == 3
@@ -93,11 +90,11 @@ def test_an_attack_straddling_a_sigkill_alarms_and_pages_once(aws_endpoint, tmp_
     assert (alarm["rule"], alarm["state"], alarm["group"]) == ("ssh-reject", "ALARM", {"srcaddr": ATTACKER})
     assert [a["state"] for a in second.alerts()] == ["ALARM"]  # exactly one
     assert status["warmup"] == 19 and status["duplicates"] == 0
-    after = Counter(records(second))
+    after = Counter(second.ids())
     assert len(after) == 3 and max(after.values()) == 1 and not set(after) & before  # only the new ones, once
     assert set(after) | before == feed.event_ids(GROUPS[0])
 
-    third = Watch(config, "--records")  # warms up with all 22: the same episode, found again
+    third = WatchProcess(config, "--records")  # warms up with all 22: the same episode, found again
     try:
         status = third.wait_for(lambda line: line["type"] == "status" and line["warmup"] == 22
                                 and line["delivery"]["pending"] == 0)
@@ -105,6 +102,6 @@ def test_an_attack_straddling_a_sigkill_alarms_and_pages_once(aws_endpoint, tmp_
         code, err = third.stop(signal.SIGTERM)
     assert code == 0 and "Traceback" not in err
     assert status["delivery"]["duplicates"] >= 1 and status["delivery"]["sent"] == {"sns": 0}
-    assert third.alerts() == [] and records(third) == [] and status["events"] == 0
+    assert third.alerts() == [] and third.ids() == [] and status["events"] == 0
     pager.receive_until(lambda got: len(got) >= 2, timeout=2)  # nothing more arrives: the queue is empty
     assert len(pager.sources) == 1 and pager.sources == [ATTACKER]  # one page over the three runs

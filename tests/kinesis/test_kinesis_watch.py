@@ -4,19 +4,14 @@ only the batch in flight at the kill (read, printed, not yet checkpointed) can c
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from tests.kinesis.conftest import GROUPS, STREAM
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.watch_process import WatchProcess
 
 CONFIG = """
 aws:
@@ -28,50 +23,6 @@ sources:
 follow:
   lookback: 20m
 """
-
-
-class Watch:
-    """A `flowtail watch --headless --records` process and the record lines it printed."""
-
-    def __init__(self, config: Path, state: Path) -> None:
-        env = {**os.environ, "XDG_STATE_HOME": str(state), "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui.cli", "watch", "-c", str(config), "--headless", "--records"],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        self.records: list[dict] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            if not line.endswith("\n"):
-                break  # the last line, torn by the SIGKILL
-            obj = json.loads(line)
-            if obj["type"] == "record":
-                with self._changed:
-                    self.records.append(obj)
-                    self._changed.notify_all()
-
-    def ids(self) -> list[str]:
-        with self._changed:
-            return [record["eventId"] for record in self.records]
-
-    def wait_for(self, predicate, timeout: float = 60.0) -> bool:
-        with self._changed:
-            return self._changed.wait_for(predicate, timeout)
-
-    def end(self, sig: int) -> str:
-        """Send ``sig``; once the process has exited, its stderr. Its stdout is the reader's alone:
-        ``communicate()`` read it too, and the lines it took were missing from ``records`` (a
-        loaded machine showed 22 of 525 events "lost" that the killed run had printed)."""
-        self.process.send_signal(sig)
-        self.process.wait(timeout=30)
-        self._reader.join(30)  # it reads stdout to its end: every line the process printed
-        assert self.process.stderr is not None  # a few lines at most: the pipe never filled
-        return self.process.stderr.read()
 
 
 def stream_positions(kinesis) -> dict[str, tuple[str, int]]:
@@ -109,29 +60,29 @@ def test_sigkill_and_restart_deliver_every_event(feed, tmp_path, aws_endpoint, k
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
     try:
-        first = Watch(config, state)
+        first = WatchProcess(config, "--records", env={"XDG_STATE_HOME": str(state)})
         try:
-            assert first.wait_for(lambda: len(first.records) >= kill_after), first.process.stderr
+            assert first.wait_until(lambda: len(first.ids()) >= kill_after)
         finally:
-            first.end(signal.SIGKILL)
-        assert first.process.returncode == -signal.SIGKILL
+            code, _ = first.stop(signal.SIGKILL)
+        assert code == -signal.SIGKILL
         # Killed before its first checkpoint, a run has none: then all it printed may come again.
         saved = list((state / "flowtail" / "kinesis").glob("*.json"))
         checkpoint = json.loads(saved[0].read_text())["shards"] if saved else {}
-        second = Watch(config, state)
+        second = WatchProcess(config, "--records", env={"XDG_STATE_HOME": str(state)})
         try:
-            assert second.wait_for(lambda: len(second.records) >= 20)  # it reads on while traffic flows
+            assert second.wait_until(lambda: len(second.ids()) >= 20)  # it reads on while traffic flows
             stop_writing.set()
             writer.join(10)
             expected = feed.event_ids(GROUPS[0])
-            assert second.wait_for(lambda: set(first.ids()) | set(second.ids()) >= expected), (
+            assert second.wait_until(lambda: set(first.ids()) | set(second.ids()) >= expected), (
                 f"missing {len(expected - set(first.ids()) - set(second.ids()))} of {len(expected)}")
         finally:
-            err = second.end(signal.SIGINT)
+            code, err = second.stop(signal.SIGINT)
     finally:
         stop_writing.set()
         writer.join(10)
-    assert second.process.returncode == 0, err
+    assert code == 0, err
     assert "Traceback" not in err
     before, after = Counter(first.ids()), Counter(second.ids())
     assert set(before) | set(after) == expected  # nothing lost, nothing of the other group

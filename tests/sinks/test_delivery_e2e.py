@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from tui.sinks.journal import Journal
 from tui.sinks.jsonl import JsonLines
 
 from tests.sinks.conftest import SwitchableProxy
+from tests.watch_process import WatchProcess
 
 REPO = Path(__file__).resolve().parents[2]
 GROUP = "/vpc/flow-logs"
@@ -134,48 +134,6 @@ class Inbox:
         return True
 
 
-class Watch:
-    """`flowtail watch --headless` in a subprocess, its stdout read line by line on a thread."""
-
-    def __init__(self, config: Path, *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tui", "watch", "-c", str(config), "--headless", "--status-every", "1s", *args],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        self.lines: queue.Queue[dict] = queue.Queue()
-        self.seen: list[dict] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            if not line.endswith("\n"):
-                break  # the last line, torn by a SIGKILL
-            self.lines.put(json.loads(line))
-
-    def wait_for(self, condition, timeout: float = WAIT_S) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            self.seen.append(line)
-            if condition(line):
-                return line
-
-    def alerts(self) -> list[dict]:
-        while not self.lines.empty():
-            self.seen.append(self.lines.get())
-        return [line for line in self.seen if line["type"] == "alert"]
-
-    def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
-        """Send ``signum``; once the process has exited, its status and stderr. Its stdout is the
-        reader's alone (``communicate()`` would take lines the reader then never sees)."""
-        self.process.send_signal(signum)
-        self.process.wait(timeout=WAIT_S)
-        self._reader.join(WAIT_S)
-        assert self.process.stderr is not None  # a few lines at most: the pipe never filled
-        return self.process.returncode, self.process.stderr.read()
-
-
 def delivered_receipts(journal: Path) -> int:
     return sum('"type":"delivered"' in line and '"sink":"sns"' in line for line in journal.read_text().splitlines())
 
@@ -186,20 +144,20 @@ def test_killed_mid_publish_and_restarted_twice_every_alert_arrives_exactly_once
         config = write_config(world, proxy.url)
         inbox = Inbox(world)
 
-        first = Watch(config)
+        first = WatchProcess(config)
         assert proxy.holding.wait(WAIT_S), "the third publish never started"
         first.stop(signal.SIGKILL)  # with the third publish in flight
         assert inbox.receive_until(lambda got: len(got) >= 2)
         assert delivered_receipts(world["journal"]) == 2
 
-        second = Watch(config)  # re-reads the lookback: the same six episodes
+        second = WatchProcess(config)  # re-reads the lookback: the same six episodes
         assert inbox.receive_until(lambda got: len(got) >= len(SOURCES))
         status = second.wait_for(lambda line: line["type"] == "status" and line["delivery"]["pending"] == 0
                                  and line["delivery"]["duplicates"] >= 2)
         assert status["delivery"]["sent"] == {"sns": 4}  # per notifier: the stdout alert lines are not counted
         assert second.stop() == (0, "")
 
-        third = Watch(config)
+        third = WatchProcess(config)
         status = third.wait_for(lambda line: line["type"] == "status"
                                 and line["delivery"]["duplicates"] >= len(SOURCES))
         assert third.alerts() == []  # nothing printed again either
@@ -340,7 +298,7 @@ def test_a_missing_topic_shows_in_the_status_bar_and_in_headless_status(world):
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_a_stop_signal_drains_and_exits_zero_without_a_traceback(world, signum):
-    watch = Watch(write_config(world, world["endpoint"]))
+    watch = WatchProcess(write_config(world, world["endpoint"]))
     watch.wait_for(lambda line: line["type"] == "alert")
     code, err = watch.stop(signum)
     assert code == 0 and "Traceback" not in err, err
