@@ -94,6 +94,26 @@ async def test_rules_panel_never_cuts_a_value_and_gives_names_the_free_width(vie
 # -- modals: live status and banners, their own keys, ? everywhere ---------------------------------
 
 
+async def test_a_tick_before_a_modals_top_has_its_children_waits_for_them(view):
+    """A tick (or the dashboard's resume) can reach a modal screen whose LiveTop is in the DOM but not
+    composed yet: it skips it (it raised NoMatches, which ends the app), and the top shows on mount."""
+    size, _ = view
+    app = build_app()
+    async with app.run_test(size=size) as pilot:
+        await feed(pilot, NORMAL_LINES)
+        await pilot.press("h")
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        late = LiveTop(id="late-top")
+        waiting = screen.mount(late, before=0)  # in the DOM now, its children once the mount is awaited
+        app.show_live_top()  # what a tick does on a modal screen
+        await waiting
+        app.show_live_top()
+        await pilot.pause()
+        clock = rendered(late.query_one("#status-clock"))
+        assert clock.strip() and clock == rendered(screen.query_one("#live-top").query_one("#status-clock"))
+
+
 async def test_a_modal_keeps_the_status_line_and_banners_live(view):
     size, _ = view
     clock = FrozenClock(END)

@@ -20,6 +20,11 @@ class LiveTop(Vertical):
         yield AlertBanner(id="alert-banner")
 
     def show(self, snapshot: Any, now: float, utc: bool, rate: float | None, paused: bool, errors_hint: str) -> None:
+        """Nothing while its children are still being mounted: a tick, or the dashboard's resume,
+        can come between a modal screen's push and its compose; the modal shows its top itself once
+        it is mounted (``LiveModal.on_screen_resume``)."""
+        if not self.is_mounted:
+            return
         self.query_one(StatusBar).show(snapshot, now, utc, rate, paused, errors_hint)
         self.query_one(ErrorBanner).show(snapshot.error)
 
@@ -27,4 +32,6 @@ class LiveTop(Vertical):
         self, shown: Sequence[Any], ack_key: str, history_key: str, muted: Sequence[Any] = (), utc: bool = True,
         degraded: Sequence[Any] = (),
     ) -> None:
+        if not self.is_mounted:
+            return
         self.query_one(AlertBanner).show(shown, ack_key, history_key, muted, utc, degraded)
