@@ -111,7 +111,9 @@ def test_many_followers_through_the_proxy_never_exceed_the_rate(logs, group, pro
     assert len(proxy.seen) == budget.granted == sum(f.status().calls for f in followers)
     assert busiest_window(budget.grants, 1.0) == 20
     assert max(budget.grants) - min(budget.grants) >= 2.0  # 45 calls at 20/s span three windows
-    # Seen from the proxy, requests arrive a little after their grant; a shorter window absorbs up
-    # to 200 ms of that jitter without letting a 21st call in a second go unnoticed.
-    assert busiest_window([seen.at for seen in proxy.seen], 0.8) <= 20
+    # Seen from the proxy, no request came before its grant: the n-th to arrive came after the n-th
+    # grant. (How closely arrivals follow grants is the scheduler's: a window over arrival times
+    # failed CI once, when a request held up on a loaded machine bunched with later ones.)
+    arrivals, grants = sorted(seen.at for seen in proxy.seen), sorted(budget.grants)
+    assert all(arrived >= granted for arrived, granted in zip(arrivals, grants))
     assert rounds and all(len(statuses) == 8 for statuses in rounds)
