@@ -76,9 +76,9 @@ def test_a_trickling_answer_is_stalled_then_cut_at_the_deadline(logs, group, pro
         "stalled: no answer for over 15 s (the call waits for its deadline)"
     )
 
-    thread.join(10)
+    thread.join(60)
     assert not thread.is_alive() and polled == [[]]
-    assert time.monotonic() - began < 5  # the deadline, not the 1,000 bytes' 300 s
+    assert time.monotonic() - began < 60  # the deadline (1.5 s), not the 1,000 bytes' 300 s
     status = follower.status()
     assert (status.state, status.errors) == ("error", 1)
     assert status.last_error == (
