@@ -4,12 +4,13 @@ hand-worked timelines, and beside flowtail's sliding rule (the property of DESIG
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tui.engine.batch import Buckets
@@ -208,7 +209,17 @@ def test_an_evicted_series_is_a_degradation_said_once_per_episode():
 BASE = _ms("12:00:00")
 
 
+class _AsGiven(random.Random):
+    """An "arrival order" that keeps the offsets' own."""
+
+    def shuffle(self, x: list) -> None:  # type: ignore[override]
+        pass
+
+
 @settings(max_examples=150, deadline=None)
+# A straggler at 1,141 s arrives after the episode from 1,201 s has cleared (1,262 s was seen): it
+# joins that episode without a transition, and CloudWatch alarms for the minute that holds it.
+@example(offsets=[0, 1201, 1262, 1141], period=60, threshold=1, cuts=[], order=_AsGiven())
 @given(
     offsets=st.lists(st.integers(min_value=0, max_value=40 * 60), min_size=1, max_size=25),
     period=st.sampled_from([60, 120, 300]),
@@ -218,8 +229,8 @@ BASE = _ms("12:00:00")
 )
 def test_whenever_cloudwatch_alarms_the_sliding_rule_has_alarmed(offsets, period, threshold, cuts, order):
     """One period, 1 out of 1, missing data notBreaching: every window CloudWatch looks at is a
-    window the sliding rule slides over, so each CloudWatch ALARM at t has a sliding episode that
-    was at or above the threshold somewhere in [t - period, t); whatever the arrival order and batches."""
+    window the sliding rule slides over, so each CloudWatch ALARM at t falls in a stretch at or above
+    the threshold, and the sliding rule alarmed for that stretch; whatever the arrival order and batches."""
     times = [BASE + s * 1000 for s in offsets]
     order.shuffle(times)
     bounds = sorted({min(c, len(times)) for c in cuts} | {len(times)})
@@ -242,21 +253,39 @@ def test_whenever_cloudwatch_alarms_the_sliding_rule_has_alarmed(offsets, period
         alarm.advance(watermark, cw)
     sliding += rules.apply([Buckets()], watermark + 24 * 3600_000)  # close every episode
     alarm.advance(watermark + 24 * 3600_000, cw)
-    # An episode's identity is its start as first detected (a late bucket may extend it backwards,
-    # which its OK then reports): its first counted event is where it reaches back to.
-    starts: dict[int, int] = {}
-    for t in sliding:
-        first = min(t.episode_start_ms, t.first_ms or t.episode_start_ms)
-        starts[t.episode_start_ms] = min(starts.get(t.episode_start_ms, first), first)
-    ends = {t.episode_start_ms: t.time_ms for t in sliding if t.state == "OK"}
+    # An episode is reported once, with the start it was first detected at; a straggler may later
+    # extend it backwards without a transition (DESIGN: no second ALARM, even for one that cleared).
+    # So the check is against the stretches themselves, found by brute force over every record.
+    alarmed = {t.episode_start_ms for t in sliding if t.state == ALARM}
+    stretches = at_or_above(times, period * 1000, threshold)
     for transition in cw:
         if transition.alarm_state != ALARM:
             continue
         # The window CloudWatch judged lies in the evaluation range (the newest present datapoint
-        # decides, which may be older than the newest period).
-        # ``first <= t``: a straggler that falls just before an episode that already cleared joins it
-        # without a transition (DESIGN: no second ALARM), so the episode's reported start may be the
-        # instant CloudWatch's window ends (records at 660 s after 720 s and 781 s, threshold 1).
+        # decides, which may be older than the newest period); the stretch it falls in alarmed.
         t = transition.time_ms
-        assert any(first <= t and ends[s] > t - spec.range_points * period * 1000 for s, first in starts.items()), \
-            (transition, sliding)
+        touched = [(a, b) for a, b in stretches if a < t and b > t - spec.range_points * period * 1000]
+        assert any(a <= s < b for a, b in touched for s in alarmed), (transition, stretches, sliding)
+
+
+def at_or_above(times: list[int], width: int, threshold: int) -> list[tuple[int, int]]:
+    """The stretches ``[start, end)`` where the records in ``(x - width, x]`` number at least
+    ``threshold``, counted afresh at every instant the count can change (a record's time, and a
+    window after it): the sliding rule's measure, without its code."""
+    found, start = [], None
+    for x in sorted(set(times) | {time + width for time in times}):
+        count = sum(x - width < time <= x for time in times)
+        if count >= threshold and start is None:
+            start = x
+        elif count < threshold and start is not None:
+            found.append((start, x))
+            start = None
+    return found
+
+
+def test_the_brute_force_stretches_follow_the_window():
+    """The reference above: records at 0 s and 30 s with a 60 s window, threshold 2, are both
+    counted from 30 s until the first leaves at 60 s; threshold 1 covers 0 s to 90 s."""
+    assert at_or_above([0, 30_000], 60_000, 2) == [(30_000, 60_000)]
+    assert at_or_above([0, 30_000], 60_000, 1) == [(0, 90_000)]
+    assert at_or_above([0, 60_000], 60_000, 2) == []  # the first leaves as the second enters
