@@ -209,6 +209,22 @@ def test_a_problem_that_says_retrying_is_not_followed_by_another_retrying(capsys
     )
 
 
+def test_a_retry_under_way_is_not_a_recovery(capsys):
+    """A follower retrying after an error reads ``polling`` with its last error until the call
+    answers: a status line taken then is not ``recovered`` (and the next failure not said again);
+    an answer is. On a slow link every retry takes a while, so stderr said both on every retry."""
+    from tui.run.live import Headless
+    from tui.sinks.jsonl import JsonLines
+    from tui.sources.follower import FollowerStatus
+
+    problem = "unreadable answer from CloudWatch Logs: FilterLogEvents: not JSON: retrying"
+    printer = Headless(JsonLines(io.StringIO()))
+    for state, error in [("error", problem), ("polling", problem), ("error", problem), ("polling", problem),
+                         ("ok", None)]:
+        printer.report_problems([FollowerStatus(GROUP, state, None, 0.0, None, None, 0, 1, 1.0, error, 0, 1)])
+    assert capsys.readouterr().err == f"flowtail: {GROUP}: {problem}\nflowtail: {GROUP}: recovered\n"
+
+
 def test_moto_is_reachable_with_the_settled_region(aws_endpoint, monkeypatch):
     """The client made for a config without a region uses AWS_REGION (botocore alone reads only
     AWS_DEFAULT_REGION)."""

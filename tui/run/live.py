@@ -386,6 +386,8 @@ class Headless:
         """A follower's new error (not throttling, which backs off on its own) on stderr at once, and
         its recovery; each only when it changes, so a persisting problem is said once."""
         for status in sources:
+            if status.state in ("starting", "polling") and status.last_error is not None:
+                continue  # a retry under way: the problem is neither over nor new until it answers
             error = status.last_error if status.state in ("error", "stalled") else None
             before = self._problems.get(status.log_group)
             if error == before:
