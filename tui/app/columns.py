@@ -32,9 +32,8 @@ def fit_marked(specs: Sequence[ColumnSpec], width: int) -> Layout:
     if not hidden:
         return plain
     label = f"{plain[-1][0].label} +{hidden}"
-    reserve = 0
+    layout, reserve = plain, 0
     while True:  # the width the label needs beyond the last column's, taken from the others' spare
-        layout = fit_columns(specs, width - reserve)
         narrowest = sum(spec.width + 2 * CELL_PADDING for spec, _ in layout)
         if [spec.key for spec, _ in layout] != [spec.key for spec, _ in plain] or narrowest > width - reserve:
             return plain
@@ -43,6 +42,7 @@ def fit_marked(specs: Sequence[ColumnSpec], width: int) -> Layout:
         if extra <= reserve:
             return (*layout[:-1], (last._replace(label=label), last_width + extra))
         reserve = extra
+        layout = fit_columns(specs, width - reserve)
 
 
 def fit_columns(specs: Sequence[ColumnSpec], width: int) -> Layout:
