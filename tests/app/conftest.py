@@ -22,6 +22,7 @@ from tui.app.sample import T0, FrozenClock, sample_config, sample_lines
 from tui.config import RuleConfig
 from tui.engine.engine import engine_from_config
 from tui.patterns import compile_pattern
+from tui.run.history import history_access
 from tui.run.session import Session
 
 # The sample traffic (30 minutes, as the snapshot tests use it too) with and without its attacks
@@ -157,3 +158,28 @@ def no_color(request, monkeypatch):
         monkeypatch.setenv("NO_COLOR", "1")
         monkeypatch.setenv("TERM", "xterm")
     return request.param
+
+
+@pytest.fixture
+def local_app(tmp_path, monkeypatch):
+    """An app over the sample whose History is the local engine over the same records in a file."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "flows.log"
+    path.write_text("\n".join(ALL_LINES) + "\n")
+    config = sample_config()
+    config = dataclasses.replace(config, history=dataclasses.replace(config.history, files=(str(path),)))
+    app = build_app(config)
+    app.history = history_access(config)
+    return app
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def select_flow_from(pilot, source: str) -> None:
+    table = pilot.app.screen.query_one("#flows")
+    index = next(i for i in range(table.row_count) if table.row_cells(i)["source"] == source)
+    table.move_cursor(index)
+    await pilot.pause()

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from tui.app.columns import CELL_PADDING, ColumnSpec, fit_columns, fit_marked
 from tui.app.sample import BRUTE, sample_config
 
-from tests.app.conftest import ALL_LINES, build_app, feed, screen_lines
-from tests.app.test_investigate import local_app, select_flow_from, settle  # noqa: F401 - the fixture
+from tests.app.conftest import ALL_LINES, build_app, feed, screen_lines, select_flow_from, settle
 
 SPECS = (
     ColumnSpec("action", "action", 8),
@@ -71,7 +70,7 @@ def header_line(app, first: str) -> str:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-async def test_historys_peers_keep_when_and_say_what_is_hidden(local_app, size):  # noqa: F811 - the fixture
+async def test_historys_peers_keep_when_and_say_what_is_hidden(local_app, size):
     app = local_app
     async with app.run_test(size=size) as pilot:
         await feed(pilot, ALL_LINES)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tui.app.app import FlowtailApp
-from tui.app.sample import BRUTE, SCANNER, FrozenClock, sample_config
+from tui.app.sample import BRUTE, SCANNER, FrozenClock
 from tui.app.screens.detail import DetailScreen
 from tui.app.screens.investigate import InvestigateScreen, timeline_counts
 from tui.app.timeline_chart import ACCEPT_GLYPH, REJECT_GLYPH, ChartColumn, chart_rows, column_cells
@@ -29,36 +29,11 @@ from tui.history.model import (
     TimelineBin,
     TimeRange,
 )
-from tui.run.history import HistoryAccess, history_access
+from tui.run.history import HistoryAccess
 
-from tests.app.conftest import ALL_LINES, END, build_app, feed, rows, screen_text
+from tests.app.conftest import ALL_LINES, END, build_app, feed, rows, screen_text, select_flow_from, settle
 
 SIZES = [(80, 24), (120, 40)]
-
-
-@pytest.fixture
-def local_app(tmp_path, monkeypatch):
-    """An app over the sample whose History is the local engine over the same records in a file."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    path = tmp_path / "flows.log"
-    path.write_text("\n".join(ALL_LINES) + "\n")
-    config = sample_config()
-    config = dataclasses.replace(config, history=dataclasses.replace(config.history, files=(str(path),)))
-    app = build_app(config)
-    app.history = history_access(config)
-    return app
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def select_flow_from(pilot, source: str) -> None:
-    table = pilot.app.screen.query_one("#flows")
-    index = next(i for i in range(table.row_count) if table.row_cells(i)["source"] == source)
-    table.move_cursor(index)
-    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
