@@ -27,7 +27,7 @@ def files(draw):
     return text.encode("utf-8") + draw(st.sampled_from([b"", b"\xff\xfe broken utf-8", b"\n\xc3"]))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=files(), chunk_bytes=st.integers(1, 200))
 def test_spans_are_the_chunks_read_chunks_yields(tmp_path, data, chunk_bytes):
     path = tmp_path / "flows.log"

@@ -75,7 +75,7 @@ def runs(draw):
     return poll, max_delay, lookback, round_times, wake_delays, events
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(runs())
 def test_no_event_arriving_within_max_delay_is_missed(run):
     """Whatever the round durations and wake-up delays (under the catch-up limit), every event whose

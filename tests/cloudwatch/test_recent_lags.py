@@ -51,7 +51,7 @@ def test_memory_follows_time_and_lag_range_not_the_event_count():
     assert max(len(counts) for _start, counts, _sums in slices) <= 800  # bins of ~2 % up to an hour
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.lists(st.tuples(st.floats(0, 299), st.integers(-5_000, 86_400_000)), min_size=1, max_size=300),
        st.sampled_from([0.5, 0.9, 0.95, 0.99]))
 def test_a_percentile_is_within_two_percent_of_the_exact_one_whatever_the_arrival_order(arrivals, quantile):

@@ -77,7 +77,7 @@ def deliveries(draw):
     return records, [records[i] for i in order], cuts
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(deliveries())
 def test_follower_batches_in_any_order_give_the_reference_episodes(delivery):
     records, arrivals, cuts = delivery

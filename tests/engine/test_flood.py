@@ -128,7 +128,7 @@ def floods(draw):
     return order, cuts, cap
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(floods())
 def test_whatever_the_order_and_batches_the_attacker_alarms_or_the_rule_says_it_is_degraded(case):
     """The attacker alarms whenever its first record can still be held when its second arrives:

@@ -122,7 +122,7 @@ def test_the_evidence_of_an_alarm_is_what_its_window_held_when_it_fired() -> Non
     assert found.total == alarm.value
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15)
 @given(st.randoms(use_true_random=False), st.integers(50, 2000))
 def test_every_live_groups_evidence_is_its_value_whatever_the_arrival_order(rng, batch) -> None:
     """Followed live (event times from the source, records late and out of order), each count rule's
@@ -176,7 +176,7 @@ def test_a_filter_replaced_during_the_search_is_not_seeded() -> None:
     assert session.snapshot().filtered.matched == 0  # the held ACCEPTs are not searched yet
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.randoms(use_true_random=False), st.lists(st.integers(1, 400), min_size=1, max_size=8))
 def test_evidence_does_not_depend_on_arrival_order_or_batch_boundaries(rng, cuts) -> None:
     """Late records are normal: the same records, shuffled and cut into other batches, give the same

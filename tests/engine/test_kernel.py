@@ -383,7 +383,7 @@ def test_garbage_collection_is_paused_for_a_batch_and_restored():
 TOKENS = ["22", "0", "-", "abc", "+1", "1.5", "\u0661", "\ufffd", "{2", "1700000000", "REJECT", "OK", "x\ty", "9" * 700]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.lists(st.lists(st.sampled_from(TOKENS), min_size=13, max_size=15), max_size=12), st.data())
 def test_the_kernel_counts_as_records_exactly_what_parse_record_reads(rows, data):
     """One definition of a record, whichever kernel path (fast, checked, event times) reads it."""

@@ -53,7 +53,7 @@ def build(directory: Path, specs, seed: int) -> list:
     return records
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(
     files(),
     st.sampled_from(SUBJECTS),

@@ -131,7 +131,7 @@ def script(double: InsightsDouble, engine: InsightsEngine, question: Question, f
 
 
 @pytest.mark.parametrize("kind", SUBJECTS)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], report_multiple_bugs=False)
+@settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow], report_multiple_bugs=False)
 @given(
     st.sampled_from([DEFAULT_FORMAT, V5]),
     st.integers(0, 80),

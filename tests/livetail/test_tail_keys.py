@@ -18,7 +18,7 @@ def key(i: int) -> bytes:
     return content_key("eni-1", 1_700_000_000_000 + i, f"flow #{i}")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(n=st.integers(1, 40), data=st.data(), seed=st.integers(0, 2**32 - 1))
 def test_each_event_is_delivered_once_whatever_the_stream_and_backfills_saw(
     n: int, data: st.DataObject, seed: int

@@ -83,7 +83,7 @@ def make(spec, bulk: bool) -> RuleSet:
                    memory_bytes=spec.get("memory_bytes", 10**9))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(scenarios())
 def test_bulk_and_one_at_a_time_agree(scenario):
     records, cuts, spec = scenario

@@ -216,7 +216,7 @@ class _AsGiven(random.Random):
         pass
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 # A straggler at 1,141 s arrives after the episode from 1,201 s has cleared (1,262 s was seen): it
 # joins that episode without a transition, and CloudWatch alarms for the minute that holds it.
 @example(offsets=[0, 1201, 1262, 1141], period=60, threshold=1, cuts=[], order=_AsGiven())

@@ -86,7 +86,7 @@ def test_the_sliding_rule_beside_a_field_statistic_still_sums_the_field():
     assert status.top_value == 3100
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(values=st.lists(st.tuples(st.integers(0, 299), st.integers(0, 10**9)), min_size=1, max_size=30),
        cuts=st.lists(st.integers(0, 30), max_size=4))
 def test_a_periods_statistics_whatever_the_batches(values, cuts):

@@ -114,7 +114,7 @@ def check_invariants(transitions, final):
             assert any(g == group and episode[0] * S <= s < episode[1] * S for g, s in alarms)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=600)
 @given(scenarios())
 def test_any_arrival_order_and_batching_gives_the_reference_episodes(scenario):
     measure, window_s, threshold, records, arrivals, cuts = scenario
@@ -126,7 +126,7 @@ def test_any_arrival_order_and_batching_gives_the_reference_episodes(scenario):
     check_invariants(transitions, final)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(scenarios(grouped=False))
 def test_without_group_by_too(scenario):
     measure, window_s, threshold, records, arrivals, cuts = scenario
@@ -136,7 +136,7 @@ def test_without_group_by_too(scenario):
     check_invariants(transitions, engine_episodes(rules))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(scenarios())
 def test_in_time_order_each_episode_alarms_and_clears_exactly_once(scenario):
     measure, window_s, threshold, records, _, cuts = scenario
@@ -165,7 +165,7 @@ def delayed_arrivals(draw):
     return max_delay, records, [records[i] for i in order], cuts
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(delayed_arrivals(), st.sampled_from([10, 60]), st.integers(1, 4))
 def test_records_within_max_delay_are_never_dropped_and_pruning_keeps_the_episodes_right(scenario, window_s, threshold):
     max_delay, records, arrivals, cuts = scenario
