@@ -70,7 +70,7 @@ def header_line(app, first: str) -> str:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-async def test_historys_peers_keep_when_and_say_what_is_hidden(local_app, size):
+async def test_historys_peers_keep_when_and_say_what_is_hidden(local_app, size, no_color):
     app = local_app
     async with app.run_test(size=size) as pilot:
         await feed(pilot, ALL_LINES)
@@ -91,7 +91,7 @@ async def test_historys_peers_keep_when_and_say_what_is_hidden(local_app, size):
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-async def test_the_flows_header_says_how_many_columns_are_hidden(size):
+async def test_the_flows_header_says_how_many_columns_are_hidden(size, no_color):
     app = build_app(sample_config())
     async with app.run_test(size=size) as pilot:
         await feed(pilot, ALL_LINES)
